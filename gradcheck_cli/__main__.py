@@ -1,0 +1,3 @@
+from gradcheck_cli.cli import main
+
+main()

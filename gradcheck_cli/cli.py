@@ -1,0 +1,121 @@
+"""The `gradcheck` command: parse → build → run → render → exit. No math here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gradcheck_cli import __version__, api
+from gradcheck_cli.errors import GradcheckError
+from gradcheck_cli.ops import LAYERS, LOSSES
+from gradcheck_cli.report import REPORTERS, RenderOptions
+
+app = typer.Typer(
+    name="gradcheck",
+    help="Check gradients three ways: symbolic (SymPy), backprop (NumPy), finite differences.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
+SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]  # type: ignore[valid-type]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
+ColorOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option("--color/--no-color", help="Force colour on or off (default: on for a terminal, off with NO_COLOR)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gradcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Check gradients three ways: symbolic (SymPy), backprop (NumPy), finite differences."""
+
+
+def _options(color: bool | None, output: Path | None) -> RenderOptions:
+    if color is None:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    width = None if sys.stdout.isatty() else 100
+    return RenderOptions(color=color, width=width)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise GradcheckError(f"cannot write {output}: {exc.strerror}") from None
+
+
+@app.command()
+def check(
+    paths: PathsArg,
+    format: FormatOpt = Format.console,  # type: ignore[attr-defined]  # noqa: A002
+    output: OutputOpt = None,
+    seed: SeedOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Check every spec: symbolic, backprop and finite differences must agree entry by entry.
+
+    Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid.
+    """
+    report = api.check_paths(paths, seed=seed)
+    _emit(REPORTERS[format.value](report, _options(color, output)), output)
+    for spec in report.specs:
+        if spec.error is not None:
+            typer.echo(f"gradcheck: {spec.error}", err=True)
+    if any(s.error is not None for s in report.specs):
+        raise typer.Exit(2)
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def derive(
+    spec: SpecArg,
+    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of pretty text.")] = False,
+) -> None:
+    """Print the gradient formulas SymPy derives for every parameter of a spec."""
+    from gradcheck_cli.engines import symbolic
+
+    derivation = symbolic.derivation(api.load_problem(spec))
+    typer.echo(derivation.latex() if latex else derivation.pretty())
+
+
+@app.command()
+def ops() -> None:
+    """List the layers and losses a spec can use."""
+    for title, table in (("layers", LAYERS), ("losses", LOSSES)):
+        typer.echo(f"{title}:")
+        for kind, cls in table.items():
+            doc = (cls.__doc__ or "").strip().splitlines()[0]
+            typer.echo(f"  {kind:<30} {doc}")
+
+
+def main() -> None:
+    """Entry point: run the app; a user mistake is one line on stderr and exit code 2."""
+    try:
+        app()
+    except GradcheckError as exc:
+        typer.echo(f"gradcheck: {exc}", err=True)
+        sys.exit(2)

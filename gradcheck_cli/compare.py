@@ -1,0 +1,209 @@
+"""Compare the engines entry by entry: errors, justified tolerances, verdicts, explanations.
+
+Tolerances. Two analytic sources (symbolic, backprop) must agree to rounding:
+``ANALYTIC_ULPS`` ulps of the tensor's largest entry. A finite difference is judged against
+its own error estimate (truncation + round-off, per entry), times ``ESTIMATE_SAFETY``.
+User overrides ``atol``/``rtol`` are added on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.diagnose import shape_of_error
+from gradcheck_cli.engines import Gradients
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.problem import INPUT, Problem
+from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
+
+PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeric"))
+
+
+def compare(problem: Problem, found: Mapping[str, Gradients]) -> SpecResult:
+    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients."""
+    culprit = _first_wrong_rule(problem, found)
+    tensors = tuple(_tensor(problem, name, found, culprit) for name in problem.wrt)
+    return SpecResult(
+        name=problem.name,
+        path=problem.path or "",
+        seed=problem.seed,
+        batch=problem.batch,
+        loss=problem.loss.describe(),
+        reduction=problem.reduction,
+        layers=layer_table(problem),
+        forward=_forward(found),
+        tensors=tensors,
+    )
+
+
+def layer_table(problem: Problem) -> tuple[LayerInfo, ...]:
+    return tuple(
+        LayerInfo(
+            n.index,
+            n.op.describe(),
+            n.n_in,
+            n.n_out,
+            {name: problem.values[name].shape for name in n.params.values()},
+        )
+        for n in problem.nodes
+    )
+
+
+def tolerance(problem: Problem, first: Gradients, second: Gradients, name: str) -> tuple[Array, str]:
+    """Per-entry tolerance for comparing two sources on tensor ``name``, and where it came from."""
+    a, b = first.grads[name], second.grads[name]
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), policy.TINY)
+    tol = np.full(a.shape, policy.ANALYTIC_ULPS * policy.EPS * scale)
+    source = f"{policy.ANALYTIC_ULPS:g} ulps of the largest entry"
+    estimates = [g.error[name] for g in (first, second) if name in g.error]
+    if estimates:
+        tol = tol + policy.ESTIMATE_SAFETY * sum(estimates)
+        source = f"{policy.ESTIMATE_SAFETY:g} × finite-difference error estimate"
+    settings = problem.settings
+    if settings.atol is not None or settings.rtol is not None:
+        tol = tol + (settings.atol or 0.0) + (settings.rtol or 0.0) * np.abs(b)
+        source += " + spec atol/rtol"
+    return tol, source
+
+
+def _pair(problem: Problem, first: Gradients, second: Gradients, name: str) -> tuple[Pair, Array, Array]:
+    a, b = first.grads[name], second.grads[name]
+    tol, source = tolerance(problem, first, second, name)
+    err = np.abs(a - b)
+    rel = err / np.maximum(np.maximum(np.abs(a), np.abs(b)), policy.TINY)
+    ratio = err / np.maximum(tol, policy.TINY)
+    pair = Pair(
+        first.source,
+        second.source,
+        float(err.max(initial=0.0)),
+        float(rel.max(initial=0.0)),
+        float(ratio.max(initial=0.0)),
+        int((err > tol).sum()),
+        source,
+    )
+    return pair, ratio, err > tol
+
+
+def _tensor(
+    problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None
+) -> TensorResult:
+    compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
+                for p, r, w in [_pair(problem, found[x], found[y], name)]]
+    pairs = tuple(p for p, _, _ in compared)
+    if all(p.passed for p in pairs):
+        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs)
+    odd = _odd_one_out(pairs)
+    worst_pair = max(compared, key=lambda c: c[0].worst_ratio)
+    ratio, wrong = worst_pair[1], worst_pair[2]
+    return TensorResult(
+        name=name,
+        shape=problem.shape_of(name),
+        owner=_owner(problem, name),
+        verdict="fail",
+        pairs=pairs,
+        odd_one_out=odd,
+        explanation=_explain(name, found, odd, wrong, culprit),
+        worst=_worst(found, name, ratio, worst_pair[0]),
+        grid=_grid(ratio),
+    )
+
+
+def _odd_one_out(pairs: tuple[Pair, ...]) -> str | None:
+    if len(pairs) != 3 or sum(p.passed for p in pairs) != 1:
+        return None
+    agree = next(p for p in pairs if p.passed)
+    return ({"symbolic", "backprop", "numeric"} - {agree.first, agree.second}).pop()
+
+
+def _explain(
+    name: str,
+    found: Mapping[str, Gradients],
+    odd: str | None,
+    wrong: Array,
+    culprit: tuple[str, str] | None,
+) -> str:
+    if odd is None:
+        return f"the sources disagree on ∂J/∂{name} and no two of them agree with each other"
+    others = [s for s in found if s != odd]
+    reference = sum(found[s].grads[name] for s in others) / len(others)
+    shape = shape_of_error(found[odd].grads[name], reference, wrong)
+    text = f"{odd} is the odd one out: {' and '.join(others)} agree on ∂J/∂{name}"
+    if shape:
+        text += f"; {odd}'s value: {shape}"
+    if culprit and odd in ("backprop", "symbolic"):
+        text += f"; {culprit[odd == 'symbolic']}"
+    return text
+
+
+def _worst(found: Mapping[str, Gradients], name: str, ratio: Array, pair: Pair) -> tuple[Entry, ...]:
+    order = np.argsort(ratio, axis=None)[::-1][: policy.WORST_ENTRIES]
+    a, b = found[pair.first].grads[name], found[pair.second].grads[name]
+    entries = []
+    for flat in order:
+        idx = tuple(int(i) for i in np.unravel_index(flat, ratio.shape))
+        err = abs(float(a[idx] - b[idx]))
+        scale = max(abs(float(a[idx])), abs(float(b[idx])), policy.TINY)
+        tol = err / float(ratio[idx]) if ratio[idx] > 0 else 0.0
+        values = {s: float(g.grads[name][idx]) for s, g in found.items()}
+        entries.append(Entry(idx, values, err, err / scale, tol))
+    return tuple(entries)
+
+
+def _grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
+    if ratio.size > policy.GRID_MAX_ENTRIES:
+        return ()
+    rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
+    return tuple(tuple(float(v) for v in row) for row in rows)
+
+
+def _owner(problem: Problem, name: str) -> str:
+    if name == INPUT:
+        return "input"
+    for node in problem.nodes:
+        if name in node.params.values():
+            return f"layer {node.index}: {node.op.describe()}"
+    return ""
+
+
+def _forward(found: Mapping[str, Gradients]) -> ForwardCheck | None:
+    if "symbolic" not in found or "backprop" not in found:
+        return None
+    s, b = found["symbolic"].loss, found["backprop"].loss
+    tol = policy.ANALYTIC_ULPS * policy.EPS * max(abs(s), abs(b), 1.0)
+    out = tuple(float(v) for v in found["backprop"].output[0])
+    return ForwardCheck(s, b, abs(s - b), tol, out)
+
+
+def _first_wrong_rule(problem: Problem, found: Mapping[str, Gradients]) -> tuple[str, str] | None:
+    """Walk the δ's down from the loss; the first boundary where the analytic engines part
+    names the rule: the same δ came in, different δ's went out.
+
+    Returns:
+        (what to say if backprop is wrong, what to say if symbolic is wrong), or None.
+    """
+    if "symbolic" not in found or "backprop" not in found:
+        return None
+    sym, bp = found["symbolic"].cotangents, found["backprop"].cotangents
+    if len(sym) != len(bp) or not sym:
+        return None
+    for level in range(len(sym) - 1, -1, -1):
+        scale = max(float(np.abs(sym[level]).max(initial=0.0)), policy.TINY)
+        if np.abs(sym[level] - bp[level]).max(initial=0.0) > policy.ANALYTIC_ULPS * policy.EPS * scale:
+            return _blame(problem, level)
+    return None
+
+
+def _blame(problem: Problem, level: int) -> tuple[str, str]:
+    if level == len(problem.nodes):
+        what = f"the loss `{problem.loss.kind}`"
+    else:
+        node = problem.nodes[level]
+        what = f"`{node.op.kind}` (layer {node.index})"
+    return (
+        f"the first wrong backward rule is that of {what}: the same δ reaches it from above "
+        "and a different δ leaves it",
+        f"the SymPy math of {what} differs from its NumPy forward",
+    )

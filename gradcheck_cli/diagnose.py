@@ -1,0 +1,83 @@
+"""What a wrong gradient looks like: sign, scale, transpose, zero, or a few entries."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.ops.base import Array
+
+
+def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | None:
+    """One phrase that says how ``candidate`` differs from ``reference``.
+
+    Args:
+        candidate: the gradient under suspicion.
+        reference: what it should be.
+        wrong: boolean mask of the entries outside tolerance.
+
+    Returns:
+        e.g. "it has the wrong sign", "it is 2 times too large", "it is transposed",
+        "it is zero", "only row 1 differs", or None when nothing simple explains it.
+    """
+    diff = candidate - reference
+    size = float(np.linalg.norm(diff))
+    if size == 0.0 or not wrong.any():
+        return None
+    ref_norm = float(np.linalg.norm(reference))
+    if float(np.linalg.norm(candidate)) <= policy.DIAGNOSIS_RESIDUAL * ref_norm:
+        return "it is zero where it should not be"
+    explained = _scaled(candidate, reference) or _transposed(candidate, reference)
+    return explained or _where(wrong)
+
+
+def _close(candidate: Array, model: Array, reference: Array) -> bool:
+    gap = float(np.linalg.norm(candidate - model))
+    return gap <= policy.DIAGNOSIS_RESIDUAL * max(float(np.linalg.norm(reference)), policy.TINY)
+
+
+def _scaled(candidate: Array, reference: Array) -> str | None:
+    denom = float(np.vdot(reference, reference))
+    if denom == 0.0:
+        return None
+    c = float(np.vdot(reference, candidate)) / denom
+    if not _close(candidate, c * reference, reference):
+        return None
+    if abs(c + 1.0) < policy.DIAGNOSIS_RESIDUAL:
+        return "it has the wrong sign"
+    sign = "with the wrong sign and " if c < 0 else ""
+    return f"it is {sign}{_factor(abs(c))} the correct value"
+
+
+def _factor(c: float) -> str:
+    frac = Fraction(c).limit_denominator(1000)
+    if abs(float(frac) - c) > policy.DIAGNOSIS_RESIDUAL * c:
+        return f"{c:.6g} times"
+    if frac.denominator == 1:
+        return f"{frac.numerator} times"
+    if frac.numerator == 1:
+        return f"1/{frac.denominator} of"
+    return f"{frac} times"
+
+
+def _transposed(candidate: Array, reference: Array) -> str | None:
+    if reference.ndim != 2 or reference.shape[0] != reference.shape[1]:
+        return None
+    if _close(candidate, reference.T, reference):
+        return "it is transposed"
+    return None
+
+
+def _where(wrong: Array) -> str:
+    count, total = int(wrong.sum()), wrong.size
+    if count == total:
+        return "every entry differs"
+    if wrong.ndim == 2:
+        rows, cols = np.nonzero(wrong)
+        if count > 1 and np.unique(rows).size == 1:
+            return f"only row {rows[0]} differs"
+        if count > 1 and np.unique(cols).size == 1:
+            return f"only column {cols[0]} differs"
+    return f"{count} of {total} entries differ"

@@ -1,0 +1,36 @@
+"""The engines: independent witnesses of the same gradient.
+
+``symbolic`` differentiates the ops' SymPy math, ``backprop`` runs their hand-written backward
+rules, ``numeric`` takes finite differences of their NumPy forward. Each returns ``Gradients``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gradcheck_cli.ops.base import Array
+
+SOURCES = ("symbolic", "backprop", "numeric")
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """What one engine computed at the problem's point.
+
+    Attributes:
+        source: ``symbolic``, ``backprop`` or ``numeric``.
+        loss: J at the point.
+        output: the network output N(x_i) for every example, shape (m, k).
+        grads: name in ``problem.wrt`` → ∂J/∂name, shaped like the tensor.
+        error: numeric only: name → per-entry estimate of the finite-difference error.
+        cotangents: analytic engines only: ∂J/∂(input of layer l) for each layer l, then
+            ∂J/∂ŷ last; shapes (m, n_l). They let a report name the first op whose rule is off.
+    """
+
+    source: str
+    loss: float
+    output: Array
+    grads: Mapping[str, Array]
+    error: Mapping[str, Array] = field(default_factory=dict)
+    cotangents: tuple[Array, ...] = ()

@@ -1,0 +1,93 @@
+"""The numeric engine: finite differences of the NumPy forward, with a per-entry error estimate.
+
+Only ``forward.run`` is called: no derivative rule of any op is used. Perturbed copies of a
+tensor are stacked along a leading axis and pushed through the network in one vectorised call
+per chunk, so there is no Python loop per entry.
+
+Every scheme is evaluated at steps h and 2h. The difference of the two estimates measures the
+truncation error (for a central difference D(h) = f' + ch², so |D(h) - D(2h)|/3 ≈ |ch²|); the
+round-off is the forward's rounding noise (measured, see ``noise``) divided by the step. Their sum is the error estimate
+that verdicts are judged against (see ``policy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.engines import Gradients, forward, noise
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.problem import INPUT, Problem, Scheme
+
+#: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central.
+OFFSETS: Mapping[Scheme, tuple[float, ...]] = {
+    "central": (1.0, -1.0, 2.0, -2.0),
+    "richardson": (1.0, -1.0, 2.0, -2.0),
+    "forward": (1.0, 2.0),
+}
+
+
+def gradients(problem: Problem) -> Gradients:
+    """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry."""
+    J, output, _, _ = forward.run(problem)
+    sigma = noise.level(problem, float(J))
+    grads: dict[str, Array] = {}
+    errors: dict[str, Array] = {}
+    for name in problem.wrt:
+        grads[name], errors[name] = _differentiate(problem, name, float(J), sigma)
+    return Gradients("numeric", float(J), output, grads, error=errors)
+
+
+def steps(problem: Problem, value: Array) -> Array:
+    """The step for every entry: relative to max(1, |θ|) and exactly representable.
+
+    A relative step keeps the perturbation above the round-off of large entries; rounding
+    θ + h back (h = (θ + h) - θ) makes the divided difference use the step actually taken.
+    """
+    settings = problem.settings
+    default = policy.FORWARD_STEP if settings.scheme == "forward" else policy.CENTRAL_STEP
+    relative = settings.step if settings.step is not None else default
+    h = relative * np.maximum(1.0, np.abs(value))
+    return (value + h) - value
+
+
+def _differentiate(problem: Problem, name: str, J: float, noise: float) -> tuple[Array, Array]:
+    base = problem.x if name == INPUT else problem.values[name]
+    flat = base.reshape(-1)
+    h = steps(problem, flat)
+    offsets = np.array(OFFSETS[problem.settings.scheme])
+    shifts = np.empty((offsets.size, flat.size))
+    for start in range(0, flat.size, policy.PERTURBATION_CHUNK):
+        idx = np.arange(start, min(start + policy.PERTURBATION_CHUNK, flat.size))
+        shifts[:, idx] = _shifted_losses(problem, name, base, idx, h[idx], offsets)
+    return _combine(problem.settings.scheme, shifts, J, h, noise, base.shape)
+
+
+def _shifted_losses(
+    problem: Problem, name: str, base: Array, idx: Array, h: Array, offsets: Array
+) -> Array:
+    """J at θ + offset·h·e_i for every offset and every entry i in ``idx``: (offsets, len(idx))."""
+    count = idx.size
+    stack = np.broadcast_to(base.reshape(-1), (offsets.size, count, base.size)).copy()
+    cols = np.arange(count)
+    stack[:, cols, idx] += offsets[:, None] * h[None, :]
+    values = {**problem.values, name: stack.reshape(offsets.size * count, *base.shape)}
+    J, _, _, _ = forward.run(problem, values)
+    return J.reshape(offsets.size, count)
+
+
+def _combine(
+    scheme: Scheme, f: Array, J: float, h: Array, noise: float, shape: tuple[int, ...]
+) -> tuple[Array, Array]:
+    if scheme == "forward":
+        d1 = (f[0] - J) / h
+        d2 = (f[1] - J) / (2 * h)
+        value, truncation, roundoff = d1, np.abs(d1 - d2), 2 * noise / h
+    else:
+        d1 = (f[0] - f[1]) / (2 * h)
+        d2 = (f[2] - f[3]) / (4 * h)
+        truncation, roundoff = np.abs(d1 - d2) / 3, noise / h
+        value = d1 if scheme == "central" else (4 * d1 - d2) / 3
+    return value.reshape(shape), (truncation + roundoff).reshape(shape)

@@ -1,0 +1,149 @@
+"""Activations: elementwise functions and softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import sympy as sp
+from pydantic import confloat
+
+from gradcheck_cli.ops import register
+from gradcheck_cli.ops.base import Array, Cache, Elementwise, Layer
+
+
+def logistic(z: Array) -> Array:
+    """σ(z) = 1/(1 + e^{-z}) to a few ulps for every z: e^{-|z|} never overflows, and for
+    z < 0 the form e^{z}/(1 + e^{z}) keeps the relative accuracy of tiny probabilities."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@register
+class Identity(Elementwise):
+    """g(z) = z (a linear output layer)."""
+
+    kind = "identity"
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return t
+
+    def value(self, z: Array) -> Array:
+        return z
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return np.ones_like(z)
+
+
+@register
+class ReLU(Elementwise):
+    """g(z) = max(z, 0); g'(z) = 1[z > 0] (the subgradient 0 is taken at the kink)."""
+
+    kind = "relu"
+    complex_safe = False
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return sp.Max(t, 0)
+
+    def value(self, z: Array) -> Array:
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return (z > 0).astype(z.dtype)
+
+
+@register
+class LeakyReLU(Elementwise):
+    """g(z) = max(z, 0) + a·min(z, 0) with slope a (default 0.01); g'(z) = 1 if z > 0 else a."""
+
+    kind = "leaky_relu"
+    complex_safe = False
+
+    slope: confloat(ge=0.0, lt=1.0) = 0.01  # type: ignore[valid-type]
+
+    def describe(self) -> str:
+        return f"leaky_relu({self.slope:g})"
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return sp.Max(t, 0) + sp.Float(self.slope) * sp.Min(t, 0)
+
+    def value(self, z: Array) -> Array:
+        return np.where(z > 0, z, self.slope * z)
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return np.where(z > 0, 1.0, self.slope)
+
+
+@register
+class Sigmoid(Elementwise):
+    """g(z) = σ(z) = 1/(1 + e^{-z}); g'(z) = σ(z)(1 - σ(z)) = y(1 - y)."""
+
+    kind = "sigmoid"
+    complex_safe = False
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return 1 / (1 + sp.exp(-t))
+
+    def value(self, z: Array) -> Array:
+        return logistic(z)
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return y * (1.0 - y)
+
+
+@register
+class Tanh(Elementwise):
+    """g(z) = tanh(z); g'(z) = 1 - tanh²(z) = 1 - y²."""
+
+    kind = "tanh"
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return sp.tanh(t)
+
+    def value(self, z: Array) -> Array:
+        return np.tanh(z)
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return 1.0 - y * y
+
+
+@register
+class Softplus(Elementwise):
+    """g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|}); g'(z) = σ(z)."""
+
+    kind = "softplus"
+    complex_safe = False
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        return sp.log(1 + sp.exp(t))
+
+    def value(self, z: Array) -> Array:
+        return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return logistic(z)
+
+
+@register
+class Softmax(Layer):
+    """s_i = e^{z_i} / Σ_j e^{z_j} (computed after subtracting max_j z_j).
+
+    Backward: ∂J/∂z = s ⊙ (g - ⟨g, s⟩), the product with the Jacobian diag(s) - s sᵀ.
+    """
+
+    kind = "softmax"
+
+    def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        s = e / e.sum(axis=-1, keepdims=True)
+        return s, (s,)
+
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        (s,) = cache
+        return s * (g - (g * s).sum(axis=-1, keepdims=True)), {}
+
+    def math(
+        self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        j = sp.Symbol("j", integer=True, nonnegative=True)
+        return sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 0, n - 1))

@@ -1,0 +1,156 @@
+"""What an op is: its math (SymPy, index notation), its NumPy forward and its NumPy backward.
+
+Shapes. A batch is stored row-wise, as in the course notes (X ∈ R^{m×n}): an activation has
+shape ``(..., m, n)`` where ``...`` are optional leading axes the numeric engine uses to
+evaluate many perturbed parameter sets in one call. Forwards must broadcast over those axes;
+backwards see unbatched ``(m, n)`` arrays only.
+
+Math. ``math`` returns entry ``i`` of the op's output for one example, written with SymPy
+``IndexedBase`` objects and a symbolic input size, so derivatives derived from it do not grow
+with the size of the layer. The symbolic engine differentiates this form and never looks at
+``backward``; the numeric engine calls ``forward`` only.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, model_validator
+
+Array = NDArray[Any]
+Cache = tuple[Any, ...]
+TargetKind = Literal["real", "onehot", "binary"]
+
+
+class Op(BaseModel, ABC):
+    """Common ground of layers and losses: a frozen, validated record of the op's settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    #: The name the op has in specs and in reports.
+    kind: ClassVar[str]
+    #: True when the forward is an analytic function safe to evaluate at complex points.
+    complex_safe: ClassVar[bool] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spec_form(cls, data: Any) -> Any:
+        return _unwrap(cls, data)
+
+    def describe(self) -> str:
+        """A short label for reports, e.g. ``linear(3)`` or ``leaky_relu(0.01)``."""
+        return self.kind
+
+
+class Layer(Op):
+    """A network layer mapping ``(..., m, n_in)`` to ``(..., m, n_out)``."""
+
+    #: Local names of parameters that L2 regularisation applies to.
+    penalised: ClassVar[tuple[str, ...]] = ()
+
+    def out_size(self, n_in: int) -> int:
+        """Width of the output for an input of width ``n_in``."""
+        return n_in
+
+    def param_shapes(self, n_in: int) -> dict[str, tuple[int, ...]]:
+        """Local parameter name → shape, for an input of width ``n_in``."""
+        return {}
+
+    def given_values(self) -> dict[str, Array]:
+        """Parameter values written inline in the spec (local name → array)."""
+        return {}
+
+    def init_params(self, n_in: int, rng: np.random.Generator) -> dict[str, Array]:
+        """Seeded initial values for every parameter not given inline."""
+        return {}
+
+    @abstractmethod
+    def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
+        """Output of the layer and what ``backward`` needs."""
+
+    @abstractmethod
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        """Given ∂J/∂out of shape (m, n_out): ∂J/∂in (m, n_in) and ∂J/∂param, summed over the batch."""
+
+    @abstractmethod
+    def math(
+        self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        """Entry ``i`` of the output for one example whose input is ``x[0..n-1]``."""
+
+
+class Elementwise(Layer):
+    """An activation applied entry by entry: out_i = g(z_i)."""
+
+    @abstractmethod
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        """The function g as a SymPy expression of one real variable."""
+
+    @abstractmethod
+    def value(self, z: Array) -> Array:
+        """g(z), elementwise, numerically stable."""
+
+    @abstractmethod
+    def derivative(self, z: Array, y: Array) -> Array:
+        """g'(z), given also y = g(z) (cheaper for tanh and sigmoid)."""
+
+    def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
+        y = self.value(x)
+        return y, (x, y)
+
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        z, y = cache
+        return g * self.derivative(z, y), {}
+
+    def math(
+        self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        t = sp.Dummy("t", real=True)
+        return self.scalar(t).subs(t, x[i])
+
+
+class Loss(Op):
+    """A per-example loss L(ŷ, y) of the network output ŷ and the target y, both of width k."""
+
+    #: The kind of target the loss expects when the spec does not give targets inline.
+    targets: ClassVar[TargetKind] = "real"
+
+    def check_output(self, k: int) -> str | None:
+        """Why the loss cannot take a network output of width ``k``, or None when it can."""
+        return None
+
+    def constants(self, k: int) -> dict[str, Array]:
+        """Numeric constants the math refers to (name → array), e.g. Σ⁻¹."""
+        return {}
+
+    @abstractmethod
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        """Per-example losses of shape ``(..., m)`` and what ``backward`` needs."""
+
+    @abstractmethod
+    def backward(self, cache: Cache) -> Array:
+        """∂L_i/∂ŷ_i for every example, shape (m, k)."""
+
+    @abstractmethod
+    def math(
+        self,
+        yhat: sp.IndexedBase,
+        y: sp.IndexedBase,
+        k: sp.Symbol,
+        consts: Mapping[str, sp.IndexedBase],
+    ) -> sp.Expr:
+        """The loss of one example whose output is ``yhat[0..k-1]`` and target ``y[0..k-1]``."""
+
+
+def _unwrap(cls: type[Op], data: Any) -> Any:
+    """Accept the spec forms ``"tanh"`` and ``{"linear": {...}}`` for an op's settings."""
+    if isinstance(data, str) and data == cls.kind:
+        return {}
+    if isinstance(data, dict) and list(data) == [cls.kind]:
+        return data[cls.kind] if data[cls.kind] is not None else {}
+    return data

@@ -1,0 +1,132 @@
+"""Layers with parameters or a change of width: affine maps and polynomial features."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+from pydantic import PositiveInt, model_validator
+
+from gradcheck_cli.ops import register
+from gradcheck_cli.ops.base import Array, Cache, Layer
+
+
+@register
+class Linear(Layer):
+    """Affine map z = W x + b, W ∈ R^{out×n}, b ∈ R^{out}: z_i = Σ_j W_ij x_j + b_i.
+
+    ``W`` and ``b`` may be given inline (``W`` as a list of rows); otherwise they are drawn from
+    the spec's seed, W ~ N(0, 1/n) and b ~ N(0, 1/4). ``names`` renames the parameters in
+    reports (``{W: U, b: b2}``); by default the l-th linear layer owns ``W{l}`` and ``b{l}``.
+    """
+
+    kind = "linear"
+    penalised = ("W",)
+
+    out: PositiveInt | None = None
+    bias: bool = True
+    W: list[list[float]] | None = None
+    b: list[float] | None = None
+    names: dict[Literal["W", "b"], str] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Linear:
+        if self.out is None and self.W is None:
+            raise ValueError("give the output size `out` or the weight matrix `W`")
+        if self.W is not None:
+            if len({len(row) for row in self.W}) > 1:
+                raise ValueError("the rows of `W` have different lengths")
+            if self.out is not None and len(self.W) != self.out:
+                raise ValueError(f"`W` has {len(self.W)} rows but `out` is {self.out}")
+        if self.b is not None and not self.bias:
+            raise ValueError("`b` is given but `bias` is false")
+        if self.b is not None and len(self.b) != self.width:
+            raise ValueError(f"`b` has {len(self.b)} entries but the layer has {self.width} outputs")
+        return self
+
+    @property
+    def width(self) -> int:
+        return self.out if self.out is not None else len(self.W or [])
+
+    def describe(self) -> str:
+        return f"linear({self.width}{'' if self.bias else ', no bias'})"
+
+    def out_size(self, n_in: int) -> int:
+        return self.width
+
+    def param_shapes(self, n_in: int) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {"W": (self.width, n_in)}
+        if self.bias:
+            shapes["b"] = (self.width,)
+        return shapes
+
+    def given_values(self) -> dict[str, Array]:
+        given: dict[str, Array] = {}
+        if self.W is not None:
+            given["W"] = np.array(self.W, dtype=np.float64)
+        if self.b is not None:
+            given["b"] = np.array(self.b, dtype=np.float64)
+        return given
+
+    def init_params(self, n_in: int, rng: np.random.Generator) -> dict[str, Array]:
+        values = {"W": rng.standard_normal((self.width, n_in)) / np.sqrt(n_in)}
+        if self.bias:
+            values["b"] = 0.5 * rng.standard_normal(self.width)
+        return values
+
+    def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
+        W = params["W"]
+        z = x @ np.swapaxes(W, -1, -2)
+        if self.bias:
+            z = z + params["b"][..., None, :]
+        return z, (x, W)
+
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        x, W = cache
+        grads = {"W": g.T @ x}
+        if self.bias:
+            grads["b"] = g.sum(axis=0)
+        return g @ W, grads
+
+    def math(
+        self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        j = sp.Symbol("j", integer=True, nonnegative=True)
+        z = sp.Sum(params["W"][i, j] * x[j], (j, 0, n - 1))
+        return z + params["b"][i] if self.bias else z
+
+
+@register
+class Polynomial(Layer):
+    """Polynomial features of a scalar input: out_i = x^(i+1), i = 0..degree-1.
+
+    Followed by ``linear`` with one output this is the polynomial regression
+    f(x, θ) = θ_0 + Σ_{d≥1} θ_d x^d of the vector-calculus slides (θ_0 is the bias).
+    """
+
+    kind = "polynomial"
+
+    degree: PositiveInt
+
+    def describe(self) -> str:
+        return f"polynomial({self.degree})"
+
+    def out_size(self, n_in: int) -> int:
+        return self.degree
+
+    def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
+        powers = np.arange(1, self.degree + 1)
+        return x**powers, (x,)
+
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        (x,) = cache
+        powers = np.arange(1, self.degree + 1)
+        slopes = powers * x ** (powers - 1)
+        return (g * slopes).sum(axis=-1, keepdims=True), {}
+
+    def math(
+        self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        return x[0] ** (i + 1)

@@ -1,0 +1,257 @@
+"""Per-example losses L(ŷ, y) and the L2 penalty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import numpy as np
+import sympy as sp
+from pydantic import NonNegativeFloat, model_validator
+
+from gradcheck_cli.ops import register
+from gradcheck_cli.ops.activations import logistic
+from gradcheck_cli.ops.base import Array, Cache, Loss, Op
+
+
+def _entry(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
+
+class _SquaredError(Loss):
+    """c·‖ŷ - y‖² with c = 1, ½ or 1/k; ∂L/∂ŷ = 2c(ŷ - y)."""
+
+    #: Which constant c: "one", "half" or "mean" (1/k).
+    scale: ClassVar[str]
+
+    def _c(self, k: int | sp.Symbol) -> float | sp.Expr:
+        if self.scale == "half":
+            return sp.Rational(1, 2) if isinstance(k, sp.Symbol) else 0.5
+        if self.scale == "mean":
+            return 1 / k
+        return 1
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        e = yhat - y
+        return self._c(y.shape[-1]) * (e * e).sum(axis=-1), (e,)  # type: ignore[operator]
+
+    def backward(self, cache: Cache) -> Array:
+        (e,) = cache
+        return 2.0 * self._c(e.shape[-1]) * e  # type: ignore[no-any-return,operator]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i = _entry("i")
+        return self._c(k) * sp.Sum((yhat[i] - y[i]) ** 2, (i, 0, k - 1))
+
+
+@register
+class SquaredError(_SquaredError):
+    """L = ‖ŷ - y‖² (the notes' square-error cost; least squares)."""
+
+    kind = "squared_error"
+    scale = "one"
+
+
+@register
+class HalfSquaredError(_SquaredError):
+    """L = ½‖ŷ - y‖² (the slides' squared loss; Gaussian NLL with Σ = I up to a constant)."""
+
+    kind = "half_squared_error"
+    scale = "half"
+
+
+@register
+class MeanSquaredError(_SquaredError):
+    """L = (1/k)‖ŷ - y‖², the mean over the k outputs."""
+
+    kind = "mean_squared_error"
+    scale = "mean"
+
+
+@register
+class CrossEntropy(Loss):
+    """L = -Σ_i y_i log ŷ_i on probabilities ŷ (after softmax); ∂L/∂ŷ = -y/ŷ."""
+
+    kind = "cross_entropy"
+    targets = "onehot"
+    complex_safe = False
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        return -(y * np.log(yhat)).sum(axis=-1), (yhat, y)
+
+    def backward(self, cache: Cache) -> Array:
+        yhat, y = cache
+        return -y / yhat  # type: ignore[no-any-return]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i = _entry("i")
+        return -sp.Sum(y[i] * sp.log(yhat[i]), (i, 0, k - 1))
+
+
+@register
+class SoftmaxCrossEntropy(Loss):
+    """Cross-entropy from logits z: L = -Σ_i y_i (z_i - log Σ_j e^{z_j}) (log-sum-exp).
+
+    ∂L/∂z = softmax(z)·Σ_i y_i - y, which is ŷ - y for one-hot y (the notes' δ₁).
+    """
+
+    kind = "softmax_cross_entropy"
+    targets = "onehot"
+    complex_safe = False
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        top = yhat.max(axis=-1, keepdims=True)
+        lse = top + np.log(np.exp(yhat - top).sum(axis=-1, keepdims=True))
+        return (y * (lse - yhat)).sum(axis=-1), (yhat, y, lse)
+
+    def backward(self, cache: Cache) -> Array:
+        yhat, y, lse = cache
+        return np.exp(yhat - lse) * y.sum(axis=-1, keepdims=True) - y  # type: ignore[no-any-return]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i, j = _entry("i"), _entry("j")
+        lse = sp.log(sp.Sum(sp.exp(yhat[j]), (j, 0, k - 1)))
+        return -sp.Sum(y[i] * (yhat[i] - lse), (i, 0, k - 1))
+
+
+@register
+class BinaryCrossEntropy(Loss):
+    """L = -Σ_i [y_i log p_i + (1 - y_i) log(1 - p_i)] on probabilities p (after sigmoid).
+
+    ∂L/∂p = -y/p + (1 - y)/(1 - p).
+    """
+
+    kind = "binary_cross_entropy"
+    targets = "binary"
+    complex_safe = False
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        losses = -(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat))
+        return losses.sum(axis=-1), (yhat, y)
+
+    def backward(self, cache: Cache) -> Array:
+        p, y = cache
+        return -y / p + (1.0 - y) / (1.0 - p)  # type: ignore[no-any-return]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i = _entry("i")
+        return -sp.Sum(y[i] * sp.log(yhat[i]) + (1 - y[i]) * sp.log(1 - yhat[i]), (i, 0, k - 1))
+
+
+@register
+class SigmoidBinaryCrossEntropy(Loss):
+    """Binary cross-entropy from logits z: L = Σ_i [log(1 + e^{z_i}) - y_i z_i]; ∂L/∂z = σ(z) - y."""
+
+    kind = "sigmoid_binary_cross_entropy"
+    targets = "binary"
+    complex_safe = False
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        softplus = np.maximum(yhat, 0.0) + np.log1p(np.exp(-np.abs(yhat)))
+        return (softplus - y * yhat).sum(axis=-1), (yhat, y)
+
+    def backward(self, cache: Cache) -> Array:
+        z, y = cache
+        return logistic(z) - y
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i = _entry("i")
+        return sp.Sum(sp.log(1 + sp.exp(yhat[i])) - y[i] * yhat[i], (i, 0, k - 1))
+
+
+@register
+class GaussianNLL(Loss):
+    """Negative log-likelihood of y ~ N(ŷ, Σ): L = ½ eᵀ Σ⁻¹ e + ½ log det(2πΣ), e = y - ŷ.
+
+    ``covariance`` is a scalar σ² (Σ = σ²I), a list (the diagonal of Σ) or a full symmetric
+    positive-definite matrix. ∂L/∂ŷ = -Σ⁻¹ e. ``constant: false`` drops the log-det term,
+    which does not depend on ŷ.
+    """
+
+    kind = "gaussian_nll"
+
+    covariance: float | list[float] | list[list[float]] = 1.0
+    constant: bool = True
+
+    @model_validator(mode="after")
+    def _positive_definite(self) -> GaussianNLL:
+        cov = np.atleast_1d(np.array(self.covariance, dtype=np.float64))
+        if cov.ndim == 1 and np.any(cov <= 0):
+            raise ValueError("the variances in `covariance` must be positive")
+        if cov.ndim == 2:
+            if cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T, rtol=0, atol=0):
+                raise ValueError("`covariance` must be a symmetric square matrix")
+            if np.any(np.linalg.eigvalsh(cov) <= 0):
+                raise ValueError("`covariance` must be positive definite")
+        return self
+
+    def describe(self) -> str:
+        cov = np.array(self.covariance)
+        form = {0: "scalar", 1: "diagonal", 2: "full"}[cov.ndim]
+        return f"gaussian_nll({form} Σ)"
+
+    def sigma(self, k: int) -> Array:
+        cov = np.array(self.covariance, dtype=np.float64)
+        if cov.ndim == 0:
+            return float(cov) * np.eye(k)
+        if cov.ndim == 1:
+            return np.diag(cov)
+        return cov
+
+    def check_output(self, k: int) -> str | None:
+        cov = np.array(self.covariance)
+        if cov.ndim > 0 and cov.shape[0] != k:
+            return f"`covariance` is {cov.shape[0]}-dimensional but the network has {k} outputs"
+        return None
+
+    def constants(self, k: int) -> dict[str, Array]:
+        sigma = self.sigma(k)
+        logdet = np.linalg.slogdet(2.0 * np.pi * sigma)[1] if self.constant else 0.0
+        return {"P": np.linalg.inv(sigma), "c": np.array([0.5 * logdet])}
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        consts = self.constants(y.shape[-1])
+        e = y - yhat
+        quad = np.einsum("...i,ij,...j->...", e, consts["P"], e)
+        return 0.5 * quad + consts["c"][0], (e, consts["P"])
+
+    def backward(self, cache: Cache) -> Array:
+        e, P = cache
+        return -0.5 * (e @ (P + P.T))  # type: ignore[no-any-return]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i, j = _entry("i"), _entry("j")
+        P, c = consts["P"], consts["c"]
+        quad = sp.Sum(sp.Sum((y[i] - yhat[i]) * P[i, j] * (y[j] - yhat[j]), (j, 0, k - 1)), (i, 0, k - 1))
+        return quad / 2 + c[0]
+
+
+class L2Penalty(Op):
+    """R(W) = (λ/2)‖W‖²_F, added once per weight matrix to J; ∂R/∂W = λW."""
+
+    kind: ClassVar[str] = "l2"
+
+    strength: NonNegativeFloat
+
+    def forward(self, W: Array) -> Array:
+        return 0.5 * self.strength * (W * W).sum(axis=(-2, -1))
+
+    def backward(self, W: Array) -> Array:
+        return self.strength * W
+
+    def math(self, W: sp.IndexedBase, rows: sp.Symbol, cols: sp.Symbol) -> sp.Expr:
+        i, j = _entry("i"), _entry("j")
+        lam = sp.Float(self.strength)
+        return lam / 2 * sp.Sum(sp.Sum(W[i, j] ** 2, (j, 0, cols - 1)), (i, 0, rows - 1))

@@ -1,0 +1,59 @@
+"""Numerical policy: every step size, safety factor and tolerance constant, in one place.
+
+Nothing else in the package writes a literal such as ``1e-6``; it asks this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Unit round-off of the reference dtype (float64): 2.2e-16.
+EPS = float(np.finfo(np.float64).eps)
+
+#: Central-difference step relative to the size of the entry: h = EPS**(1/3) * max(1, |θ|).
+#: The truncation error of a central difference is about h²|f'''|/6 and its round-off about
+#: EPS|f|/h; their sum is smallest near h = (3 EPS)^(1/3) ≈ 8.7e-6, so EPS**(1/3) ≈ 6.1e-6
+#: balances them for f and its third derivative of order one.
+CENTRAL_STEP = EPS ** (1.0 / 3.0)
+
+#: Forward-difference step: truncation h|f''|/2 against round-off 2 EPS|f|/h gives h ≈ √EPS.
+FORWARD_STEP = EPS**0.5
+
+#: The rounding noise of one forward evaluation, in units of EPS·|J|. A loss is a sum of many
+#: rounded terms whose errors partly cancel; 64 ulps covers batch sums of a few thousand terms
+#: (√n growth) with room to spare, and is still 10⁵ times smaller than any bug worth reporting.
+FORWARD_NOISE_ULPS = 64.0
+
+#: Rounding noise of the forward is also measured (Moré & Wild's ECnoise): J is evaluated at
+#: NOISE_POINTS points spaced NOISE_SPACING·max(1, |θ|) apart along a random direction, where
+#: the smooth part of high-order differences is ~spacing^k and only rounding noise remains.
+NOISE_POINTS = 8
+NOISE_SPACING = 1e-9
+#: Orders of differences averaged into the noise estimate (ECnoise uses orders up to 6).
+NOISE_ORDERS = (2, 3, 4, 5, 6)
+
+#: Two analytic gradients (symbolic, backprop) agree to rounding: they are allowed this many
+#: ulps of the largest entry of the tensor (sums over a batch of width n lose about √n ulps).
+ANALYTIC_ULPS = 1024.0
+
+#: A finite difference passes when its distance is below this multiple of its error estimate.
+#: The estimate (Richardson truncation + round-off) is itself an estimate; a factor 4 keeps a
+#: correct gradient from failing when the estimate is low by a little, and a wrong one (an
+#: error of order the gradient itself) is still 10⁴–10⁶ times over it.
+ESTIMATE_SAFETY = 4.0
+
+#: Smallest scale used when forming relative errors, so a 0 entry does not divide by zero.
+TINY = 1e-300
+
+#: How many of the worst entries a report lists.
+WORST_ENTRIES = 5
+
+#: Largest number of perturbed parameter sets the numeric engine evaluates at once.
+PERTURBATION_CHUNK = 256
+
+#: Largest tensor shown as a per-entry error grid in the console.
+GRID_MAX_ENTRIES = 64
+
+#: A diagnosis (scale factor, transpose, sign) is accepted when it explains the difference to
+#: within this fraction of the difference's size.
+DIAGNOSIS_RESIDUAL = 1e-6

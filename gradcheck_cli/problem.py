@@ -1,0 +1,84 @@
+"""A Problem: a network, a loss and concrete seeded arrays — what every engine consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gradcheck_cli.ops import Layer, Loss
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.ops.losses import L2Penalty
+
+#: The name under which the input batch x can be differentiated.
+INPUT = "x"
+
+Reduction = Literal["mean", "sum"]
+Scheme = Literal["central", "forward", "richardson"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer of the network, with its widths and the global names of its parameters."""
+
+    op: Layer
+    index: int
+    n_in: int
+    n_out: int
+    #: local parameter name (``W``) → global name (``W0``, or what the spec calls it)
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How finite differences are taken and judged; ``None`` means "derive it" (see policy)."""
+
+    scheme: Scheme = "central"
+    step: float | None = None
+    atol: float | None = None
+    rtol: float | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A loss J(θ) = (1/m or 1)·Σ_i L(N(x_i; θ), y_i) + Σ_W (λ/2)‖W‖² with every array concrete.
+
+    ``x`` has shape (m, n₀), ``y`` shape (m, k); ``values`` maps global parameter names to
+    arrays; ``wrt`` names what to differentiate (parameter names and possibly ``x``).
+    """
+
+    name: str
+    seed: int
+    x: Array
+    y: Array
+    nodes: tuple[Node, ...]
+    loss: Loss
+    values: Mapping[str, Array]
+    wrt: tuple[str, ...]
+    reduction: Reduction = "mean"
+    penalty: L2Penalty | None = None
+    settings: Settings = field(default_factory=Settings)
+    path: str | None = None
+
+    @property
+    def batch(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def scale(self) -> float:
+        """The factor in front of Σ_i L: 1/m for ``mean``, 1 for ``sum``."""
+        return 1.0 / self.batch if self.reduction == "mean" else 1.0
+
+    def local_values(self, node: Node, values: Mapping[str, Array] | None = None) -> dict[str, Array]:
+        """The parameters of ``node`` under their local names, from ``values`` or the problem's."""
+        source = self.values if values is None else values
+        return {local: source[name] for local, name in node.params.items()}
+
+    def penalised(self) -> list[str]:
+        """Global names of the parameters the L2 penalty applies to."""
+        if self.penalty is None:
+            return []
+        return [node.params[p] for node in self.nodes for p in node.op.penalised if p in node.params]
+
+    def shape_of(self, name: str) -> tuple[int, ...]:
+        return tuple(self.x.shape) if name == INPUT else tuple(self.values[name].shape)

@@ -1,0 +1,141 @@
+"""The terminal report (rich): header, layer table, one row per tensor, worst entries, grid."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from gradcheck_cli.report.options import RenderOptions, summary_line
+from gradcheck_cli.results import Pair, Report, SpecResult, TensorResult
+
+STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
+SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd"}
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=options.width or 100,
+        force_terminal=options.color,
+        no_color=not options.color,
+        highlight=False,
+        emoji=False,
+    )
+    for spec in report.specs:
+        console.print(_spec(spec))
+        console.print()
+    console.print(Text(summary_line(report)), style=None)
+    return out.getvalue()
+
+
+def _spec(spec: SpecResult) -> RenderableType:
+    head = Text.assemble(
+        (spec.name, "bold"), "  ", (spec.path, "dim"), "  ",
+        (spec.verdict.upper(), STYLE[spec.verdict]),
+    )
+    if spec.error is not None:
+        return Group(head, Text(spec.error, style="magenta"))
+    meta = Text(
+        f"seed {spec.seed} · batch {spec.batch} · loss {spec.loss} ({spec.reduction})", style="dim"
+    )
+    parts: list[RenderableType] = [head, meta, _layers(spec)]
+    if spec.forward is not None:
+        parts.append(_forward(spec))
+    parts.append(_tensors(spec))
+    for tensor in spec.tensors:
+        if tensor.verdict != "pass":
+            parts.extend(_failure(tensor))
+    return Group(*parts)
+
+
+def _layers(spec: SpecResult) -> Table:
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
+    for column in ("#", "layer", "in → out", "parameters"):
+        table.add_column(column)
+    for layer in spec.layers:
+        params = ", ".join(f"{n} {'×'.join(map(str, s))}" for n, s in layer.params.items())
+        count = sum(_size(s) for s in layer.params.values())
+        table.add_row(str(layer.index), layer.op, f"{layer.n_in} → {layer.n_out}",
+                      f"{params} ({count})" if params else "")
+    return table
+
+
+def _forward(spec: SpecResult) -> Text:
+    f = spec.forward
+    assert f is not None
+    shown = ", ".join(f"{v:.4g}" for v in f.output[:6]) + (", …" if len(f.output) > 6 else "")
+    mark = ("agrees", "green") if f.passed else ("DIFFERS", "bold red")
+    return Text.assemble(
+        f"forward: J = {f.numpy:.10g}; symbolic ", mark,
+        f" (|Δ| {f.abs_error:.1e}, tol {f.tolerance:.1e}); N(x₁) = [{shown}]",
+    )
+
+
+def _tensors(spec: SpecResult) -> Table:
+    table = Table(title=None, show_lines=False, header_style="bold")
+    table.add_column("tensor")
+    table.add_column("shape")
+    table.add_column("layer")
+    names = [p for p in spec.tensors[0].pairs] if spec.tensors else []
+    for pair in names:
+        table.add_column(f"{SHORT[pair.first]}↔{SHORT[pair.second]}", justify="right")
+    table.add_column("verdict")
+    for t in spec.tensors:
+        cells = [_pair_cell(p) for p in t.pairs]
+        table.add_row(t.name, "×".join(map(str, t.shape)), t.owner, *cells,
+                      Text(t.verdict, style=STYLE[t.verdict]))
+    return table
+
+
+def _pair_cell(pair: Pair) -> Text:
+    return Text(f"{pair.max_abs:.1e}", style="green" if pair.passed else "bold red")
+
+
+def _failure(t: TensorResult) -> list[RenderableType]:
+    parts: list[RenderableType] = [Text(f"✗ {t.name}: {t.explanation}", style="red")]
+    if t.worst:
+        table = Table(title=f"worst entries of ∂J/∂{t.name}", header_style="bold", title_justify="left")
+        table.add_column("index")
+        sources = list(t.worst[0].values)
+        for s in sources:
+            table.add_column(s, justify="right")
+        for c in ("|err|", "rel", "tol"):
+            table.add_column(c, justify="right")
+        for e in t.worst:
+            table.add_row(str(list(e.index)), *(f"{e.values[s]:.6g}" for s in sources),
+                          f"{e.abs_error:.1e}", f"{e.rel_error:.1e}", f"{e.tolerance:.1e}")
+        parts.append(table)
+    for p in t.pairs:
+        if not p.passed:
+            parts.append(Text(f"  {p.first} vs {p.second}: {p.failing} entries over tolerance "
+                              f"({p.tolerance_source}); worst error/tol = {p.worst_ratio:.3g}", style="dim"))
+    if t.grid:
+        parts.append(_grid(t))
+    return parts
+
+
+def _grid(t: TensorResult) -> Table:
+    """Error / tolerance per entry: green ≤ 1 (passes), yellow ≤ 10⁴, red beyond."""
+    table = Table(title=f"error/tolerance per entry of {t.name}", show_header=False, box=None,
+                  title_justify="left")
+    for _ in t.grid[0]:
+        table.add_column(justify="right")
+    for row in t.grid:
+        cells = [Text(f"{v:.0e}" if v else "0", style=_heat(v)) for v in row]
+        table.add_row(*cells)
+    return table
+
+
+def _heat(ratio: float) -> str:
+    return "green" if ratio <= 1 else ("yellow" if ratio <= 1e4 else "bold red")
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n

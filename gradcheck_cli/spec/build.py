@@ -1,0 +1,132 @@
+"""Turn a validated network spec into a Problem: widths checked, arrays drawn from the seed.
+
+Draw order is fixed (x, then every layer's parameters in order, then y), and random
+initial values are drawn even where values are given inline, so editing one matrix in a
+spec never changes the numbers drawn for the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradcheck_cli.errors import did_you_mean
+from gradcheck_cli.ops import Layer
+from gradcheck_cli.ops.base import Array, TargetKind
+from gradcheck_cli.ops.layers import Polynomial
+from gradcheck_cli.ops.losses import L2Penalty
+from gradcheck_cli.problem import INPUT, Node, Problem, Settings
+from gradcheck_cli.spec.loader import Loaded
+
+
+def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
+    """The Problem a network spec describes; ``seed`` overrides the spec's seed.
+
+    Raises:
+        SpecError: a given matrix that does not fit its layer, targets that do not fit the
+            output, an unknown name in ``wrt``.
+    """
+    spec, source = loaded.spec, loaded.source
+    seed = spec.seed if seed is None else seed
+    rng = np.random.default_rng(seed)
+    x = _inputs(spec.data, rng)
+    nodes, values = _layers(loaded, x.shape[1], rng)
+    k = nodes[-1].n_out if nodes else x.shape[1]
+    problem_loss = spec.loss.check_output(k)
+    if problem_loss:
+        raise source.error(("loss",), problem_loss)
+    y = _targets(loaded, x.shape[0], k, rng)
+    penalty = spec.regularization and spec.regularization.l2
+    return Problem(
+        name=spec.name or loaded.source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+        seed=seed,
+        x=x,
+        y=y,
+        nodes=tuple(nodes),
+        loss=spec.loss,
+        values=values,
+        wrt=_wrt(loaded, values),
+        reduction=spec.reduction,
+        penalty=L2Penalty(strength=penalty) if penalty else None,
+        settings=Settings(**spec.check.model_dump()),
+        path=loaded.path,
+    )
+
+
+def _inputs(data: Any, rng: np.random.Generator) -> Array:
+    drawn = rng.standard_normal((data.size, data.inputs or len(data.x[0])))
+    return np.array(data.x, dtype=np.float64) if data.x is not None else drawn
+
+
+def _layers(loaded: Loaded, n_in: int, rng: np.random.Generator) -> tuple[list[Node], dict[str, Array]]:
+    nodes: list[Node] = []
+    values: dict[str, Array] = {}
+    counter = 0
+    for index, op in enumerate(loaded.spec.network):
+        loc = ("network", index, op.kind)
+        if isinstance(op, Polynomial) and n_in != 1:
+            raise loaded.source.error(loc, f"`polynomial` needs a scalar input, but its input has {n_in} entries")
+        shapes = op.param_shapes(n_in)
+        drawn = op.init_params(n_in, rng)
+        for local, given in op.given_values().items():
+            if given.shape != shapes[local]:
+                raise loaded.source.error((*loc, local), _misfit(op, local, given.shape, shapes[local], n_in))
+            drawn[local] = given
+        names = _names(op, shapes, counter)
+        for local, name in names.items():
+            if name in values or name == INPUT:
+                raise loaded.source.error(loc, f"the parameter name `{name}` is used twice")
+            values[name] = drawn[local]
+        counter += bool(shapes)
+        nodes.append(Node(op, index, n_in, op.out_size(n_in), names))
+        n_in = op.out_size(n_in)
+    return nodes, values
+
+
+def _names(op: Layer, shapes: dict[str, tuple[int, ...]], counter: int) -> dict[str, str]:
+    renames: dict[str, str] = dict(getattr(op, "names", {}))
+    return {local: renames.get(local, f"{local}{counter}") for local in shapes}
+
+
+def _misfit(op: Layer, local: str, got: tuple[int, ...], want: tuple[int, ...], n_in: int) -> str:
+    fmt = "×".join
+    return (
+        f"`{local}` is {fmt(map(str, got))} but {op.describe()} after a layer of width {n_in} "
+        f"needs {fmt(map(str, want))}"
+    )
+
+
+def _targets(loaded: Loaded, m: int, k: int, rng: np.random.Generator) -> Array:
+    data, source = loaded.spec.data, loaded.source
+    kind: TargetKind = data.targets or loaded.spec.loss.targets
+    drawn = _draw_targets(kind, m, k, rng)
+    if data.labels is not None:
+        if max(data.labels) >= k:
+            raise source.error(("data", "labels"), f"a label is {max(data.labels)} but the network has only {k} outputs")
+        return np.eye(k)[data.labels]
+    if data.y is not None:
+        y = np.array(data.y, dtype=np.float64)
+        if y.shape != (m, k):
+            raise source.error(("data", "y"), f"`y` is {y.shape[0]}×{y.shape[1]} but the batch needs {m}×{k}")
+        return y
+    return drawn
+
+
+def _draw_targets(kind: TargetKind, m: int, k: int, rng: np.random.Generator) -> Array:
+    if kind == "onehot":
+        return np.eye(k)[rng.integers(k, size=m)]
+    if kind == "binary":
+        return rng.integers(2, size=(m, k)).astype(np.float64)
+    return rng.standard_normal((m, k))
+
+
+def _wrt(loaded: Loaded, values: dict[str, Array]) -> tuple[str, ...]:
+    if loaded.spec.wrt is None:
+        return tuple(values)
+    known = [*values, INPUT]
+    for i, name in enumerate(loaded.spec.wrt):
+        if name not in known:
+            hint = did_you_mean(name, known) or f"known: {', '.join(known)}"
+            raise loaded.source.error(("wrt", i), f"`{name}` is not a parameter of the network", hint=hint)
+    return tuple(dict.fromkeys(loaded.spec.wrt))

@@ -1,0 +1,126 @@
+"""The network spec as frozen pydantic models. YAML is parsed once, at the edge, into these.
+
+Layers and losses are written ``- tanh`` or ``- linear: {out: 3}`` (one key: the op's name,
+its value: the op's settings). The union of op models is built from the registry, so an op
+added to the catalogue is accepted by specs without touching this module.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Tag,
+    create_model,
+    model_validator,
+)
+
+from gradcheck_cli.ops import LAYERS, LOSSES, Op
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DataSpec(Model):
+    """The batch: sizes, or inline arrays, and what kind of targets to draw."""
+
+    batch: PositiveInt | None = None
+    inputs: PositiveInt | None = None
+    targets: Literal["real", "onehot", "binary"] | None = None
+    x: list[list[float]] | None = None
+    y: list[list[float]] | None = None
+    labels: list[NonNegativeInt] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataSpec:
+        if self.x is not None:
+            if len({len(row) for row in self.x}) != 1:
+                raise ValueError("the rows of `x` must all have the same length")
+            if self.batch is not None and self.batch != len(self.x):
+                raise ValueError(f"`x` has {len(self.x)} rows but `batch` is {self.batch}")
+            if self.inputs is not None and self.inputs != len(self.x[0]):
+                raise ValueError(f"`x` rows have {len(self.x[0])} entries but `inputs` is {self.inputs}")
+        elif self.inputs is None:
+            raise ValueError("give the input dimension `inputs` or the inputs `x`")
+        if self.y is not None and self.labels is not None:
+            raise ValueError("give targets either as `y` or as `labels`, not both")
+        if self.y is not None and len({len(row) for row in self.y}) > 1:
+            raise ValueError("the rows of `y` must all have the same length")
+        return self
+
+    @property
+    def size(self) -> int:
+        """The batch size m: given, or the number of inline rows, or 1."""
+        for rows in (self.x, self.y, self.labels):
+            if rows is not None:
+                return len(rows)
+        return self.batch or 1
+
+
+class CheckSpec(Model):
+    """How the finite differences are taken; tolerances default to the error estimate."""
+
+    scheme: Literal["central", "forward", "richardson"] = "central"
+    step: PositiveFloat | None = None
+    atol: NonNegativeFloat | None = None
+    rtol: NonNegativeFloat | None = None
+
+
+class RegularizationSpec(Model):
+    """(λ/2)‖W‖²_F added to J for every weight matrix."""
+
+    l2: NonNegativeFloat = 0.0
+
+
+def _op_name(value: Any) -> str | None:
+    """The op an entry names: ``"tanh"`` or ``{"linear": {...}}``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if isinstance(key, str) else None
+    if isinstance(value, Op):
+        return value.kind
+    return None
+
+
+def _op_union(table: dict[str, type[Any]]) -> Any:
+    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in table.items())
+    return Annotated[Union[members], Discriminator(_op_name)]  # noqa: UP007
+
+
+@lru_cache(maxsize=8)
+def _network_model(layer_kinds: tuple[str, ...], loss_kinds: tuple[str, ...]) -> type[Model]:
+    return create_model(
+        "NetworkSpec",
+        __base__=NetworkBase,
+        network=(list[_op_union(LAYERS)], ...),  # type: ignore[valid-type]
+        loss=(_op_union(LOSSES), ...),
+    )
+
+
+def network_model() -> type[Model]:
+    """The pydantic model of a network spec for the ops registered right now."""
+    return _network_model(tuple(LAYERS), tuple(LOSSES))
+
+
+class NetworkBase(Model):
+    """Top-level keys of a network spec other than ``network`` and ``loss``."""
+
+    name: str | None = None
+    description: str | None = None
+    seed: NonNegativeInt = 0
+    data: DataSpec
+    reduction: Literal["mean", "sum"] = "mean"
+    regularization: RegularizationSpec | None = None
+    wrt: list[str] | None = None
+    check: CheckSpec = CheckSpec()
