@@ -27,12 +27,15 @@ Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: i
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
 SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]  # type: ignore[valid-type]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
 ColorOpt = Annotated[
     Optional[bool],  # noqa: UP045
-    typer.Option("--color/--no-color", help="Force colour on or off (default: on for a terminal, off with NO_COLOR)."),
+    typer.Option(
+        "--color/--no-color",
+        help="Force colour on or off (default: on for a terminal, off with NO_COLOR).",
+    ),
 ]
 
 
@@ -71,7 +74,7 @@ def _emit(text: str, output: Path | None) -> None:
 @app.command()
 def check(
     paths: PathsArg,
-    format: FormatOpt = Format.console,  # type: ignore[attr-defined]  # noqa: A002
+    format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     output: OutputOpt = None,
     seed: SeedOpt = None,
     color: ColorOpt = None,

@@ -128,7 +128,7 @@ def _explain(
     if odd is None:
         return f"the sources disagree on ∂J/∂{name} and no two of them agree with each other"
     others = [s for s in found if s != odd]
-    reference = sum(found[s].grads[name] for s in others) / len(others)
+    reference = np.mean([found[s].grads[name] for s in others], axis=0)
     shape = shape_of_error(found[odd].grads[name], reference, wrong)
     text = f"{odd} is the odd one out: {' and '.join(others)} agree on ∂J/∂{name}"
     if shape:
@@ -178,32 +178,51 @@ def _forward(found: Mapping[str, Gradients]) -> ForwardCheck | None:
 
 
 def _first_wrong_rule(problem: Problem, found: Mapping[str, Gradients]) -> tuple[str, str] | None:
-    """Walk the δ's down from the loss; the first boundary where the analytic engines part
-    names the rule: the same δ came in, different δ's went out.
+    """Name the op where the analytic engines part ways.
+
+    Forward first: the first layer whose output differs (from the same input) has math that
+    does not match its NumPy forward. Then backward, down from the loss: the first boundary
+    whose δ differs (from the same δ above) names a wrong backward rule.
 
     Returns:
         (what to say if backprop is wrong, what to say if symbolic is wrong), or None.
     """
     if "symbolic" not in found or "backprop" not in found:
         return None
-    sym, bp = found["symbolic"].cotangents, found["backprop"].cotangents
-    if len(sym) != len(bp) or not sym:
+    sym, bp = found["symbolic"], found["backprop"]
+    forward_gap = _first_gap(sym.activations, bp.activations, range(len(bp.activations)))
+    if forward_gap is not None:
+        what = _what(problem, forward_gap)
+        math = f"the SymPy math of {what} differs from its NumPy forward"
+        return math, math
+    if _differ(sym.loss, bp.loss):
+        what = _what(problem, len(problem.nodes))
+        math = f"the SymPy math of {what} differs from its NumPy forward"
+        return math, math
+    level = _first_gap(sym.cotangents, bp.cotangents, range(len(bp.cotangents) - 1, -1, -1))
+    if level is None:
         return None
-    for level in range(len(sym) - 1, -1, -1):
-        scale = max(float(np.abs(sym[level]).max(initial=0.0)), policy.TINY)
-        if np.abs(sym[level] - bp[level]).max(initial=0.0) > policy.ANALYTIC_ULPS * policy.EPS * scale:
-            return _blame(problem, level)
-    return None
-
-
-def _blame(problem: Problem, level: int) -> tuple[str, str]:
-    if level == len(problem.nodes):
-        what = f"the loss `{problem.loss.kind}`"
-    else:
-        node = problem.nodes[level]
-        what = f"`{node.op.kind}` (layer {node.index})"
+    what = _what(problem, level)
     return (
         f"the first wrong backward rule is that of {what}: the same δ reaches it from above "
         "and a different δ leaves it",
-        f"the SymPy math of {what} differs from its NumPy forward",
+        f"the derivative SymPy derives for {what} differs from its backward rule",
     )
+
+
+def _first_gap(first: tuple[Array, ...], second: tuple[Array, ...], order: range) -> int | None:
+    if len(first) != len(second):
+        return None
+    return next((i for i in order if _differ(first[i], second[i])), None)
+
+
+def _differ(a: Array | float, b: Array | float) -> bool:
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1.0)
+    return bool(np.abs(np.asarray(a) - b).max(initial=0.0) > policy.ANALYTIC_ULPS * policy.EPS * scale)
+
+
+def _what(problem: Problem, level: int) -> str:
+    if level == len(problem.nodes):
+        return f"the loss `{problem.loss.kind}`"
+    node = problem.nodes[level]
+    return f"`{node.op.kind}` (layer {node.index})"

@@ -47,8 +47,9 @@ def _scaled(candidate: Array, reference: Array) -> str | None:
         return None
     if abs(c + 1.0) < policy.DIAGNOSIS_RESIDUAL:
         return "it has the wrong sign"
-    sign = "with the wrong sign and " if c < 0 else ""
-    return f"it is {sign}{_factor(abs(c))} the correct value"
+    if c < 0:
+        return f"it has the wrong sign and is {_factor(-c)} the correct value"
+    return f"it is {_factor(c)} the correct value"
 
 
 def _factor(c: float) -> str:

@@ -26,6 +26,8 @@ class Gradients:
         error: numeric only: name → per-entry estimate of the finite-difference error.
         cotangents: analytic engines only: ∂J/∂(input of layer l) for each layer l, then
             ∂J/∂ŷ last; shapes (m, n_l). They let a report name the first op whose rule is off.
+        activations: analytic engines only: the output of every layer, (m, n_{l+1}) each; they
+            let a report name the first op whose math and forward part ways.
     """
 
     source: str
@@ -34,3 +36,4 @@ class Gradients:
     grads: Mapping[str, Array]
     error: Mapping[str, Array] = field(default_factory=dict)
     cotangents: tuple[Array, ...] = ()
+    activations: tuple[Array, ...] = ()

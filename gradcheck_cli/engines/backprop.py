@@ -21,11 +21,11 @@ def gradients(problem: Problem) -> Gradients:
     Returns:
         ``Gradients`` with ``source="backprop"`` and the cotangent at every layer boundary.
     """
-    J, output, caches, loss_cache = forward.run(problem)
+    J, outputs, caches, loss_cache = forward.run(problem)
     g = problem.scale * problem.loss.backward(loss_cache)
     cotangents: list[Array] = [g]
     grads: dict[str, Array] = {}
-    for node, cache in zip(reversed(problem.nodes), reversed(caches)):
+    for node, cache in zip(reversed(problem.nodes), reversed(caches), strict=True):
         g, local = node.op.backward(cache, g)
         cotangents.insert(0, g)
         grads.update({node.params[name]: value for name, value in local.items()})
@@ -36,7 +36,8 @@ def gradients(problem: Problem) -> Gradients:
     return Gradients(
         source="backprop",
         loss=float(J),
-        output=output,
+        output=outputs[-1],
         grads={name: grads[name] for name in problem.wrt},
         cotangents=tuple(cotangents),
+        activations=tuple(outputs) if problem.nodes else (),
     )

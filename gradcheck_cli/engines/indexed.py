@@ -34,7 +34,7 @@ class UnsupportedExpression(NotImplementedError):
 
 @dataclass(frozen=True)
 class Binding:
-    """A NumPy array standing for an ``IndexedBase``; ``batched`` arrays carry the batch axis first."""
+    """The array an ``IndexedBase`` stands for; a ``batched`` one has the batch axis first."""
 
     array: Array
     batched: bool = False
@@ -155,7 +155,9 @@ def _indexed(expr: sp.Indexed, context: _Context) -> Value:
         shape[position] = size
     expected = [context.axes[i].size for i in expr.indices if not i.is_Integer]
     if list(view.shape[lead:]) != expected:
-        raise UnsupportedExpression(f"`{expr}` runs past the bounds of an array of shape {array.shape}")
+        raise UnsupportedExpression(
+            f"`{expr}` runs past the bounds of an array of shape {array.shape}"
+        )
     return view.transpose(np.argsort(positions)).reshape(shape)
 
 

@@ -6,7 +6,8 @@ per chunk, so there is no Python loop per entry.
 
 Every scheme is evaluated at steps h and 2h. The difference of the two estimates measures the
 truncation error (for a central difference D(h) = f' + ch², so |D(h) - D(2h)|/3 ≈ |ch²|); the
-round-off is the forward's rounding noise (measured, see ``noise``) divided by the step. Their sum is the error estimate
+round-off is the forward's rounding noise (measured, see ``noise``) divided by
+the step. Their sum is the error estimate
 that verdicts are judged against (see ``policy``).
 """
 
@@ -31,13 +32,13 @@ OFFSETS: Mapping[Scheme, tuple[float, ...]] = {
 
 def gradients(problem: Problem) -> Gradients:
     """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry."""
-    J, output, _, _ = forward.run(problem)
+    J, outputs, _, _ = forward.run(problem)
     sigma = noise.level(problem, float(J))
     grads: dict[str, Array] = {}
     errors: dict[str, Array] = {}
     for name in problem.wrt:
         grads[name], errors[name] = _differentiate(problem, name, float(J), sigma)
-    return Gradients("numeric", float(J), output, grads, error=errors)
+    return Gradients("numeric", float(J), outputs[-1], grads, error=errors)
 
 
 def steps(problem: Problem, value: Array) -> Array:

@@ -25,13 +25,13 @@ from gradcheck_cli.engines.indexed import Binding, evaluate
 from gradcheck_cli.engines.symbolic_derive import (
     COLS,
     FREE,
-    G,
-    I,
-    K,
-    N,
+    OUT,
     ROWS,
     WEIGHT,
     YHAT,
+    G,
+    K,
+    N,
     X,
     Y,
     loss_rules,
@@ -67,12 +67,21 @@ def gradients(problem: Problem) -> Gradients:
     for name in missing:
         grads[name] = np.zeros(problem.shape_of(name))
     ordered = {name: grads[name] for name in problem.wrt}
-    return Gradients("symbolic", J, activations[-1], ordered, cotangents=tuple(cotangents))
+    return Gradients(
+        "symbolic",
+        J,
+        activations[-1],
+        ordered,
+        cotangents=tuple(cotangents),
+        activations=tuple(activations[1:]),
+    )
 
 
 def _bindings(problem: Problem, node: Node, a: Array) -> dict[sp.IndexedBase, Binding]:
     rules = rules_of(node)
-    arrays = {base: Binding(problem.values[node.params[name]]) for name, base in rules.params.items()}
+    arrays = {
+        base: Binding(problem.values[node.params[name]]) for name, base in rules.params.items()
+    }
     arrays[X] = Binding(a, batched=True)
     return arrays
 
@@ -87,7 +96,7 @@ def _forward(problem: Problem) -> list[Array]:
     for node in problem.nodes:
         out = rules_of(node).out
         arrays = _bindings(problem, node, activations[-1])
-        a = evaluate(out, arrays, _sizes(node), [(I, node.n_out)], problem.batch)
+        a = evaluate(out, arrays, _sizes(node), [(OUT, node.n_out)], problem.batch)
         activations.append(a)
     return activations
 
@@ -116,7 +125,13 @@ def _backward(
         if name not in wanted:
             continue
         shape = problem.values[name].shape
-        vjp = evaluate(rules.param_vjps[local], arrays, _sizes(node), list(zip(FREE, shape)), problem.batch)
+        vjp = evaluate(
+            rules.param_vjps[local],
+            arrays,
+            _sizes(node),
+            list(zip(FREE[: len(shape)], shape, strict=True)),
+            problem.batch,
+        )
         grads[name] = grads.get(name, 0.0) + vjp.sum(axis=0)
     return evaluate(rules.input_vjp, arrays, _sizes(node), [(FREE[0], node.n_in)], problem.batch)
 
@@ -133,6 +148,8 @@ def _penalties(problem: Problem, wanted: set[str], grads: dict[str, Array]) -> f
         sizes: Mapping[sp.Symbol, float] = {ROWS: W.shape[0], COLS: W.shape[1]}
         total += float(evaluate(rules.value, arrays, sizes, [], 1)[0])
         if name in wanted:
-            grad = evaluate(rules.grad, arrays, sizes, list(zip(FREE, W.shape)), 1)[0]
+            grad = evaluate(
+                rules.grad, arrays, sizes, list(zip(FREE[:2], W.shape, strict=True)), 1
+            )[0]
             grads[name] = grads.get(name, 0.0) + grad
     return total

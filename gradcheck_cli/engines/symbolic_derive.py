@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -27,7 +27,7 @@ from gradcheck_cli.problem import Node
 _INDEX = {"integer": True, "nonnegative": True}
 
 #: The output entry of a layer, as passed to ``Layer.math``.
-I = sp.Symbol("i", **_INDEX)
+OUT = sp.Symbol("i", **_INDEX)
 #: Free indices of a derivative: ∂/∂x[p], ∂/∂W[p, q], ∂/∂T[p, q, r].
 FREE = tuple(sp.Symbol(name, **_INDEX) for name in ("p", "q", "r", "u"))
 #: Input width n, output width k (for a loss: the width of ŷ), and a weight's rows × cols.
@@ -81,7 +81,7 @@ def rules_of(node: Node) -> LayerRules:
 def layer_rules(op: Layer, ranks: Mapping[str, int]) -> LayerRules:
     """The rules of ``op``, whose parameters have the given ranks (local name → ndim)."""
     params = {name: sp.IndexedBase(name) for name in ranks}
-    out = op.math(I, X, N, params)
+    out = op.math(OUT, X, N, params)
     return _layer_rules(out, tuple(sorted(ranks.items())))
 
 
@@ -96,7 +96,7 @@ def penalty_rules(penalty: L2Penalty) -> PenaltyRules:
     return _penalty_rules(penalty.math(WEIGHT, ROWS, COLS))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layer_rules(out: sp.Expr, ranks: tuple[tuple[str, int], ...]) -> LayerRules:
     params = {name: sp.IndexedBase(name) for name, _ in ranks}
     vjps = {
@@ -105,13 +105,13 @@ def _layer_rules(out: sp.Expr, ranks: tuple[tuple[str, int], ...]) -> LayerRules
     return LayerRules(out, _vjp(out, X[FREE[0]]), vjps, params)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _loss_rules(value: sp.Expr, const_names: tuple[str, ...]) -> LossRules:
     consts = {name: sp.IndexedBase(name) for name in const_names}
     return LossRules(value, _derivative(value, YHAT[FREE[0]]), consts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _penalty_rules(value: sp.Expr) -> PenaltyRules:
     return PenaltyRules(value, _derivative(value, WEIGHT[FREE[0], FREE[1]]))
 
@@ -123,7 +123,7 @@ def derivation_count() -> int:
 
 def _vjp(out: sp.Expr, wrt: sp.Expr) -> sp.Expr:
     """Σ_{i<k} G[i] ∂out_i/∂wrt, tidied."""
-    return tidy(sp.Sum(G[I] * _derivative(out, wrt), (I, 0, K - 1)))
+    return tidy(sp.Sum(G[OUT] * _derivative(out, wrt), (OUT, 0, K - 1)))
 
 
 def _derivative(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
@@ -160,7 +160,7 @@ def _drop_guards(expr: sp.Basic) -> sp.Basic:
 
 
 def _is_range_guard(condition: sp.Basic) -> bool:
-    """True for conjunctions of inequalities between index and size symbols (e.g. ``p <= n - 1``)."""
+    """True for a conjunction of inequalities of index and size symbols, e.g. ``p <= n - 1``."""
     parts = condition.args if isinstance(condition, sp.And) else (condition,)
     inequalities = (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
     return all(
@@ -169,3 +169,9 @@ def _is_range_guard(condition: sp.Basic) -> bool:
         and all(symbol.is_integer for symbol in part.free_symbols)
         for part in parts
     )
+
+
+def clear_cache() -> None:
+    """Forget every derivation (tests use it to count the work done from a cold start)."""
+    for cached in (_layer_rules, _loss_rules, _penalty_rules):
+        cached.cache_clear()

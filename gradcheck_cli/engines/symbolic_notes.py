@@ -22,13 +22,12 @@ from sympy.printing.pretty.pretty_symbology import pretty_symbol
 from gradcheck_cli.engines.symbolic_derive import (
     COLS,
     FREE,
-    G,
-    I,
-    K,
-    N,
+    OUT,
     ROWS,
     WEIGHT,
-    YHAT,
+    G,
+    K,
+    N,
     X,
     loss_rules,
     penalty_rules,
@@ -133,7 +132,7 @@ def _forward(problem: Problem, names: list[str]) -> list[Formula]:
     for layer, node in enumerate(problem.nodes):
         out = _rename(rules_of(node).out, problem, layer, names)
         label = f"layer {layer}: {node.op.describe()}"
-        formulas.append(Formula(label, _base(names[layer + 1])[I], out))
+        formulas.append(Formula(label, _base(names[layer + 1])[OUT], out))
     loss = loss_rules(problem.loss, tuple(problem.loss.constants(problem.y.shape[1])))
     k = sp.Integer(problem.y.shape[1])
     formulas.append(Formula(f"loss: {problem.loss.describe()}", _L, loss.value.xreplace({K: k})))
@@ -157,13 +156,18 @@ def _backward(problem: Problem, names: list[str]) -> list[Formula]:
 
 
 def _gradient(
-    problem: Problem, names: list[str], name: str, definitions: Mapping[sp.Basic, tuple[sp.Expr, sp.Expr]]
+    problem: Problem,
+    names: list[str],
+    name: str,
+    definitions: Mapping[sp.Basic, tuple[sp.Expr, sp.Expr]],
 ) -> list[Formula]:
     """∂J/∂name in δ form, and in closed form when substituting the δ's changes it."""
-    free = FREE[: len(problem.shape_of(name))]
-    lhs = sp.Derivative(_J, _base(name)[free])
     if name == INPUT:
-        return [Formula("the input, example by example", lhs, _scale(problem) * _delta(INPUT)[FREE[0]])]
+        lhs = sp.Derivative(_J, _base(INPUT)[FREE[0]])
+        return [
+            Formula("the input, example by example", lhs, _scale(problem) * _delta(INPUT)[FREE[0]])
+        ]
+    lhs = sp.Derivative(_J, _base(name)[FREE[: len(problem.shape_of(name))]])
     per_example = sp.Integer(0)
     for layer, node in enumerate(problem.nodes):
         rules = rules_of(node)
@@ -174,7 +178,9 @@ def _gradient(
     formulas = [Formula(f"{name} (δ form)", lhs, _batch_sum(problem, per_example) + penalty)]
     closed = _substitute(per_example, definitions)
     if closed != per_example:
-        formulas.append(Formula(f"{name} (closed form)", lhs, _batch_sum(problem, closed) + penalty))
+        formulas.append(
+            Formula(f"{name} (closed form)", lhs, _batch_sum(problem, closed) + penalty)
+        )
     return formulas
 
 
@@ -203,7 +209,9 @@ def _substitute(expr: sp.Expr, definitions: Mapping[sp.Basic, tuple[sp.Expr, sp.
     """Replace v[j] by its definition with the index renamed, until no definition applies."""
     while True:
         mapping = {
-            entry: definitions[entry.base][1].xreplace({definitions[entry.base][0]: entry.indices[0]})
+            entry: definitions[entry.base][1].xreplace(
+                {definitions[entry.base][0]: entry.indices[0]}
+            )
             for entry in expr.atoms(sp.Indexed)
             if entry.base in definitions
         }
@@ -215,7 +223,13 @@ def _substitute(expr: sp.Expr, definitions: Mapping[sp.Basic, tuple[sp.Expr, sp.
 def _unicode(expr: sp.Expr) -> sp.Expr:
     """Rename ``delta_z1`` → ``δ_z1``, ``yhat`` → ``ŷ`` for the unicode printer."""
     bases = expr.atoms(sp.IndexedBase)
-    return expr.xreplace({b: sp.IndexedBase(pretty_symbol(str(b.label))) for b in bases})
+    return expr.xreplace({b: sp.IndexedBase(_unicode_name(str(b.label))) for b in bases})
+
+
+def _unicode_name(name: str) -> str:
+    """``delta_z1`` → ``δ_z₁`` (the δ keeps its underscore so every δ reads alike)."""
+    head, _, rest = name.partition("_")
+    return f"δ_{pretty_symbol(rest)}" if head == "delta" and rest else pretty_symbol(name)
 
 
 def _latex_text(label: str) -> str:

@@ -58,6 +58,7 @@ class LeakyReLU(Elementwise):
 
     kind = "leaky_relu"
     complex_safe = False
+    examples = ({}, {"slope": 0.2})
 
     slope: confloat(ge=0.0, lt=1.0) = 0.01  # type: ignore[valid-type]
 

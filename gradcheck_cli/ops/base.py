@@ -36,6 +36,8 @@ class Op(BaseModel, ABC):
     kind: ClassVar[str]
     #: True when the forward is an analytic function safe to evaluate at complex points.
     complex_safe: ClassVar[bool] = True
+    #: Settings to exercise the op with in the registry-driven tests (and `gradcheck ops`).
+    examples: ClassVar[tuple[dict[str, Any], ...]] = ({},)
 
     @model_validator(mode="before")
     @classmethod
@@ -119,6 +121,9 @@ class Loss(Op):
 
     #: The kind of target the loss expects when the spec does not give targets inline.
     targets: ClassVar[TargetKind] = "real"
+    #: Where the network output must lie: any real, the probability simplex (after softmax),
+    #: or the open interval (0, 1) entrywise (after sigmoid).
+    domain: ClassVar[Literal["real", "simplex", "unit"]] = "real"
 
     def check_output(self, k: int) -> str | None:
         """Why the loss cannot take a network output of width ``k``, or None when it can."""

@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
-from pydantic import PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Layer
@@ -24,12 +24,13 @@ class Linear(Layer):
 
     kind = "linear"
     penalised = ("W",)
+    examples = ({"out": 4}, {"out": 2, "bias": False})
 
     out: PositiveInt | None = None
     bias: bool = True
     W: list[list[float]] | None = None
     b: list[float] | None = None
-    names: dict[Literal["W", "b"], str] = {}
+    names: dict[Literal["W", "b"], str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Linear:
@@ -107,6 +108,7 @@ class Polynomial(Layer):
     """
 
     kind = "polynomial"
+    examples = ({"degree": 3},)
 
     degree: PositiveInt
 

@@ -24,26 +24,25 @@ class _SquaredError(Loss):
     #: Which constant c: "one", "half" or "mean" (1/k).
     scale: ClassVar[str]
 
-    def _c(self, k: int | sp.Symbol) -> float | sp.Expr:
-        if self.scale == "half":
-            return sp.Rational(1, 2) if isinstance(k, sp.Symbol) else 0.5
-        if self.scale == "mean":
-            return 1 / k
-        return 1
+    def _c(self, k: int) -> float:
+        return {"half": 0.5, "mean": 1.0 / k}.get(self.scale, 1.0)
+
+    def _c_math(self, k: sp.Symbol) -> sp.Expr:
+        return {"half": sp.Rational(1, 2), "mean": 1 / k}.get(self.scale, sp.Integer(1))
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         e = yhat - y
-        return self._c(y.shape[-1]) * (e * e).sum(axis=-1), (e,)  # type: ignore[operator]
+        return self._c(y.shape[-1]) * (e * e).sum(axis=-1), (e,)
 
     def backward(self, cache: Cache) -> Array:
-        (e,) = cache
-        return 2.0 * self._c(e.shape[-1]) * e  # type: ignore[no-any-return,operator]
+        e: Array = cache[0]
+        return 2.0 * self._c(e.shape[-1]) * e
 
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
         i = _entry("i")
-        return self._c(k) * sp.Sum((yhat[i] - y[i]) ** 2, (i, 0, k - 1))
+        return self._c_math(k) * sp.Sum((yhat[i] - y[i]) ** 2, (i, 0, k - 1))
 
 
 @register
@@ -76,6 +75,7 @@ class CrossEntropy(Loss):
 
     kind = "cross_entropy"
     targets = "onehot"
+    domain = "simplex"
     complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
@@ -129,6 +129,7 @@ class BinaryCrossEntropy(Loss):
 
     kind = "binary_cross_entropy"
     targets = "binary"
+    domain = "unit"
     complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
@@ -160,7 +161,7 @@ class SigmoidBinaryCrossEntropy(Loss):
 
     def backward(self, cache: Cache) -> Array:
         z, y = cache
-        return logistic(z) - y
+        return logistic(z) - y  # type: ignore[no-any-return]
 
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
@@ -179,6 +180,12 @@ class GaussianNLL(Loss):
     """
 
     kind = "gaussian_nll"
+    examples = (
+        {},
+        {"covariance": 0.5},
+        {"covariance": [0.5, 2.0, 1.0]},
+        {"covariance": [[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.7]], "constant": False},
+    )
 
     covariance: float | list[float] | list[list[float]] = 1.0
     constant: bool = True
@@ -189,7 +196,7 @@ class GaussianNLL(Loss):
         if cov.ndim == 1 and np.any(cov <= 0):
             raise ValueError("the variances in `covariance` must be positive")
         if cov.ndim == 2:
-            if cov.shape[0] != cov.shape[1] or not np.allclose(cov, cov.T, rtol=0, atol=0):
+            if cov.shape[0] != cov.shape[1] or not np.array_equal(cov, cov.T):
                 raise ValueError("`covariance` must be a symmetric square matrix")
             if np.any(np.linalg.eigvalsh(cov) <= 0):
                 raise ValueError("`covariance` must be positive definite")
@@ -246,7 +253,7 @@ class L2Penalty(Op):
     strength: NonNegativeFloat
 
     def forward(self, W: Array) -> Array:
-        return 0.5 * self.strength * (W * W).sum(axis=(-2, -1))
+        return 0.5 * self.strength * (W * W).sum(axis=(-2, -1))  # type: ignore[no-any-return]
 
     def backward(self, W: Array) -> Array:
         return self.strength * W

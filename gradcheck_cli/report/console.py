@@ -67,7 +67,7 @@ def _layers(spec: SpecResult) -> Table:
 def _forward(spec: SpecResult) -> Text:
     f = spec.forward
     assert f is not None
-    shown = ", ".join(f"{v:.4g}" for v in f.output[:6]) + (", …" if len(f.output) > 6 else "")
+    shown = ", ".join(_number(v) for v in f.output[:6]) + (", …" if len(f.output) > 6 else "")
     mark = ("agrees", "green") if f.passed else ("DIFFERS", "bold red")
     return Text.assemble(
         f"forward: J = {f.numpy:.10g}; symbolic ", mark,
@@ -132,6 +132,11 @@ def _grid(t: TensorResult) -> Table:
 
 def _heat(ratio: float) -> str:
     return "green" if ratio <= 1 else ("yellow" if ratio <= 1e4 else "bold red")
+
+
+def _number(v: float) -> str:
+    """Four significant digits; scientific (1.670e-05) for very small or large values."""
+    return f"{v:.3e}" if v != 0 and not 1e-3 <= abs(v) < 1e5 else f"{v:.4g}"
 
 
 def _size(shape: tuple[int, ...]) -> int:

@@ -23,8 +23,8 @@ def document(report: Report) -> dict[str, Any]:
         data["verdict"] = spec.verdict
         if spec.forward is not None:
             data["forward"]["passed"] = spec.forward.passed
-        for tensor, raw in zip(spec.tensors, data["tensors"]):
-            for pair, raw_pair in zip(tensor.pairs, raw["pairs"]):
+        for tensor, raw in zip(spec.tensors, data["tensors"], strict=True):
+            for pair, raw_pair in zip(tensor.pairs, raw["pairs"], strict=True):
                 raw_pair["passed"] = pair.passed
         specs.append(data)
     return {

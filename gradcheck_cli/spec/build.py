@@ -66,7 +66,8 @@ def _layers(loaded: Loaded, n_in: int, rng: np.random.Generator) -> tuple[list[N
     for index, op in enumerate(loaded.spec.network):
         loc = ("network", index, op.kind)
         if isinstance(op, Polynomial) and n_in != 1:
-            raise loaded.source.error(loc, f"`polynomial` needs a scalar input, but its input has {n_in} entries")
+            message = f"`polynomial` needs a scalar input, but its input has {n_in} entries"
+            raise loaded.source.error(loc, message)
         shapes = op.param_shapes(n_in)
         drawn = op.init_params(n_in, rng)
         for local, given in op.given_values().items():
@@ -103,8 +104,10 @@ def _targets(loaded: Loaded, m: int, k: int, rng: np.random.Generator) -> Array:
     drawn = _draw_targets(kind, m, k, rng)
     if data.labels is not None:
         if max(data.labels) >= k:
-            raise source.error(("data", "labels"), f"a label is {max(data.labels)} but the network has only {k} outputs")
-        return np.eye(k)[data.labels]
+            message = f"a label is {max(data.labels)} but the network has only {k} outputs"
+            raise source.error(("data", "labels"), message)
+        onehot: Array = np.eye(k)[np.array(data.labels)]
+        return onehot
     if data.y is not None:
         y = np.array(data.y, dtype=np.float64)
         if y.shape != (m, k):

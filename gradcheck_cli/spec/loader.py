@@ -58,6 +58,7 @@ def _first_error(exc: ValidationError, source: SourceMap, model: type[Model]) ->
     if kind == "union_tag_invalid":
         table = LOSSES if loc and loc[0] == "loss" else LAYERS
         tag = str(ctx.get("tag"))
+        hint: str | None
         what = "loss" if table is LOSSES else "op"
         hint = did_you_mean(tag, table) or f"known: {', '.join(table)}"
         return source.error(loc, f"unknown {what} `{tag}` at {where}{more}", hint=hint)

@@ -100,12 +100,9 @@ def _op_union(table: dict[str, type[Any]]) -> Any:
 
 @lru_cache(maxsize=8)
 def _network_model(layer_kinds: tuple[str, ...], loss_kinds: tuple[str, ...]) -> type[Model]:
-    return create_model(
-        "NetworkSpec",
-        __base__=NetworkBase,
-        network=(list[_op_union(LAYERS)], ...),  # type: ignore[valid-type]
-        loss=(_op_union(LOSSES), ...),
-    )
+    layers: Any = list[_op_union(LAYERS)]  # type: ignore[misc]
+    loss: Any = _op_union(LOSSES)
+    return create_model("NetworkSpec", __base__=NetworkBase, network=(layers, ...), loss=(loss, ...))
 
 
 def network_model() -> type[Model]:

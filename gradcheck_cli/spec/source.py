@@ -115,8 +115,9 @@ class _Builder:
                 raise self._error(key_node, f"the key `{key}` must be a name")
             if key in out:
                 raise self._error(key_node, f"the key `{key}` appears twice")
-            self.source.keys[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = self.build(value_node, (*loc, key))
+            here: Loc = (*loc, key)
+            self.source.keys[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, here)
         return out
 
     def _expect_tag(self, node: yaml.Node, kind: str) -> None:

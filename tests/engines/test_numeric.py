@@ -1,0 +1,66 @@
+"""The numeric engine: exact where it should be, and honest about its own error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from problems import make_problem
+
+from gradcheck_cli import policy
+from gradcheck_cli.engines import backprop, noise, numeric
+from gradcheck_cli.ops.activations import Identity, Tanh
+from gradcheck_cli.ops.layers import Linear
+from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.problem import Settings
+
+
+@pytest.mark.parametrize("scheme", ["central", "richardson", "forward"])
+def test_the_error_estimate_covers_the_actual_error(scheme):
+    p = make_problem([Linear(out=4), Tanh(), Linear(out=2)], SquaredError(), batch=6)
+    p = type(p)(**{**p.__dict__, "settings": Settings(scheme=scheme)})
+    exact = backprop.gradients(p).grads
+    found = numeric.gradients(p)
+    for name in p.wrt:
+        actual = np.abs(found.grads[name] - exact[name])
+        assert np.all(actual <= policy.ESTIMATE_SAFETY * found.error[name]), name
+
+
+def test_central_differences_of_a_quadratic_are_exact_to_rounding():
+    """A linear network with squared error is quadratic in W: the central difference has no
+    truncation error, so it matches (ŷ - y)-based closed form to round-off."""
+    p = make_problem([Linear(out=2), Identity()], SquaredError(), batch=4, wrt=["W0"])
+    W, b = p.values["W0"], p.values["b0"]
+    closed = 2 * ((p.x @ W.T + b - p.y) / 4).T @ p.x
+    found = numeric.gradients(p)
+    np.testing.assert_allclose(found.grads["W0"], closed, atol=1e-8)
+    assert found.grads["W0"].shape == W.shape
+
+
+def test_a_forward_difference_is_less_accurate_than_a_central_one():
+    p = make_problem([Linear(out=3), Tanh()], SquaredError(), wrt=["W0"])
+    exact = backprop.gradients(p).grads["W0"]
+    errs = {}
+    for scheme in ("forward", "central"):
+        q = type(p)(**{**p.__dict__, "settings": Settings(scheme=scheme)})
+        errs[scheme] = np.abs(numeric.gradients(q).grads["W0"] - exact).max()
+    assert errs["central"] < errs["forward"] / 100
+
+
+def test_steps_are_exactly_representable_and_scale_with_the_entry():
+    p = make_problem([Linear(out=2)], SquaredError())
+    value = np.array([0.0, 1e-3, 3.0, -1e4])
+    h = numeric.steps(p, value)
+    np.testing.assert_array_equal((value + h) - value, h)
+    assert h[3] > 1e3 * h[0]
+
+
+def test_the_noise_estimate_recovers_the_level_of_synthetic_noise():
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1e-9, 64)
+    samples = 1.0 + 2.0 * t + 3e-12 * rng.standard_normal(t.size)
+    assert 1.5e-12 < noise.estimate(samples) < 6e-12
+
+
+def test_the_noise_estimate_of_a_smooth_function_is_below_rounding():
+    t = np.arange(8) * 1e-9
+    assert noise.estimate(np.exp(t)) < 1e-14

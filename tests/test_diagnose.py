@@ -1,0 +1,46 @@
+"""The shape of an error: each diagnosis on a case made to have it, and none where none fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck_cli.diagnose import shape_of_error
+
+REF = np.array([[1.0, -2.0, 0.5], [0.3, 4.0, -1.0], [2.0, 0.7, -0.6]])
+ALL = np.ones_like(REF, dtype=bool)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "phrase"),
+    [
+        (-REF, "it has the wrong sign"),
+        (2 * REF, "it is 2 times the correct value"),
+        (REF / 8, "it is 1/8 of the correct value"),
+        (-0.5 * REF, "it has the wrong sign and is 1/2 of the correct value"),
+        (REF.T, "it is transposed"),
+        (np.zeros_like(REF), "it is zero where it should not be"),
+    ],
+)
+def test_names_the_structure_of_a_wrong_gradient(candidate, phrase):  # type: ignore[no-untyped-def]
+    assert shape_of_error(candidate, REF, ALL) == phrase
+
+
+def test_points_at_the_one_row_that_differs():
+    wrong = REF.copy()
+    wrong[1] += [1.0, -3.0, 0.2]
+    mask = np.abs(wrong - REF) > 0
+    assert shape_of_error(wrong, REF, mask) == "only row 1 differs"
+
+
+def test_counts_scattered_wrong_entries():
+    wrong = REF.copy()
+    wrong[0, 0] += 1
+    wrong[2, 1] -= 1
+    assert shape_of_error(wrong, REF, np.abs(wrong - REF) > 0) == "2 of 9 entries differ"
+
+
+def test_a_random_error_is_not_called_a_scale_or_transpose():
+    rng = np.random.default_rng(0)
+    noisy = REF + rng.standard_normal(REF.shape)
+    assert shape_of_error(noisy, REF, ALL) == "every entry differs"
