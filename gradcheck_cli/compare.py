@@ -93,11 +93,11 @@ def _tensor(
     compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
                 for p, r, w in [_pair(problem, found[x], found[y], name)]]
     pairs = tuple(p for p, _, _ in compared)
+    worst_pair, ratio, wrong = max(compared, key=lambda c: c[0].worst_ratio)
+    worst = _worst(found, name, ratio, worst_pair)
     if all(p.passed for p in pairs):
-        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs)
+        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs, worst=worst)
     odd = _odd_one_out(pairs)
-    worst_pair = max(compared, key=lambda c: c[0].worst_ratio)
-    ratio, wrong = worst_pair[1], worst_pair[2]
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
@@ -106,7 +106,7 @@ def _tensor(
         pairs=pairs,
         odd_one_out=odd,
         explanation=_explain(name, found, odd, wrong, culprit),
-        worst=_worst(found, name, ratio, worst_pair[0]),
+        worst=worst,
         grid=_grid(ratio),
     )
 

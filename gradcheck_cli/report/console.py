@@ -46,6 +46,9 @@ def _spec(spec: SpecResult) -> RenderableType:
     if spec.forward is not None:
         parts.append(_forward(spec))
     parts.append(_tensors(spec))
+    if spec.tensors:
+        parts.append(Text("sym↔bp etc.: largest |difference| between two sources; err/tol: the largest "
+                          "difference over its tolerance (≤ 1 passes)", style="dim"))
     for tensor in spec.tensors:
         if tensor.verdict != "pass":
             parts.extend(_failure(tensor))
@@ -83,11 +86,13 @@ def _tensors(spec: SpecResult) -> Table:
     names = [p for p in spec.tensors[0].pairs] if spec.tensors else []
     for pair in names:
         table.add_column(f"{SHORT[pair.first]}↔{SHORT[pair.second]}", justify="right")
+    table.add_column("err/tol", justify="right")
     table.add_column("verdict")
     for t in spec.tensors:
         cells = [_pair_cell(p) for p in t.pairs]
+        margin = max((p.worst_ratio for p in t.pairs), default=0.0)
         table.add_row(t.name, "×".join(map(str, t.shape)), t.owner, *cells,
-                      Text(t.verdict, style=STYLE[t.verdict]))
+                      Text(f"{margin:.2g}", style=_heat(margin)), Text(t.verdict, style=STYLE[t.verdict]))
     return table
 
 
@@ -118,16 +123,15 @@ def _failure(t: TensorResult) -> list[RenderableType]:
     return parts
 
 
-def _grid(t: TensorResult) -> Table:
+def _grid(t: TensorResult) -> Group:
     """Error / tolerance per entry: green ≤ 1 (passes), yellow ≤ 10⁴, red beyond."""
-    table = Table(title=f"error/tolerance per entry of {t.name}", show_header=False, box=None,
-                  title_justify="left")
+    table = Table(show_header=False, box=None)
     for _ in t.grid[0]:
         table.add_column(justify="right")
     for row in t.grid:
         cells = [Text(f"{v:.0e}" if v else "0", style=_heat(v)) for v in row]
         table.add_row(*cells)
-    return table
+    return Group(Text(f"error/tolerance per entry of ∂J/∂{t.name}:"), table)
 
 
 def _heat(ratio: float) -> str:
