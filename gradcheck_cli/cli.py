@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, ParamSpec, TypeVar
 
 import typer
 
@@ -37,6 +39,24 @@ ColorOpt = Annotated[
         help="Force colour on or off (default: on for a terminal, off with NO_COLOR).",
     ),
 ]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """The error boundary: a ``GradcheckError`` becomes one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except GradcheckError as exc:
+            typer.echo(f"gradcheck: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -72,6 +92,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @app.command()
+@user_errors
 def check(
     paths: PathsArg,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
@@ -94,6 +115,7 @@ def check(
 
 
 @app.command()
+@user_errors
 def derive(
     spec: SpecArg,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of pretty text.")] = False,
@@ -116,9 +138,5 @@ def ops() -> None:
 
 
 def main() -> None:
-    """Entry point: run the app; a user mistake is one line on stderr and exit code 2."""
-    try:
-        app()
-    except GradcheckError as exc:
-        typer.echo(f"gradcheck: {exc}", err=True)
-        sys.exit(2)
+    """Entry point of the ``gradcheck`` script."""
+    app()

@@ -45,6 +45,11 @@ ESTIMATE_SAFETY = 4.0
 #: Smallest scale used when forming relative errors, so a 0 entry does not divide by zero.
 TINY = 1e-300
 
+#: Largest width of a layer and largest number of examples a spec may ask for, and largest
+#: number of entries in any one array: beyond these a spec is refused before memory is spent.
+MAX_WIDTH = 100_000
+MAX_ENTRIES = 4_000_000
+
 #: How many of the worst entries a report lists.
 WORST_ENTRIES = 5
 

@@ -10,9 +10,6 @@ from typer.testing import CliRunner, Result
 
 from gradcheck_cli.cli import app
 
-#: The example specs shipped with the project.
-SPECS = Path(__file__).resolve().parents[1] / "specs"
-
 #: The width the CLI uses when stdout is not a terminal; COLUMNS pins it when it is.
 WIDTH = 100
 

@@ -125,8 +125,9 @@ class Loss(Op):
     #: or the open interval (0, 1) entrywise (after sigmoid).
     domain: ClassVar[Literal["real", "simplex", "unit"]] = "real"
 
-    def check_output(self, k: int) -> str | None:
-        """Why the loss cannot take a network output of width ``k``, or None when it can."""
+    def check_output(self, k: int) -> tuple[str, str] | None:
+        """Why the loss cannot take a network output of width ``k`` — the setting at fault and
+        a sentence — or None when it can."""
         return None
 
     def constants(self, k: int) -> dict[str, Array]:

@@ -7,10 +7,11 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, FiniteFloat, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Layer
+from gradcheck_cli.policy import MAX_WIDTH
 
 
 @register
@@ -26,25 +27,41 @@ class Linear(Layer):
     penalised = ("W",)
     examples = ({"out": 4}, {"out": 2, "bias": False})
 
-    out: PositiveInt | None = None
+    out: PositiveInt | None = Field(default=None, le=MAX_WIDTH)
     bias: bool = True
-    W: list[list[float]] | None = None
-    b: list[float] | None = None
+    W: list[list[FiniteFloat]] | None = Field(default=None, min_length=1)
+    b: list[FiniteFloat] | None = Field(default=None, min_length=1)
     names: dict[Literal["W", "b"], str] = Field(default_factory=dict)
 
+    @field_validator("W")
+    @classmethod
+    def _rectangular(cls, W: list[list[float]] | None, info: ValidationInfo) -> list[list[float]] | None:
+        if W is None:
+            return W
+        if len({len(row) for row in W}) > 1 or not W[0]:
+            raise ValueError("the rows of `W` must be non-empty and all of the same length")
+        out = info.data.get("out")
+        if out is not None and len(W) != out:
+            raise ValueError(f"`W` has {len(W)} rows but `out` is {out}")
+        return W
+
+    @field_validator("b")
+    @classmethod
+    def _fits(cls, b: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        if b is None:
+            return b
+        if not info.data.get("bias", True):
+            raise ValueError("`b` is given but `bias` is false")
+        W, out = info.data.get("W"), info.data.get("out")
+        width = out if out is not None else (len(W) if W else None)
+        if width is not None and len(b) != width:
+            raise ValueError(f"`b` has {len(b)} entries but the layer has {width} outputs")
+        return b
+
     @model_validator(mode="after")
-    def _consistent(self) -> Linear:
+    def _sized(self) -> Linear:
         if self.out is None and self.W is None:
             raise ValueError("give the output size `out` or the weight matrix `W`")
-        if self.W is not None:
-            if len({len(row) for row in self.W}) > 1:
-                raise ValueError("the rows of `W` have different lengths")
-            if self.out is not None and len(self.W) != self.out:
-                raise ValueError(f"`W` has {len(self.W)} rows but `out` is {self.out}")
-        if self.b is not None and not self.bias:
-            raise ValueError("`b` is given but `bias` is false")
-        if self.b is not None and len(self.b) != self.width:
-            raise ValueError(f"`b` has {len(self.b)} entries but the layer has {self.width} outputs")
         return self
 
     @property
@@ -110,7 +127,7 @@ class Polynomial(Layer):
     kind = "polynomial"
     examples = ({"degree": 3},)
 
-    degree: PositiveInt
+    degree: PositiveInt = Field(le=MAX_WIDTH)
 
     def describe(self) -> str:
         return f"polynomial({self.degree})"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
-from pydantic import NonNegativeFloat, model_validator
+from pydantic import FiniteFloat, NonNegativeFloat, field_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.activations import logistic
@@ -187,20 +187,24 @@ class GaussianNLL(Loss):
         {"covariance": [[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.7]], "constant": False},
     )
 
-    covariance: float | list[float] | list[list[float]] = 1.0
+    covariance: FiniteFloat | list[FiniteFloat] | list[list[FiniteFloat]] = 1.0
     constant: bool = True
 
-    @model_validator(mode="after")
-    def _positive_definite(self) -> GaussianNLL:
-        cov = np.atleast_1d(np.array(self.covariance, dtype=np.float64))
-        if cov.ndim == 1 and np.any(cov <= 0):
-            raise ValueError("the variances in `covariance` must be positive")
-        if cov.ndim == 2:
-            if cov.shape[0] != cov.shape[1] or not np.array_equal(cov, cov.T):
-                raise ValueError("`covariance` must be a symmetric square matrix")
-            if np.any(np.linalg.eigvalsh(cov) <= 0):
+    @field_validator("covariance")
+    @classmethod
+    def _positive_definite(cls, cov: Any) -> Any:
+        if isinstance(cov, list) and cov and isinstance(cov[0], list):
+            if any(len(row) != len(cov) for row in cov):
+                raise ValueError("a full `covariance` must be a square matrix (k rows of k entries)")
+            full = np.array(cov, dtype=np.float64)
+            if not np.array_equal(full, full.T):
+                raise ValueError("`covariance` must be symmetric")
+            if np.any(np.linalg.eigvalsh(full) <= 0):
                 raise ValueError("`covariance` must be positive definite")
-        return self
+            return cov
+        if np.any(np.atleast_1d(np.array(cov, dtype=np.float64)) <= 0) or cov == []:
+            raise ValueError("the variances in `covariance` must be positive")
+        return cov
 
     def describe(self) -> str:
         cov = np.array(self.covariance)
@@ -215,10 +219,10 @@ class GaussianNLL(Loss):
             return np.diag(cov)
         return cov
 
-    def check_output(self, k: int) -> str | None:
+    def check_output(self, k: int) -> tuple[str, str] | None:
         cov = np.array(self.covariance)
         if cov.ndim > 0 and cov.shape[0] != k:
-            return f"`covariance` is {cov.shape[0]}-dimensional but the network has {k} outputs"
+            return "covariance", f"`covariance` is {cov.shape[0]}-dimensional but the network has {k} outputs"
         return None
 
     def constants(self, k: int) -> dict[str, Array]:

@@ -22,6 +22,7 @@ def render(report: Report, options: RenderOptions) -> str:
         width=options.width or 100,
         force_terminal=options.color,
         no_color=not options.color,
+        color_system="256" if options.color else None,
         highlight=False,
         emoji=False,
     )

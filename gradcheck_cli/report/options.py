@@ -19,4 +19,4 @@ def summary_line(report: Report) -> str:
     """The plain last line of every console run: ``N passed, M failed`` (``, K errors``)."""
     line = f"{report.count('pass')} passed, {report.count('fail')} failed"
     errors = report.count("error")
-    return line + (f", {errors} errors" if errors else "")
+    return line + (f", {errors} error{'s' if errors > 1 else ''}" if errors else "")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_cli import policy
 from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.ops import Layer
 from gradcheck_cli.ops.base import Array, TargetKind
@@ -30,12 +31,16 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
     spec, source = loaded.spec, loaded.source
     seed = spec.seed if seed is None else seed
     rng = np.random.default_rng(seed)
+    _check_sizes(loaded)
     x = _inputs(spec.data, rng)
     nodes, values = _layers(loaded, x.shape[1], rng)
+    if not values and spec.wrt is None:
+        raise source.error(("network",), "nothing to differentiate: the network has no parameters",
+                           hint="add `wrt: [x]` to differentiate with respect to the inputs")
     k = nodes[-1].n_out if nodes else x.shape[1]
-    problem_loss = spec.loss.check_output(k)
-    if problem_loss:
-        raise source.error(("loss",), problem_loss)
+    misfit = spec.loss.check_output(k)
+    if misfit:
+        raise source.error(("loss", spec.loss.kind, misfit[0]), misfit[1])
     y = _targets(loaded, x.shape[0], k, rng)
     penalty = spec.regularization and spec.regularization.l2
     return Problem(
@@ -52,6 +57,24 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
         settings=Settings(**spec.check.model_dump()),
         path=loaded.path,
     )
+
+
+def _check_sizes(loaded: Loaded) -> None:
+    """Refuse arrays too large to hold before any of them is allocated."""
+    data = loaded.spec.data
+    m = data.size
+    width = data.inputs or len(data.x[0])
+    for index, op in enumerate([None, *loaded.spec.network]):
+        if op is not None:
+            width_in, width = width, op.out_size(width)
+            params = max((int(np.prod(s)) for s in op.param_shapes(width_in).values()), default=0)
+        else:
+            params = 0
+        if max(m * width, params) > policy.MAX_ENTRIES:
+            loc: tuple[str | int, ...] = ("data",) if op is None else ("network", index - 1)
+            raise loaded.source.error(
+                loc, f"this makes an array of more than {policy.MAX_ENTRIES:,} entries; use a smaller size"
+            )
 
 
 def _inputs(data: Any, rng: np.random.Generator) -> Array:

@@ -67,7 +67,7 @@ def _first_error(exc: ValidationError, source: SourceMap, model: type[Model]) ->
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = f"`{_dotted(loc[:-1])}`" if loc[:-1] else "the spec"
-        hint = did_you_mean(key, _known_keys(model))
+        hint = _key_hint(model, loc)
         return source.error(loc, f"unknown key `{key}` in {parent}{more}", key=True, hint=hint)
     if kind == "missing":
         parent = f"`{_dotted(loc[:-1])}`" if loc[:-1] else "the spec"
@@ -78,22 +78,42 @@ def _first_error(exc: ValidationError, source: SourceMap, model: type[Model]) ->
     return source.error(loc, f"{where}: {message[0].lower()}{message[1:]}{shown}{more}")
 
 
-def _known_keys(model: type[BaseModel]) -> set[str]:
-    """Every key any part of a spec accepts, for did-you-mean hints."""
-    keys: set[str] = set()
-    stack: list[type[BaseModel]] = [model, *LAYERS.values(), *LOSSES.values()]
-    seen: set[type[BaseModel]] = set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
+def _key_hint(model: type[BaseModel], loc: Loc) -> str | None:
+    """A did-you-mean among the keys accepted where the unknown key stands, or where it belongs."""
+    here = _model_at(model, loc[:-1])
+    key = str(loc[-1])
+    if here is not None:
+        close = did_you_mean(key, here.model_fields)
+        if close:
+            return close
+    for name, info in model.model_fields.items():
+        section = _model_of(info.annotation)
+        if section is not None and key in section.model_fields and section is not here:
+            return f"`{key}` belongs under `{name}`"
+    return f"the keys allowed there are: {', '.join(here.model_fields)}" if here is not None else None
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model that validates the mapping at ``loc``: sections by field, ops by their name."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
             continue
-        seen.add(current)
-        keys.update(current.model_fields)
-        for info in current.model_fields.values():
-            annotation = info.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                stack.append(annotation)
-            for arg in getattr(annotation, "__args__", ()):
-                if isinstance(arg, type) and issubclass(arg, BaseModel):
-                    stack.append(arg)
-    return keys
+        if part in LAYERS or part in LOSSES:
+            current = LAYERS.get(part) or LOSSES.get(part)
+            continue
+        info = current.model_fields.get(part)
+        current = _model_of(info.annotation) if info is not None else None
+    return current
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -14,16 +14,24 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
+    Field,
+    FiniteFloat,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     Tag,
+    ValidationInfo,
     create_model,
+    field_validator,
     model_validator,
 )
 
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
+from gradcheck_cli.policy import MAX_WIDTH
+
+#: A batch of rows: at least one row of at least one finite number.
+Rows = Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1)]], Field(min_length=1)]
 
 
 class Model(BaseModel):
@@ -33,28 +41,44 @@ class Model(BaseModel):
 class DataSpec(Model):
     """The batch: sizes, or inline arrays, and what kind of targets to draw."""
 
-    batch: PositiveInt | None = None
-    inputs: PositiveInt | None = None
+    batch: PositiveInt | None = Field(default=None, le=MAX_WIDTH)
+    inputs: PositiveInt | None = Field(default=None, le=MAX_WIDTH)
     targets: Literal["real", "onehot", "binary"] | None = None
-    x: list[list[float]] | None = None
-    y: list[list[float]] | None = None
-    labels: list[NonNegativeInt] | None = None
+    x: Rows | None = None
+    y: Rows | None = None
+    labels: list[NonNegativeInt] | None = Field(default=None, min_length=1)
+
+    @field_validator("x", "y")
+    @classmethod
+    def _rectangular(cls, rows: list[list[float]] | None, info: ValidationInfo) -> list[list[float]] | None:
+        if rows is not None and len({len(row) for row in rows}) != 1:
+            raise ValueError(f"the rows of `{info.field_name}` must all have the same length")
+        if rows is not None and info.field_name == "x":
+            inputs = info.data.get("inputs")
+            if inputs is not None and inputs != len(rows[0]):
+                raise ValueError(f"`x` rows have {len(rows[0])} entries but `inputs` is {inputs}")
+        return rows
+
+    @field_validator("x", "y", "labels")
+    @classmethod
+    def _batch(cls, rows: list[Any] | None, info: ValidationInfo) -> list[Any] | None:
+        if rows is None:
+            return rows
+        for other in ("batch", "x", "y"):
+            given = info.data.get(other)
+            if other == info.field_name or given is None:
+                continue
+            size = given if isinstance(given, int) else len(given)
+            if size != len(rows):
+                raise ValueError(f"`{info.field_name}` has {len(rows)} rows but `{other}` has {size}")
+        if info.field_name == "labels" and info.data.get("y") is not None:
+            raise ValueError("give targets either as `y` or as `labels`, not both")
+        return rows
 
     @model_validator(mode="after")
-    def _consistent(self) -> DataSpec:
-        if self.x is not None:
-            if len({len(row) for row in self.x}) != 1:
-                raise ValueError("the rows of `x` must all have the same length")
-            if self.batch is not None and self.batch != len(self.x):
-                raise ValueError(f"`x` has {len(self.x)} rows but `batch` is {self.batch}")
-            if self.inputs is not None and self.inputs != len(self.x[0]):
-                raise ValueError(f"`x` rows have {len(self.x[0])} entries but `inputs` is {self.inputs}")
-        elif self.inputs is None:
+    def _sized(self) -> DataSpec:
+        if self.x is None and self.inputs is None:
             raise ValueError("give the input dimension `inputs` or the inputs `x`")
-        if self.y is not None and self.labels is not None:
-            raise ValueError("give targets either as `y` or as `labels`, not both")
-        if self.y is not None and len({len(row) for row in self.y}) > 1:
-            raise ValueError("the rows of `y` must all have the same length")
         return self
 
     @property
@@ -119,5 +143,5 @@ class NetworkBase(Model):
     data: DataSpec
     reduction: Literal["mean", "sum"] = "mean"
     regularization: RegularizationSpec | None = None
-    wrt: list[str] | None = None
+    wrt: list[str] | None = Field(default=None, min_length=1)
     check: CheckSpec = CheckSpec()

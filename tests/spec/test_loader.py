@@ -272,7 +272,7 @@ def test_reports_a_file_that_is_not_utf8(gradcheck, tmp_path):
 
 def test_stops_an_alias_bomb_quickly(gradcheck, write_spec):
     rows = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for prev, name in zip("abcde", "bcdef"):
+    for prev, name in zip("abcde", "bcdef", strict=True):
         rows.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
     path = write_spec("\n".join(rows) + "\n")
     assert "expands to more than" in spec_error(gradcheck("check", path), path)
