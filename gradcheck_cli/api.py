@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from gradcheck_cli.claims.models import SheetSpec
+from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError
 from gradcheck_cli.problem import Problem
-from gradcheck_cli.results import Report, SpecResult
+from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import build, load
 
 Engine = Callable[[Problem], Gradients]
@@ -25,12 +27,15 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
-    """Load and build the spec at ``path`` (``seed`` overrides the spec's own).
+    """Load and build the network spec at ``path`` (``seed`` overrides the spec's own).
 
     Raises:
-        SpecError: the file is not a valid spec.
+        SpecError: the file is not a valid network spec.
     """
-    return build(load(Path(path)), seed=seed)
+    loaded = load(Path(path))
+    if isinstance(loaded.spec, SheetSpec):
+        raise SpecError("this is a claim file (`questions:`), not a network spec", file=str(path))
+    return build(loaded, seed=seed)
 
 
 def check_problem(problem: Problem) -> SpecResult:
@@ -38,20 +43,25 @@ def check_problem(problem: Problem) -> SpecResult:
     return compare(problem, {name: engine(problem) for name, engine in ENGINES.items()})
 
 
-def check_spec(path: str | Path, *, seed: int | None = None) -> SpecResult:
-    """Check one spec file.
+def check_spec(path: str | Path, *, seed: int | None = None, show_answer: bool = False) -> Result:
+    """Check one spec file of any kind.
 
     Args:
-        path: a network spec (YAML).
+        path: a network spec or a claim file (YAML with `questions:`).
         seed: overrides the spec's seed.
+        show_answer: claim files only: include the correct derivative in each result.
 
     Returns:
-        The SpecResult: forward check, per-tensor verdicts, explanations.
+        A SpecResult (forward check, per-tensor verdicts) or a SheetResult (per-question
+        verdicts, diagnoses, score).
 
     Raises:
         SpecError: the file is not a valid spec.
     """
-    return check_problem(load_problem(path, seed=seed))
+    loaded = load(Path(path))
+    if isinstance(loaded.spec, SheetSpec):
+        return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer)
+    return check_problem(build(loaded, seed=seed))
 
 
 def spec_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -75,12 +85,12 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def check_paths(paths: Sequence[str | Path], *, seed: int | None = None) -> Report:
+def check_paths(paths: Sequence[str | Path], *, seed: int | None = None, show_answer: bool = False) -> Report:
     """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result."""
-    results = []
+    results: list[Result] = []
     for path in spec_files(paths):
         try:
-            results.append(check_spec(path, seed=seed))
+            results.append(check_spec(path, seed=seed, show_answer=show_answer))
         except SpecError as exc:
             results.append(SpecResult(path.stem, str(path), seed or 0, 0, "", "", (), None, (), str(exc)))
     return Report(tuple(results))

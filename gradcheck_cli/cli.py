@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -10,12 +11,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional, ParamSpec, TypeVar
 
+import sympy as sp
 import typer
 
 from gradcheck_cli import __version__, api
+from gradcheck_cli.claims import oneliner
+from gradcheck_cli.claims.judge import judge
+from gradcheck_cli.claims.layout import LAYOUTS
+from gradcheck_cli.claims.question import derive as derive_question
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.ops import LAYERS, LOSSES
-from gradcheck_cli.report import REPORTERS, RenderOptions
+from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
 
 app = typer.Typer(
     name="gradcheck",
@@ -25,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
@@ -112,6 +119,47 @@ def check(
     if any(s.error is not None for s in report.specs):
         raise typer.Exit(2)
     raise typer.Exit(0 if report.passed else 1)
+
+
+LayoutOpt = Annotated[
+    Layout, typer.Option("--layout", help="gradient: the shape of the variable; jacobian: rows = outputs.")
+]
+ListOpt = Optional[list[str]]  # noqa: UP045
+
+
+@app.command()
+@user_errors
+def expr(
+    f: Annotated[str, typer.Argument(help="The function, e.g. 'x.T @ A @ x'.")],
+    wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.")],
+    var: Annotated[list[str], typer.Option("--var", help="NAME=SIZES: x=3, A=2x3, c=scalar (repeat).")],
+    let: Annotated[ListOpt, typer.Option("--let", help="NAME=EXPR, usable later (repeat).")] = None,
+    assume: Annotated[ListOpt, typer.Option("--assume", help="NAME:PROPERTY[,…], e.g. A:symmetric.")] = None,
+    layout: LayoutOpt = Layout.gradient,  # type: ignore[attr-defined]
+    claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative to judge.")] = None,  # noqa: UP045
+    format: FormatOpt = Format.console,  # type: ignore[attr-defined]
+    latex: Annotated[bool, typer.Option("--latex", help="Print the derivative as LaTeX.")] = False,
+    show_answer: Annotated[bool, typer.Option("--show-answer", help="Also print the right answer.")] = False,
+    seed: SeedOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Differentiate a formula, or judge a claimed derivative of it (--claim).
+
+    Without --claim: print the derivative. With --claim: exit 0 only when the claim is
+    correct, 1 when it is not, 2 for invalid input.
+    """
+    question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
+                                 layout=layout.value, claim=claim)
+    if question.claimed is None:
+        truth = derive_question(question).truth
+        typer.echo(sp.latex(truth) if latex else sp.pretty(truth, use_unicode=True))
+        return
+    result = judge(question, seed=seed or 0, show_answer=show_answer)
+    if format.value == "json":
+        typer.echo(json.dumps(jsonout.question(result), indent=2))
+    else:
+        sys.stdout.write(console_claims.question(result, _options(color, None)))
+    raise typer.Exit(0 if result.verdict == "correct" else 1)
 
 
 @app.command()

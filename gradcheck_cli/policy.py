@@ -62,3 +62,25 @@ GRID_MAX_ENTRIES = 64
 #: A diagnosis (scale factor, transpose, sign) is accepted when it explains the difference to
 #: within this fraction of the difference's size.
 DIAGNOSIS_RESIDUAL = 1e-6
+
+#: Claims (hand-derived formulas) are compared with the derived truth at this many random
+#: points that respect the declared assumptions; two random points agreeing by accident is
+#: already improbable, five leaves no practical doubt.
+CLAIM_POINTS = 5
+
+#: A point where the truth or the claim is not finite (log of a negative, …) is redrawn up to
+#: this many times.
+CLAIM_REDRAWS = 20
+
+#: Two exact formulas evaluated in float64 differ only by rounding, amplified by the condition
+#: of the computation (inverses, determinants of homework-sized matrices: ≲ 10⁴). 1e-8 relative
+#: to the largest entry leaves that room and still separates any real mistake (a wrong term or
+#: factor changes entries by O(1) relative).
+CLAIM_RTOL = 1e-8
+
+#: Seconds SymPy may spend proving one claim equal to the truth (or simplifying a residual)
+#: before the numeric evidence decides alone.
+SYMBOLIC_BUDGET = 5.0
+
+#: Seconds spent putting a wrong claim's residual (claim − truth) in a readable form.
+RESIDUAL_BUDGET = 2.0

@@ -99,17 +99,103 @@ class SpecResult:
         ok = all(t.verdict == "pass" for t in self.tensors)
         return "pass" if ok and (self.forward is None or self.forward.passed) else "fail"
 
+    def counts(self) -> dict[Verdict, int]:
+        """Checks by verdict: one per tensor, one for a failed forward, one for a load error."""
+        tally: dict[Verdict, int] = {"pass": 0, "fail": 0, "error": 0}
+        for t in self.tensors:
+            tally[t.verdict] += 1
+        tally["fail"] += int(self.forward is not None and not self.forward.passed)
+        tally["error"] += int(self.error is not None)
+        return tally
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """How a claim is wrong. ``kind`` is a stable identifier (see the README)."""
+
+    kind: str
+    message: str
+    details: dict[str, str | float | list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """One claimed derivative judged against the derived truth."""
+
+    name: str
+    verdict: Literal["correct", "incorrect", "error"]
+    f: str
+    wrt: str
+    layout: str
+    claimed: str | None
+    expected_shape: tuple[int, int] | None
+    claimed_shape: tuple[int, int] | None
+    #: what decided: "symbolic" (SymPy proved it) or "numeric" (random points), with a reason
+    evidence: str
+    diagnosis: Diagnosis | None = None
+    residual: str | None = None
+    points: float | None = None
+    awarded: float | None = None
+    answer: str | None = None
+    error: str | None = None
+    #: the answer key's expectation, when the sheet gives one
+    expect: str | None = None
+    expect_diagnosis: str | None = None
+
+    @property
+    def outcome(self) -> Verdict:
+        """pass / fail / error for the summary: a correct claim passes — or, when the sheet
+        states an expectation, a verdict (and diagnosis) that matches it."""
+        if self.verdict == "error":
+            return "error"
+        if self.expect is None:
+            return "pass" if self.verdict == "correct" else "fail"
+        kind = self.diagnosis.kind if self.diagnosis else None
+        matches = self.verdict == self.expect and self.expect_diagnosis in (None, kind)
+        return "pass" if matches else "fail"
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    """A claim file (a homework sheet): every question judged, and the score."""
+
+    name: str
+    path: str
+    seed: int
+    questions: tuple[QuestionResult, ...]
+    error: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.error is not None or any(q.outcome == "error" for q in self.questions):
+            return "error"
+        return "pass" if all(q.outcome == "pass" for q in self.questions) else "fail"
+
+    @property
+    def score(self) -> tuple[float, float] | None:
+        """(points awarded, points possible), or None when no question carries points."""
+        if all(q.points is None for q in self.questions):
+            return None
+        return (sum(q.awarded or 0.0 for q in self.questions), sum(q.points or 0.0 for q in self.questions))
+
+    def counts(self) -> dict[Verdict, int]:
+        tally: dict[Verdict, int] = {"pass": 0, "fail": 0, "error": int(self.error is not None)}
+        for q in self.questions:
+            tally[q.outcome] += 1
+        return tally
+
+
+Result = SpecResult | SheetResult
+
 
 @dataclass(frozen=True)
 class Report:
-    """A run over one or more specs."""
+    """A run over one or more spec files of any kind."""
 
-    specs: tuple[SpecResult, ...]
+    specs: tuple[Result, ...]
 
     def count(self, verdict: Verdict) -> int:
-        return sum(1 for s in self.specs for t in s.tensors if t.verdict == verdict) + sum(
-            1 for s in self.specs if verdict == "error" and s.error is not None
-        ) + sum(1 for s in self.specs if verdict == "fail" and s.forward and not s.forward.passed)
+        return sum(s.counts()[verdict] for s in self.specs)
 
     @property
     def passed(self) -> bool:

@@ -8,8 +8,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from gradcheck_cli.report import console_claims
 from gradcheck_cli.report.options import RenderOptions, summary_line
-from gradcheck_cli.results import Pair, Report, SpecResult, TensorResult
+from gradcheck_cli.results import Pair, Report, SheetResult, SpecResult, TensorResult
 
 STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
 SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd"}
@@ -27,7 +28,7 @@ def render(report: Report, options: RenderOptions) -> str:
         emoji=False,
     )
     for spec in report.specs:
-        console.print(_spec(spec))
+        console.print(console_claims.sheet(spec) if isinstance(spec, SheetResult) else _spec(spec))
         console.print()
     console.print(Text(summary_line(report)), style=None)
     return out.getvalue()

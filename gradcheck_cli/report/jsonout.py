@@ -9,7 +9,7 @@ from typing import Any
 
 from gradcheck_cli import __version__
 from gradcheck_cli.report.options import RenderOptions
-from gradcheck_cli.results import Report
+from gradcheck_cli.results import QuestionResult, Report, SheetResult, SpecResult
 
 #: Bump on any change a consumer could notice; documented in the README.
 SCHEMA_VERSION = 1
@@ -17,16 +17,7 @@ SCHEMA_VERSION = 1
 
 def document(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
-    specs = []
-    for spec in report.specs:
-        data = _clean(dataclasses.asdict(spec))
-        data["verdict"] = spec.verdict
-        if spec.forward is not None:
-            data["forward"]["passed"] = spec.forward.passed
-        for tensor, raw in zip(spec.tensors, data["tensors"], strict=True):
-            for pair, raw_pair in zip(tensor.pairs, raw["pairs"], strict=True):
-                raw_pair["passed"] = pair.passed
-        specs.append(data)
+    specs = [_sheet(s) if isinstance(s, SheetResult) else _network(s) for s in report.specs]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "gradcheck", "version": __version__},
@@ -38,6 +29,34 @@ def document(report: Report) -> dict[str, Any]:
         },
         "specs": specs,
     }
+
+
+def _network(spec: SpecResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": "network", **_clean(dataclasses.asdict(spec))}
+    data["verdict"] = spec.verdict
+    if spec.forward is not None:
+        data["forward"]["passed"] = spec.forward.passed
+    for tensor, raw in zip(spec.tensors, data["tensors"], strict=True):
+        for pair, raw_pair in zip(tensor.pairs, raw["pairs"], strict=True):
+            raw_pair["passed"] = pair.passed
+    return data
+
+
+def _sheet(sheet: SheetResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": "sheet", **_clean(dataclasses.asdict(sheet))}
+    data["verdict"] = sheet.verdict
+    score = sheet.score
+    data["score"] = None if score is None else {"awarded": score[0], "possible": score[1]}
+    for q, raw in zip(sheet.questions, data["questions"], strict=True):
+        raw["outcome"] = q.outcome
+    return data
+
+
+def question(result: QuestionResult) -> dict[str, Any]:
+    """One question as the JSON object the sheets and the one-liner share."""
+    data: dict[str, Any] = _clean(dataclasses.asdict(result))
+    data["outcome"] = result.outcome
+    return {"schema_version": SCHEMA_VERSION, "kind": "question", **data}
 
 
 def render(report: Report, options: RenderOptions) -> str:

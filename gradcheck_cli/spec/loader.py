@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.errors import SpecError, did_you_mean
 from gradcheck_cli.ops import LAYERS, LOSSES
-from gradcheck_cli.spec.models import Model, network_model
+from gradcheck_cli.spec.models import network_model
 from gradcheck_cli.spec.source import Loc, SourceMap, load_yaml
 
 
@@ -35,7 +36,7 @@ def load(path: Path) -> Loaded:
     data, source = load_yaml(path)
     if not isinstance(data, dict):
         raise source.error((), "a spec must be a mapping of keys such as `network` and `loss`")
-    model = network_model()
+    model: type[BaseModel] = SheetSpec if "questions" in data else network_model()
     try:
         return Loaded(model.model_validate(data), source)
     except ValidationError as exc:
@@ -49,7 +50,7 @@ def _dotted(loc: Loc) -> str:
     return text
 
 
-def _first_error(exc: ValidationError, source: SourceMap, model: type[Model]) -> SpecError:
+def _first_error(exc: ValidationError, source: SourceMap, model: type[BaseModel]) -> SpecError:
     error = exc.errors(include_url=False)[0]
     loc: Loc = tuple(error["loc"])
     kind, ctx = error["type"], error.get("ctx", {})

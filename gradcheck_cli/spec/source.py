@@ -23,6 +23,8 @@ class SourceMap:
     file: str
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    #: YAML scalar style of string values: None (plain), '"' or "'" (quoted), '|' or '>' (block)
+    styles: dict[Loc, str | None] = field(default_factory=dict)
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of ``loc``, or of its nearest recorded ancestor."""
@@ -34,6 +36,15 @@ class SourceMap:
                 return self.keys[loc]
             loc = loc[:-1]
         return self.values.get((), (1, 1))
+
+    def text_position(self, loc: Loc, column: int) -> tuple[int, int]:
+        """Line and column in the file of the ``column``-th character (1-based) of the string
+        value at ``loc``, allowing for an opening quote; block scalars start a line below."""
+        line, col = self.where(loc)
+        style = self.styles.get(loc)
+        if style in ("|", ">"):
+            return line + 1, column
+        return line, col + column - 1 + (1 if style in ('"', "'") else 0)
 
     def error(self, loc: Loc, message: str, *, key: bool = False, hint: str | None = None) -> SpecError:
         line, column = self.where(loc, key=key)
@@ -96,6 +107,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             self._expect_tag(node, "seq")
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        self.source.styles[loc] = getattr(node, "style", None)
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:

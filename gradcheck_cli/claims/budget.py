@@ -1,0 +1,46 @@
+"""Run SymPy work under a time budget, so simplification can never hang a check."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class OutOfTime(Exception):
+    """The budget ran out before the SymPy work finished."""
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def ring(signum: int, frame: FrameType | None) -> None:
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def within(seconds: float, work: Callable[[], T]) -> T | None:
+    """``work()``, or None when it does not finish within ``seconds``.
+
+    SymPy is pure Python, so a timer signal interrupts it anywhere. Signals reach only the
+    main thread; elsewhere (or where the platform has no interval timer) the work is not
+    attempted and None is returned — the numeric evidence decides and the report says so.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return None
+    try:
+        with _alarm(seconds):
+            return work()
+    except (OutOfTime, RecursionError):
+        return None

@@ -1,0 +1,181 @@
+"""How a claim is wrong, by structure: each kind is a hypothesis tested at the random points.
+
+Kinds (stable identifiers in JSON): ``shape``, ``layout``, ``sign``, ``transpose``, ``factor``,
+``symmetric-assumption``, ``activation-derivative``, ``partial``, ``missing-term``,
+``extra-term``, ``other``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from gradcheck_cli import policy
+from gradcheck_cli.claims import budget, repairs
+from gradcheck_cli.claims.evidence import Point, Sampler, close, evaluate, substitution
+from gradcheck_cli.claims.layout import other
+from gradcheck_cli.claims.question import Derived, Question
+from gradcheck_cli.expr import to_numpy
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.results import Diagnosis
+
+
+@dataclass
+class Case:
+    """A question under judgement, its derived SymPy forms, and the points drawn so far."""
+
+    question: Question
+    derived: Derived
+    sampler: Sampler
+    points: list[Point] = field(default_factory=list)
+
+    def truth_at(self, point: Point) -> Array:
+        return evaluate(self.derived.truth, substitution(self.derived.symbols, point))
+
+    def other_at(self, point: Point) -> Array:
+        return evaluate(self.derived.other_truth, substitution(self.derived.symbols, point))
+
+    def claim_at(self, point: Point) -> Array:
+        claimed = self.question.claimed
+        assert claimed is not None
+        with np.errstate(all="ignore"):
+            return np.asarray(to_numpy(claimed, point), dtype=np.float64)
+
+    def holds(self, model: Callable[[Point], Array], points: list[Point] | None = None) -> bool:
+        """Does the claim equal ``model`` at every point?"""
+        return all(close(self.claim_at(p), model(p)) for p in (points or self.points))
+
+
+def _fmt(shape: tuple[int, int]) -> str:
+    return "a scalar" if shape == (1, 1) else f"{shape[0]}×{shape[1]}"
+
+
+def shape(case: Case) -> Diagnosis | None:
+    """``layout`` when the claim has the other layout's shape and values, ``shape`` otherwise."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    want, got = case.derived.truth.shape, claimed.shape
+    if tuple(got) == tuple(want):
+        return None
+    layout = case.question.layout
+    if tuple(got) == tuple(case.derived.other_truth.shape):
+        found = case.sampler.points(lambda p: bool(np.all(np.isfinite(case.other_at(p)))))
+        if found and case.holds(case.other_at, found):
+            return Diagnosis(
+                "layout",
+                f"the claim is right in the {other(layout)} layout; the {layout} layout asks for "
+                f"{_fmt(want)} — transpose it",
+                {"expected_shape": list(want), "claimed_shape": list(got), "layout": other(layout)},
+            )
+    return Diagnosis(
+        "shape",
+        f"wrong shape: the {layout} layout needs {_fmt(want)}, the claim is {_fmt(got)}",
+        {"expected_shape": list(want), "claimed_shape": list(got)},
+    )
+
+
+def explain(case: Case) -> Diagnosis:
+    """The first hypothesis that explains the claim at every point, or ``other``."""
+    for test in (_sign, _transpose, _factor, _symmetric, _activation, _partial, _terms):
+        found = test(case)
+        if found is not None:
+            return found
+    return Diagnosis("other", "the claim differs from the derivative in no simple pattern")
+
+
+def _sign(case: Case) -> Diagnosis | None:
+    if case.holds(lambda p: -case.truth_at(p)):
+        return Diagnosis("sign", "the sign is wrong: the claim is −(the derivative)", {"factor": -1.0})
+    return None
+
+
+def _transpose(case: Case) -> Diagnosis | None:
+    truth = case.derived.truth
+    if truth.rows != truth.cols or truth.rows == 1 or not case.holds(lambda p: case.truth_at(p).T):
+        return None
+    note = " (for a square matrix that is also the other layout's answer)"
+    return Diagnosis("transpose", "the claim is the transpose of the derivative" + note)
+
+
+def _factor(case: Case) -> Diagnosis | None:
+    ratios = []
+    for p in case.points:
+        t, c = case.truth_at(p), case.claim_at(p)
+        denom = float(np.vdot(t, t))
+        if denom == 0.0:
+            return None
+        r = float(np.vdot(t, c)) / denom
+        if not close(c, r * t):
+            return None
+        ratios.append(r)
+    if all(abs(r - ratios[0]) <= policy.CLAIM_RTOL * abs(ratios[0]) for r in ratios):
+        name = repairs.name_constant(ratios[0], case.question.variables)
+        details: dict[str, str | float | list[int]] = {"factor": ratios[0], "name": name}
+        return Diagnosis("factor", f"the claim is {name} times the derivative", details)
+    named = repairs.name_factor(case, ratios)
+    return Diagnosis("factor", f"the claim is the derivative times {named}", {"factor": named})
+
+
+def _symmetric(case: Case) -> Diagnosis | None:
+    declared = case.question.assume
+    for name, (rows, cols) in case.question.variables.items():
+        if rows != cols or rows == 1 or {"symmetric", "positive_definite"} & set(declared.get(name, ())):
+            continue
+        finite = lambda p: bool(np.all(np.isfinite(case.truth_at(p))))  # noqa: E731
+        found = case.sampler.points(finite, also_symmetric=[name])
+        if found and case.holds(case.truth_at, found):
+            return Diagnosis(
+                "symmetric-assumption",
+                f"the claim is right only when `{name}` is symmetric, which is not declared; "
+                f"the derivative treats every entry of `{name}` as independent",
+                {"variable": name},
+            )
+    return None
+
+
+def _activation(case: Case) -> Diagnosis | None:
+    found = repairs.activation(case)
+    if found is None:
+        return None
+    wrong, right = found
+    return Diagnosis(
+        "activation-derivative",
+        f"an elementwise derivative is wrong: `{wrong}` should be `{right}`",
+        {"found": wrong, "expected": right},
+    )
+
+
+def _partial(case: Case) -> Diagnosis | None:
+    good = np.ones(case.derived.truth.shape, dtype=bool)
+    for p in case.points:
+        t, c = case.truth_at(p), case.claim_at(p)
+        scale = max(float(np.abs(t).max(initial=0.0)), policy.TINY)
+        good &= np.abs(c - t) <= policy.CLAIM_RTOL * scale
+    if not good.any() or good.all():
+        return None
+    bad_rows = sorted({int(i) for i in np.nonzero(~good)[0]})
+    bad_cols = sorted({int(j) for j in np.nonzero(~good)[1]})
+    where = f"rows {bad_rows}" if len(bad_rows) < good.shape[0] else f"columns {bad_cols}"
+    return Diagnosis(
+        "partial",
+        f"right on {int(good.sum())} of {good.size} entries; wrong in {where}",
+        {"wrong_rows": bad_rows, "wrong_columns": bad_cols},
+    )
+
+
+def _terms(case: Case) -> Diagnosis | None:
+    claim = case.derived.claim
+    assert claim is not None
+    kind = budget.within(policy.RESIDUAL_BUDGET, lambda: repairs.term_kind(claim, case.derived.truth))
+    if kind is None:
+        return None
+    residual, which = kind
+    if which == "missing-term":
+        return Diagnosis(which, f"a term is missing: the claim lacks {residual}", {"term": residual})
+    return Diagnosis(which, f"a term is extra: the claim adds {residual}", {"term": residual})
+
+
+__all__ = ["Case", "explain", "shape", "sp"]

@@ -1,0 +1,136 @@
+"""Judge a claimed derivative: correct or incorrect, on what evidence, and how it is wrong.
+
+The truth is derived by SymPy at the declared dimensions. The claim is compared with it at
+``CLAIM_POINTS`` random points that respect the assumptions (numeric evidence), and SymPy is
+asked, within a time budget, to simplify claim − truth to zero (symbolic evidence). A claim
+the numbers reject is incorrect; a claim they accept is correct, proved symbolically when SymPy
+finishes in time, otherwise on the numeric evidence alone — and the report says which.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from gradcheck_cli import policy
+from gradcheck_cli.claims import budget, diagnosis
+from gradcheck_cli.claims.evidence import Point, Sampler, close
+from gradcheck_cli.claims.question import Derived, Question, derive
+from gradcheck_cli.results import Diagnosis, QuestionResult
+
+
+def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> QuestionResult:
+    """The verdict on ``question.claimed`` (which must be set)."""
+    assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
+    derived = derive(question)
+    claim = derived.claim
+    assert claim is not None
+    case = diagnosis.Case(question, derived, Sampler(question.variables, question.assume, seed))
+    shape_problem = diagnosis.shape(case)
+    if shape_problem is not None:
+        return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer)
+    found = case.sampler.points(lambda p: _finite(case, p))
+    if found is None:
+        return _error(question, derived, "f, its derivative or the claim is not finite at any random "
+                      "point; declare assumptions (e.g. `positive`) that keep them defined")
+    case.points = found
+    if all(close(case.claim_at(p), case.truth_at(p)) for p in found):
+        evidence = _prove(derived, question)
+        return _result(question, derived, "correct", evidence, None, show_answer)
+    wrong = diagnosis.explain(case)
+    return _result(question, derived, "incorrect", "numeric", wrong, show_answer, _residual(derived))
+
+
+def _finite(case: diagnosis.Case, point: Point) -> bool:
+    import numpy as np
+
+    return bool(np.all(np.isfinite(case.truth_at(point))) and np.all(np.isfinite(case.claim_at(point))))
+
+
+def _prove(derived: Derived, question: Question) -> str:
+    """"symbolic" when SymPy simplifies claim − truth to 0 in time, else why not."""
+    claim = derived.claim
+    assert claim is not None
+    tie = _symmetric_ties(derived, question)
+    difference = (claim - derived.truth).xreplace(tie)
+    proved = budget.within(policy.SYMBOLIC_BUDGET, lambda: all(_is_zero(d) for d in difference))
+    if proved:
+        return "symbolic"
+    numeric = f"numeric at {policy.CLAIM_POINTS} random points"
+    if proved is None:
+        return f"{numeric} (SymPy did not finish in {policy.SYMBOLIC_BUDGET:g} s)"
+    return f"{numeric} (SymPy could not simplify the difference to 0)"
+
+
+def _is_zero(expr: sp.Expr) -> bool:
+    """Cheap rewrites first (expand, cancel), the full ``simplify`` only when they do not settle it."""
+    return bool(sp.expand(expr) == 0 or sp.cancel(expr) == 0 or sp.simplify(expr) == 0)
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """A readable form of a residual: rational functions cancelled, nothing more expensive."""
+    return sp.cancel(sp.expand(expr))
+
+
+def _symmetric_ties(derived: Derived, question: Question) -> dict[sp.Symbol, sp.Symbol]:
+    """For a matrix declared symmetric, its lower entries stand for the upper ones."""
+    ties: dict[sp.Symbol, sp.Symbol] = {}
+    for name, props in question.assume.items():
+        if {"symmetric", "positive_definite"} & set(props):
+            M = derived.symbols[name]
+            ties.update({M[i, j]: M[j, i] for i in range(M.rows) for j in range(i)})
+    return ties
+
+
+def _residual(derived: Derived) -> str | None:
+    claim = derived.claim
+    if claim is None or claim.shape != derived.truth.shape:
+        return None
+    simplified = budget.within(policy.RESIDUAL_BUDGET, lambda: (claim - derived.truth).applyfunc(tidy))
+    if simplified is None:
+        return None
+    return str(simplified[0, 0] if simplified.shape == (1, 1) else simplified.tolist())
+
+
+def _result(
+    question: Question,
+    derived: Derived,
+    verdict: str,
+    evidence: str,
+    wrong: Diagnosis | None,
+    show_answer: bool,
+    residual: str | None = None,
+) -> QuestionResult:
+    claimed = question.claimed
+    assert claimed is not None
+    points = question.points
+    return QuestionResult(
+        name=question.name,
+        verdict="correct" if verdict == "correct" else "incorrect",
+        f=question.f.text,
+        wrt=question.wrt,
+        layout=question.layout,
+        claimed=claimed.text,
+        expected_shape=(derived.truth.rows, derived.truth.cols),
+        claimed_shape=claimed.shape,
+        evidence=evidence,
+        diagnosis=wrong,
+        residual=residual,
+        points=points,
+        awarded=None if points is None else (points if verdict == "correct" else 0.0),
+        answer=_answer(derived) if show_answer else None,
+    )
+
+
+def _error(question: Question, derived: Derived, message: str) -> QuestionResult:
+    return QuestionResult(
+        name=question.name, verdict="error", f=question.f.text, wrt=question.wrt, layout=question.layout,
+        claimed=question.claimed.text if question.claimed else None,
+        expected_shape=(derived.truth.rows, derived.truth.cols), claimed_shape=None,
+        evidence="none", points=question.points, awarded=0.0 if question.points is not None else None,
+        error=message,
+    )
+
+
+def _answer(derived: Derived) -> str:
+    truth = derived.truth
+    return str(truth[0, 0]) if truth.shape == (1, 1) else str(truth.tolist())

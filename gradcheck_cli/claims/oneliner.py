@@ -1,0 +1,87 @@
+"""`gradcheck expr`: one question from command-line options (``--var A=2x3`` …)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from gradcheck_cli.claims.layout import Layout
+from gradcheck_cli.claims.models import MAX_DIMENSION
+from gradcheck_cli.claims.points import PROPERTIES
+from gradcheck_cli.claims.points import check as check_assumptions
+from gradcheck_cli.claims.question import Question
+from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+SIZES = re.compile(r"(scalar|\d+(x\d+)?)\Z")
+
+
+def question(
+    f: str,
+    *,
+    wrt: str,
+    variables: Sequence[str],
+    lets: Sequence[str] = (),
+    assume: Sequence[str] = (),
+    layout: Layout = "gradient",
+    claim: str | None = None,
+) -> Question:
+    """Compile the options of ``gradcheck expr`` into a Question.
+
+    Raises:
+        GradcheckError: a malformed option, with the option named; an expression error with
+            its column.
+    """
+    shapes = dict(_variable(text) for text in variables)
+    if wrt not in shapes:
+        hint = did_you_mean(wrt, shapes) or "declare it with --var"
+        raise GradcheckError(f"--wrt {wrt}: not a declared variable", hint=hint)
+    props: dict[str, tuple[str, ...]] = {}
+    for text in assume:
+        name, found = _assumption(text, shapes)
+        props[name] = (*props.get(name, ()), *found)
+    compiled: dict[str, Expr] = {}
+    for text in lets:
+        name, _, body = text.partition("=")
+        if not NAME.match(name.strip()) or not body.strip():
+            raise GradcheckError(f"--let {text!r}: write NAME=EXPRESSION, e.g. --let z='A @ x'")
+        compiled[name.strip()] = _compile(f"--let {name.strip()}", body.strip(), shapes, compiled)
+    f_expr = _compile("f", f, shapes, compiled)
+    claimed = _compile("--claim", claim, shapes, compiled) if claim is not None else None
+    return Question("expr", shapes, f_expr, wrt, layout, claimed, props)
+
+
+def _variable(text: str) -> tuple[str, Shape]:
+    name, _, sizes = text.partition("=")
+    name, sizes = name.strip(), sizes.strip().lower()
+    if not NAME.match(name) or not SIZES.match(sizes):
+        raise GradcheckError(
+            f"--var {text!r}: write NAME=SIZES with SIZES `scalar`, `n` or `mxn`, e.g. --var A=2x3"
+        )
+    dims = [] if sizes == "scalar" else [int(d) for d in sizes.split("x")]
+    if any(d < 1 or d > MAX_DIMENSION for d in dims):
+        raise GradcheckError(f"--var {text!r}: sizes run from 1 to {MAX_DIMENSION}")
+    return name, declared_shape(dims)
+
+
+def _assumption(text: str, shapes: dict[str, Shape]) -> tuple[str, tuple[str, ...]]:
+    name, _, listed = text.partition(":")
+    found = tuple(p.strip() for p in listed.split(",") if p.strip())
+    if name not in shapes or not found:
+        raise GradcheckError(
+            f"--assume {text!r}: write VARIABLE:PROPERTY[,PROPERTY], e.g. --assume A:symmetric"
+        )
+    for prop in found:
+        if prop not in PROPERTIES:
+            raise GradcheckError(f"--assume {text!r}: unknown property `{prop}`",
+                                 hint=did_you_mean(prop, PROPERTIES) or f"known: {', '.join(PROPERTIES)}")
+    check_assumptions(name, shapes[name], found)
+    return name, found
+
+
+def _compile(what: str, text: str, shapes: dict[str, Shape], lets: dict[str, Expr]) -> Expr:
+    try:
+        return compile_expr(text, shapes, lets)
+    except ExprError as exc:
+        raise GradcheckError(f"{what}: {exc.message}", hint=exc.hint) from None

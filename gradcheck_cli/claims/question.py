@@ -1,0 +1,45 @@
+"""A question: variables with shapes and assumptions, f, the variable to differentiate by, and
+the claimed derivative — all compiled, ready to judge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from gradcheck_cli.claims.layout import Layout, derivative, other
+from gradcheck_cli.expr import Expr, Shape, to_sympy, variable_symbols
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    variables: Mapping[str, Shape]
+    f: Expr
+    wrt: str
+    layout: Layout = "gradient"
+    claimed: Expr | None = None
+    assume: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    points: float | None = None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The symbols of every variable, f, the truth in both layouts and the claim, in SymPy."""
+
+    symbols: Mapping[str, sp.Matrix]
+    truth: sp.Matrix
+    other_truth: sp.Matrix
+    claim: sp.Matrix | None
+
+
+def derive(question: Question) -> Derived:
+    """Differentiate f entry by entry (SymPy) at the declared dimensions."""
+    symbols = {name: variable_symbols(name, shape) for name, shape in question.variables.items()}
+    F = to_sympy(question.f, symbols)
+    v = symbols[question.wrt]
+    truth = derivative(F, v, question.layout)
+    other_truth = derivative(F, v, other(question.layout))
+    claim = to_sympy(question.claimed, symbols) if question.claimed is not None else None
+    return Derived(symbols, truth, other_truth, claim)

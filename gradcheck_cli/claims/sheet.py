@@ -1,0 +1,83 @@
+"""Check a claim file: compile every question (errors point into the YAML), judge it, score."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from gradcheck_cli.claims.judge import judge
+from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
+from gradcheck_cli.claims.points import check as check_assumptions
+from gradcheck_cli.claims.question import Question
+from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean
+from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
+from gradcheck_cli.results import QuestionResult, SheetResult
+from gradcheck_cli.spec.source import Loc, SourceMap
+
+
+def check_sheet(sheet: SheetSpec, source: SourceMap, *, seed: int | None = None,
+                show_answer: bool = False) -> SheetResult:
+    """Judge every question of ``sheet``; a question that does not compile becomes an error."""
+    seed = sheet.seed if seed is None else seed
+    results = []
+    for index, spec in enumerate(sheet.questions):
+        try:
+            question = compile_question(spec, source, ("questions", index))
+            if question.claimed is None:
+                raise GradcheckError("the question has no `claimed` answer to judge")
+            result = judge(question, seed=seed + index, show_answer=show_answer)
+        except GradcheckError as exc:
+            result = _broken(spec, str(exc))
+        keyed = dataclasses.replace(result, expect=spec.expect, expect_diagnosis=spec.expect_diagnosis)
+        results.append(keyed)
+    name = sheet.name or source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return SheetResult(name, source.file, seed, tuple(results))
+
+
+def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Question:
+    """Shapes, assumptions, lets, f and the claim, compiled.
+
+    Raises:
+        SpecError: with the file, line and column of the mistake.
+    """
+    variables: dict[str, Shape] = {}
+    for name, dims in spec.variables.items():
+        if len(dims) > 2 or any(d > MAX_DIMENSION for d in dims):
+            raise source.error((*loc, "variables", name),
+                               f"`{name}` must have at most 2 dimensions of at most {MAX_DIMENSION}")
+        variables[name] = declared_shape(dims)
+    for name, props in spec.assume.items():
+        if name not in variables:
+            raise source.error((*loc, "assume", name), f"`{name}` is not a declared variable",
+                               hint=did_you_mean(name, variables))
+        try:
+            check_assumptions(name, variables[name], props)
+        except GradcheckError as exc:
+            raise source.error((*loc, "assume", name), exc.message) from None
+    if spec.wrt not in variables:
+        hint = did_you_mean(spec.wrt, variables) or "differentiate by a variable, not a `let`"
+        raise source.error((*loc, "wrt"), f"`{spec.wrt}` is not a declared variable", hint=hint)
+    lets: dict[str, Expr] = {}
+    for name, text in spec.let.items():
+        lets[name] = _compile(text, variables, lets, source, (*loc, "let", name))
+    f = _compile(spec.f, variables, lets, source, (*loc, "f"))
+    claimed = _compile(spec.claimed, variables, lets, source, (*loc, "claimed")) if spec.claimed else None
+    assume = {name: tuple(props) for name, props in spec.assume.items()}
+    return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points)
+
+
+def _compile(
+    text: str, variables: dict[str, Shape], lets: dict[str, Expr], source: SourceMap, loc: Loc
+) -> Expr:
+    try:
+        return compile_expr(text, variables, lets)
+    except ExprError as exc:
+        line, column = source.text_position(loc, exc.column or 1)
+        raise SpecError(exc.message, file=source.file, line=line, column=column, hint=exc.hint) from None
+
+
+def _broken(spec: QuestionSpec, message: str) -> QuestionResult:
+    return QuestionResult(
+        name=spec.name, verdict="error", f=spec.f, wrt=spec.wrt, layout=spec.layout, claimed=spec.claimed,
+        expected_shape=None, claimed_shape=None, evidence="none", points=spec.points,
+        awarded=0.0 if spec.points is not None else None, error=message,
+    )

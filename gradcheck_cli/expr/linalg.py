@@ -1,0 +1,222 @@
+"""Matrix functions of the language: trace, det, logdet, inv, diag, outer, eye, ones, vec.
+
+Records of the same function table as ``functions``; importing this module registers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from gradcheck_cli.expr.functions import Array, Function, as_array, register, same_shape
+from gradcheck_cli.expr.limits import MAX_CONSTRUCTED_ENTRIES
+from gradcheck_cli.expr.nodes import SCALAR, Call, Expr, Problem, Shape, is_vector, quote, show
+
+# ---------------------------------------------------------------- square matrices
+
+
+def square(name: str, args: Sequence[Expr]) -> int:
+    """The size n of an n×n operand; anything else is refused."""
+    (operand,) = args
+    m, n = operand.shape
+    if m != n:
+        raise Problem(f"{name} needs a square matrix but {quote(operand.text)} is {show(operand.shape)}")
+    return n
+
+
+def trace_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """tr X of an n×n X is 1×1."""
+    square("trace", args)
+    return SCALAR
+
+
+def det_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """det X of an n×n X is 1×1."""
+    square("det", args)
+    return SCALAR
+
+
+def logdet_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """log|det X| of an n×n X is 1×1."""
+    square("logdet", args)
+    return SCALAR
+
+
+def inv_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """X⁻¹ of an n×n X is n×n."""
+    square("inv", args)
+    return same_shape(args, sizes, axis)
+
+
+def trace_sympy(values: Sequence[Any], call: Call) -> Any:
+    """tr X = Σᵢ Xᵢᵢ."""
+    return sp.Matrix([[values[0].trace()]])
+
+
+def trace_numpy(values: Sequence[Array], call: Call) -> Array:
+    """tr X = Σᵢ Xᵢᵢ."""
+    return np.array([[np.trace(values[0])]])
+
+
+def det_sympy(values: Sequence[Any], call: Call) -> Any:
+    """det X by cofactor-free Bareiss elimination (exact, unsimplified)."""
+    return sp.Matrix([[values[0].det()]])
+
+
+def det_numpy(values: Sequence[Array], call: Call) -> Array:
+    """det X by LU factorisation."""
+    return np.array([[np.linalg.det(values[0])]])
+
+
+def logdet_sympy(values: Sequence[Any], call: Call) -> Any:
+    """logdet X = log|det X|."""
+    return sp.Matrix([[sp.log(sp.Abs(values[0].det()))]])
+
+
+def logdet_numpy(values: Sequence[Array], call: Call) -> Array:
+    """log|det X| from ``slogdet``, which never forms the (possibly overflowing) determinant."""
+    return np.array([[np.linalg.slogdet(values[0])[1]]])
+
+
+def inv_sympy(values: Sequence[Any], call: Call) -> Any:
+    """X⁻¹ with X X⁻¹ = I; a matrix whose determinant is identically 0 is refused."""
+    try:
+        return values[0].inv()
+    except ValueError:
+        raise Problem(f"{quote(call.args[0].text)} is singular, so it has no inverse") from None
+
+
+def inv_numpy(values: Sequence[Array], call: Call) -> Array:
+    """X⁻¹ by LU factorisation; a singular value of X is refused."""
+    try:
+        return as_array(np.linalg.inv(values[0]))
+    except np.linalg.LinAlgError:
+        raise Problem(f"{quote(call.args[0].text)} is singular at these values") from None
+
+
+register(Function("trace", "trace(X) = Σ Xᵢᵢ", trace_shape, trace_sympy, trace_numpy))
+register(Function("det", "det(X), the determinant", det_shape, det_sympy, det_numpy))
+register(Function("logdet", "logdet(X) = log|det X|", logdet_shape, logdet_sympy, logdet_numpy))
+register(Function("inv", "inv(X) = X⁻¹", inv_shape, inv_sympy, inv_numpy))
+
+# ---------------------------------------------------------------- diag and outer
+
+
+def diag_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """A vector of n entries gives an n×n diagonal matrix; an n×n matrix gives its n×1 diagonal."""
+    (operand,) = args
+    m, n = operand.shape
+    if is_vector(operand.shape):
+        return (m * n, m * n)
+    if m == n:
+        return (n, 1)
+    raise Problem(f"diag needs a vector or a square matrix but {quote(operand.text)} is {show((m, n))}")
+
+
+def diag_sympy(values: Sequence[Any], call: Call) -> Any:
+    """diag(v)ᵢⱼ = vᵢ if i = j else 0; diag(X)ᵢ = Xᵢᵢ."""
+    (m,) = values
+    if is_vector(m.shape):
+        return sp.diag(*m)
+    return sp.Matrix([m[i, i] for i in range(m.rows)])
+
+
+def diag_numpy(values: Sequence[Array], call: Call) -> Array:
+    """np.diag, with a vector flattened first and a diagonal returned as a column."""
+    (a,) = values
+    if is_vector((a.shape[0], a.shape[1])):
+        return as_array(np.diag(a.reshape(-1)))
+    return as_array(np.diag(a).reshape(-1, 1).copy())
+
+
+def outer_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """outer of an n-vector and an m-vector is n×m (either orientation counts as a vector)."""
+    for operand in args:
+        if not is_vector(operand.shape):
+            raise Problem(f"outer needs two vectors but {quote(operand.text)} is {show(operand.shape)}")
+    (m1, n1), (m2, n2) = args[0].shape, args[1].shape
+    return (m1 * n1, m2 * n2)
+
+
+def outer_sympy(values: Sequence[Any], call: Call) -> Any:
+    """outer(a, b) = a bᵀ: (a bᵀ)ᵢⱼ = aᵢ bⱼ."""
+    a, b = values
+    return sp.Matrix(list(a)) * sp.Matrix(list(b)).T
+
+
+def outer_numpy(values: Sequence[Array], call: Call) -> Array:
+    """np.outer flattens both vectors."""
+    return np.outer(values[0], values[1])
+
+
+register(Function("diag", "diag(v), the diagonal matrix of v; diag(X), the diagonal of X",
+                  diag_shape, diag_sympy, diag_numpy))
+register(Function("outer", "outer(a, b) = a bᵀ", outer_shape, outer_sympy, outer_numpy, operands=(2, 2)))
+
+# ---------------------------------------------------------------- constructors
+
+
+def constructed_shape(rows: int, cols: int) -> Shape:
+    """A matrix built from size literals, refused when it would be unreasonably large."""
+    if rows * cols > MAX_CONSTRUCTED_ENTRIES:
+        raise Problem(f"a {rows}×{cols} matrix has more than {MAX_CONSTRUCTED_ENTRIES:,} entries")
+    return (rows, cols)
+
+
+def eye_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """eye(n) is n×n."""
+    return constructed_shape(sizes[0], sizes[0])
+
+
+def ones_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """ones(n) is an n×1 column; ones(m, n) is m×n."""
+    return constructed_shape(sizes[0], sizes[1] if len(sizes) == 2 else 1)
+
+
+def eye_sympy(values: Sequence[Any], call: Call) -> Any:
+    """The n×n identity."""
+    return sp.eye(call.shape[0])
+
+
+def eye_numpy(values: Sequence[Array], call: Call) -> Array:
+    """The n×n identity."""
+    return np.eye(call.shape[0])
+
+
+def ones_sympy(values: Sequence[Any], call: Call) -> Any:
+    """All entries 1."""
+    return sp.ones(*call.shape)
+
+
+def ones_numpy(values: Sequence[Array], call: Call) -> Array:
+    """All entries 1."""
+    return np.ones(call.shape)
+
+
+def vec_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """vec of k scalars is a k×1 column."""
+    for operand in args:
+        if operand.shape != SCALAR:
+            raise Problem(f"vec takes 1×1 scalars but {quote(operand.text)} is {show(operand.shape)}")
+    return (len(args), 1)
+
+
+def vec_sympy(values: Sequence[Any], call: Call) -> Any:
+    """The column (s₁, …, s_k)ᵀ."""
+    return sp.Matrix([v[0, 0] for v in values])
+
+
+def vec_numpy(values: Sequence[Array], call: Call) -> Array:
+    """The column (s₁, …, s_k)ᵀ."""
+    return np.concatenate([v.reshape(1, 1) for v in values], axis=0)
+
+
+register(Function("eye", "eye(n), the n×n identity", eye_shape, eye_sympy, eye_numpy,
+                  operands=(0, 0), sizes=(1, 1)))
+register(Function("ones", "ones(n), an n×1 column of ones; ones(m, n), an m×n matrix of ones",
+                  ones_shape, ones_sympy, ones_numpy, operands=(0, 0), sizes=(1, 2)))
+register(Function("vec", "vec(s1, …, sk), the column of k scalars", vec_shape, vec_sympy, vec_numpy,
+                  operands=(1, None)))

@@ -1,0 +1,222 @@
+"""The typed expression tree: every node knows its 2-D shape and where it came from.
+
+Every value is a matrix: a scalar is 1×1, an n-vector is an n×1 column, a matrix is m×n.
+A 1×1 value counts as a scalar wherever a scalar makes sense: it broadcasts in ``+ - * /``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gradcheck_cli.errors import GradcheckError
+from gradcheck_cli.expr.limits import MAX_QUOTED_CHARS
+
+Shape = tuple[int, int]
+
+SCALAR: Shape = (1, 1)
+
+
+class ExprError(GradcheckError):
+    """An expression cannot be compiled or evaluated: bad syntax, unknown name, shape mismatch.
+
+    ``column`` is 1-based in ``expression``; the message already says "at column N", so the
+    place prefix of the base class shows only the file and line (when a caller sets them).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        column: int | None = None,
+        expression: str = "",
+        hint: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message, file=file, line=line, column=column, hint=hint)
+        self.expression = expression
+
+    @property
+    def place(self) -> str:
+        """``file:line`` as far as it is known; the column is part of the message itself."""
+        parts = [p for p in (self.file, self.line) if p is not None]
+        return ":".join(str(p) for p in parts)
+
+
+class Problem(Exception):
+    """What is wrong with one node, without a place; the caller adds the node's text and column."""
+
+    def __init__(self, problem: str, hint: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
+
+
+def quote(text: str) -> str:
+    """A piece of the expression, on one line and cut to a readable length."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_QUOTED_CHARS else flat[: MAX_QUOTED_CHARS - 1] + "…"
+
+
+def located(text: str, column: int, problem: str, *, hint: str | None = None) -> ExprError:
+    """The error "`text` at column N: problem" (``expression`` is filled in by the compiler)."""
+    return ExprError(f"`{quote(text)}` at column {column}: {problem}", column=column, hint=hint)
+
+
+def show(shape: Shape) -> str:
+    """``(2, 3)`` as ``2×3``."""
+    return f"{shape[0]}×{shape[1]}"
+
+
+def is_vector(shape: Shape) -> bool:
+    """A column n×1 or a row 1×n (a 1×1 scalar is a vector of length one)."""
+    return shape[0] == 1 or shape[1] == 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expr:
+    """A node of the tree: its shape, its 1-based column and its slice of the source text."""
+
+    shape: Shape
+    column: int
+    text: str
+    depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "depth", 1 + max((c.depth for c in self.children()), default=0))
+
+    def children(self) -> Sequence[Expr]:
+        """The operands of this node (none for a leaf)."""
+        return ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variable(Expr):
+    """A declared variable, whose value is supplied at evaluation."""
+
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Expr):
+    """A numeric literal (int or float); 1×1."""
+
+    value: int | float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pi(Expr):
+    """The constant π; 1×1."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LetRef(Expr):
+    """A use of a named sub-expression; evaluates to ``body`` (compiled from the let's text)."""
+
+    name: str
+    body: Expr
+
+    def children(self) -> Sequence[Expr]:
+        return (self.body,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Negate(Expr):
+    """−a, entrywise."""
+
+    operand: Expr
+
+    def children(self) -> Sequence[Expr]:
+        return (self.operand,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Binary(Expr):
+    """``a @ b`` (matrix product) or ``a + b``, ``a - b``, ``a * b``, ``a / b`` entrywise.
+
+    ``column`` is the operator's column, where a shape mismatch is reported.
+    """
+
+    op: str
+    left: Expr
+    right: Expr
+
+    def children(self) -> Sequence[Expr]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Power(Expr):
+    """``a ** p`` entrywise, p a constant (``exponent`` is its tree, ``value`` its number)."""
+
+    base: Expr
+    exponent: Expr
+    value: float
+
+    def children(self) -> Sequence[Expr]:
+        return (self.base, self.exponent)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transpose(Expr):
+    """``a.T``: (aᵀ)ᵢⱼ = aⱼᵢ."""
+
+    operand: Expr
+
+    def children(self) -> Sequence[Expr]:
+        return (self.operand,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Index(Expr):
+    """``a[i, j]`` (or ``v[k]`` of a vector): one entry, 0-based, 1×1."""
+
+    operand: Expr
+    row: int
+    col: int
+
+    def children(self) -> Sequence[Expr]:
+        return (self.operand,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call(Expr):
+    """``f(args…)`` of a function in the table, with its literal sizes and axis, if any."""
+
+    function: str
+    args: tuple[Expr, ...]
+    sizes: tuple[int, ...] = ()
+    axis: int | None = None
+
+    def children(self) -> Sequence[Expr]:
+        return self.args
+
+
+def product_shape(left: Expr, right: Expr) -> Shape:
+    """(m×k) @ (k×n) is m×n; the inner sizes must agree."""
+    (m, k), (k2, n) = left.shape, right.shape
+    if k == k2:
+        return (m, n)
+    problem = f"{quote(left.text)} is {show(left.shape)} but {quote(right.text)} has {k2} rows"
+    hint = None
+    if SCALAR in (left.shape, right.shape):
+        hint = "a 1×1 value scales a matrix with `*`, not `@`"
+    elif m in (k2, n) or k == n:
+        hint = "is one side missing a transpose `.T`?"
+    raise Problem(problem, hint)
+
+
+def entrywise_shape(op: str, left: Expr, right: Expr) -> Shape:
+    """``+ - * /`` need equal shapes, or a 1×1 side, which is broadcast to the other's shape."""
+    if left.shape == right.shape or right.shape == SCALAR:
+        return left.shape
+    if left.shape == SCALAR:
+        return right.shape
+    problem = f"{quote(left.text)} is {show(left.shape)} but {quote(right.text)} is {show(right.shape)}"
+    hint = None
+    if left.shape == right.shape[::-1]:
+        hint = "is one side missing a transpose `.T`?"
+    elif op == "*" and left.shape[1] == right.shape[0]:
+        hint = "`*` is entrywise; for a matrix product use `@`"
+    raise Problem(problem, hint)

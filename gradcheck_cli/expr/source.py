@@ -1,0 +1,119 @@
+"""The text of an expression: limits checked before parsing, ``ast.parse``, and columns.
+
+Columns are 1-based character positions in the whole text (a line break counts as one
+character), whatever the encoding: ``ast`` reports UTF-8 byte offsets, converted here.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gradcheck_cli.expr.limits import MAX_AST_NODES, MAX_DEPTH, MAX_TEXT_LENGTH
+from gradcheck_cli.expr.nodes import ExprError, located
+
+OPENING = "([{"
+CLOSING = ")]}"
+#: Characters ``str.splitlines`` breaks at, each replaced by one space before parsing.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+class Source:
+    """An expression's text, with conversions from ``ast`` positions to 1-based columns."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        #: What is parsed: line breaks become spaces (a formula may be wrapped over lines, as in
+        #: a YAML block, and every character keeps its column), leading blanks are skipped
+        #: (``ast`` would call them an indentation error).
+        body = "".join(" " if char in LINE_BREAKS else char for char in text).lstrip()
+        self.skipped = len(text) - len(body)
+        self.body = body
+        self.encoded = body.encode("utf-8")
+
+    def index(self, byte_offset: int) -> int:
+        """0-based character index in ``text`` of an ``ast`` position (a UTF-8 byte offset)."""
+        return self.skipped + len(self.encoded[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def start(self, node: ast.expr | ast.keyword) -> int:
+        """0-based index of the first character of a node."""
+        return self.index(node.col_offset)
+
+    def end(self, node: ast.expr | ast.keyword) -> int:
+        """0-based index just past the last character of a node."""
+        return self.index(node.col_offset if node.end_col_offset is None else node.end_col_offset)
+
+    def column(self, node: ast.expr | ast.keyword) -> int:
+        """1-based column of a node."""
+        return self.start(node) + 1
+
+    def segment(self, node: ast.expr | ast.keyword) -> str:
+        """The text of a node."""
+        return self.text[self.start(node) : self.end(node)]
+
+    def operator_column(self, node: ast.BinOp, symbol: str) -> int:
+        """1-based column of a binary operator, found between its two operands."""
+        gap_start, gap_end = self.end(node.left), self.start(node.right)
+        found = self.text.find(symbol, gap_start, gap_end)
+        return (found if found >= 0 else self.start(node)) + 1
+
+    def error(self, column: int, problem: str, *, hint: str | None = None) -> ExprError:
+        """An error about the whole text, at a column."""
+        return located(self.text, column, problem, hint=hint)
+
+
+def check_text(source: Source) -> None:
+    """Refuse empty, over-long or over-nested text, and comments, before parsing it."""
+    text = source.text
+    if not text.strip():
+        raise ExprError("the expression is empty; write a formula such as `2 * A @ x`", column=1)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise source.error(1, f"the expression is {len(text):,} characters long, over the limit "
+                              f"of {MAX_TEXT_LENGTH:,}; split it into named sub-expressions")
+    if "#" in text:
+        raise source.error(text.index("#") + 1, "`#` starts a comment, which expressions cannot have")
+    depth = 0
+    for position, char in enumerate(text):
+        depth += (char in OPENING) - (char in CLOSING)
+        if depth > MAX_DEPTH:
+            raise source.error(position + 1, f"brackets are nested more than {MAX_DEPTH} deep")
+
+
+def parse(source: Source) -> ast.Expression:
+    """``ast.parse`` in eval mode (parsing only: nothing is compiled or run), then size checks."""
+    check_text(source)
+    try:
+        tree = ast.parse(source.body, mode="eval")
+    except SyntaxError as error:
+        raise syntax_error(source, error) from None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
+        raise source.error(1, f"this expression cannot be parsed ({type(error).__name__})") from None
+    check_tree(source, tree)
+    return tree
+
+
+def check_tree(source: Source, tree: ast.Expression) -> None:
+    """Refuse trees with too many nodes or too deep, walking iteratively (no recursion)."""
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        where = source.column(node) if isinstance(node, (ast.expr, ast.keyword)) else 1
+        if count > MAX_AST_NODES:
+            raise source.error(where, f"the expression has more than {MAX_AST_NODES:,} parts")
+        if depth > MAX_DEPTH:
+            raise source.error(where, f"the expression is nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if isinstance(child, (ast.expr, ast.keyword, ast.comprehension, ast.arguments)))
+
+
+def syntax_error(source: Source, error: SyntaxError) -> ExprError:
+    """Python's complaint, at its column; an offset of 0 means the text ended too early."""
+    reason = (error.msg or "invalid syntax").split(". Perhaps")[0]
+    if not error.offset:
+        column = len(source.text.rstrip()) + 1
+        return source.error(column, f"the expression ends too early ({reason}); is an operand missing?")
+    column = source.skipped + error.offset
+    column = min(max(column, 1), len(source.text) + 1)
+    hint = "for a product write `*`, as in `2 * x`" if "literal" in reason else None
+    return source.error(column, f"this is not a valid expression ({reason})", hint=hint)
