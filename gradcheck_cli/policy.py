@@ -80,7 +80,7 @@ CLAIM_RTOL = 1e-8
 
 #: Seconds SymPy may spend proving one claim equal to the truth (or simplifying a residual)
 #: before the numeric evidence decides alone.
-SYMBOLIC_BUDGET = 5.0
+SYMBOLIC_BUDGET = 2.0
 
 #: Seconds spent putting a wrong claim's residual (claim − truth) in a readable form.
 RESIDUAL_BUDGET = 2.0

@@ -79,7 +79,7 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _symmetric, _activation, _partial, _terms):
+    for test in (_sign, _transpose, _factor, _symmetric, _activation, _terms, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -116,6 +116,8 @@ def _factor(case: Case) -> Diagnosis | None:
         details: dict[str, str | float | list[int]] = {"factor": ratios[0], "name": name}
         return Diagnosis("factor", f"the claim is {name} times the derivative", details)
     named = repairs.name_factor(case, ratios)
+    if named is None:
+        return None
     return Diagnosis("factor", f"the claim is the derivative times {named}", {"factor": named})
 
 

@@ -49,7 +49,7 @@ def question(
         compiled[name.strip()] = _compile(f"--let {name.strip()}", body.strip(), shapes, compiled)
     f_expr = _compile("f", f, shapes, compiled)
     claimed = _compile("--claim", claim, shapes, compiled) if claim is not None else None
-    return Question("expr", shapes, f_expr, wrt, layout, claimed, props)
+    return Question("expr", shapes, f_expr, wrt, layout, claimed, props, lets=compiled)
 
 
 def _variable(text: str) -> tuple[str, Shape]:

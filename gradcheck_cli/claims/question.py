@@ -22,6 +22,8 @@ class Question:
     claimed: Expr | None = None
     assume: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     points: float | None = None
+    #: the named sub-expressions, in the order they were defined
+    lets: Mapping[str, Expr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,48 +12,13 @@ import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget
-from gradcheck_cli.claims.evidence import close, evaluate, substitution
+from gradcheck_cli.claims.evidence import close
+from gradcheck_cli.claims.rewrite import activation_repair
+from gradcheck_cli.expr import Expr, to_numpy
 from gradcheck_cli.ops.base import Array
 
 if TYPE_CHECKING:
     from gradcheck_cli.claims.diagnosis import Case
-
-#: Elementwise derivatives a claim might have needed, as functions of the argument u.
-def _tanh_prime(u: sp.Expr) -> sp.Expr:
-    return 1 - sp.tanh(u) ** 2
-
-
-def _sigmoid(u: sp.Expr) -> sp.Expr:
-    return 1 / (1 + sp.exp(-u))
-
-
-def _sigmoid_prime(u: sp.Expr) -> sp.Expr:
-    return _sigmoid(u) * (1 - _sigmoid(u))
-
-
-def _sin_prime_of_cos(u: sp.Expr) -> sp.Expr:
-    return -sp.sin(u)
-
-
-def _log_prime(u: sp.Expr) -> sp.Expr:
-    return 1 / u
-
-
-def _sqrt_prime(u: sp.Expr) -> sp.Expr:
-    return 1 / (2 * sp.sqrt(u))
-
-
-#: Elementwise derivatives a claim might have needed, as functions of the argument u:
-#: relu′ = step, tanh′, σ′ = σ(1 − σ), softplus′ = σ, exp′, sin′, cos′, log′, |·|′, sqrt′.
-DERIVATIVES: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
-    sp.Heaviside, _tanh_prime, _sigmoid_prime, _sigmoid, sp.exp, sp.cos, _sin_prime_of_cos,
-    _log_prime, sp.sign, _sqrt_prime,
-)
-
-#: Most candidate subexpressions tried when looking for a wrong elementwise derivative.
-MAX_CANDIDATES = 40
-
-U = sp.Symbol("u")
 
 
 def name_constant(c: float, variables: Mapping[str, tuple[int, int]]) -> str:
@@ -70,13 +35,17 @@ def name_constant(c: float, variables: Mapping[str, tuple[int, int]]) -> str:
     return f"{c:.6g}"
 
 
-def name_factor(case: Case, ratios: list[float]) -> str:
-    """An expression for a factor that changes from point to point (det X, 1/‖x‖, …)."""
+def name_factor(case: Case, ratios: list[float]) -> str | None:
+    """An expression for a factor that changes from point to point (det X, 1/‖x‖, …): a named
+    measure of a variable, or (for a claim with several entries, where one common factor is
+    itself a finding) SymPy's ratio; None for a scalar claim no measure explains."""
     for text, values in _measures(case):
         pairs = zip(values, ratios, strict=True)
         if all(abs(v - r) <= policy.CLAIM_RTOL * max(abs(r), policy.TINY) for v, r in pairs):
             return text
     claim, truth = case.derived.claim, case.derived.truth
+    if truth.shape == (1, 1):
+        return None
     assert claim is not None
     entry = next((k for k in range(len(truth)) if truth[k] != 0), None)
     if entry is None:
@@ -124,57 +93,17 @@ def _measures(case: Case) -> list[tuple[str, list[float]]]:
 
 
 def activation(case: Case) -> tuple[str, str] | None:
-    """Replace an elementwise piece of the claim, g(u) or built from g(u) alone, by each known
-    derivative form; if one replacement makes the claim right, that piece was the mistake."""
-    claim = case.derived.claim
-    assert claim is not None
-    for piece, arg in _pieces(claim):
-        pattern = piece.xreplace({arg: U})
-        wild = sp.Wild("w")
-        for form in DERIVATIVES:
-            right = form(U)
-            if sp.expand(right - pattern) == 0:
-                continue
-            old, new = pattern.xreplace({U: wild}), right.xreplace({U: wild})
-            repaired = claim.applyfunc(lambda e, old=old, new=new: e.replace(old, new))
-            subs = [substitution(case.derived.symbols, p) for p in case.points]
-            pairs = zip(subs, case.points, strict=True)
-            if all(close(evaluate(repaired, s), case.truth_at(p)) for s, p in pairs):
-                return _show(pattern), _show(right)
-    return None
+    """Swap one elementwise piece of the claim (``relu(z)``, ``1 - tanh(z)``) for each known
+    derivative form; if one swap makes the claim right, that piece was the mistake."""
+    claimed = case.question.claimed
+    assert claimed is not None
 
+    def holds(repaired: Expr) -> bool:
+        with np.errstate(all="ignore"):
+            return all(close(np.asarray(to_numpy(repaired, p), dtype=np.float64), case.truth_at(p))
+                       for p in case.points)
 
-def _pieces(claim: sp.Matrix) -> list[tuple[sp.Expr, sp.Expr]]:
-    """Subexpressions that depend on their variables only through one function call g(u)."""
-    pieces: list[tuple[sp.Expr, sp.Expr]] = []
-    for entry in claim:
-        calls = [a for a in entry.atoms(sp.Function, sp.Max, sp.Min) if len(a.args) >= 1]
-        for call in calls:
-            arg = next((a for a in call.args if a.free_symbols), None)
-            if arg is None:
-                continue
-            for sub in sp.preorder_traversal(entry):
-                if sub.has(call) and not _other_uses(sub, call, arg) and (sub, arg) not in pieces:
-                    pieces.append((sub, arg))
-                if len(pieces) >= MAX_CANDIDATES:
-                    return pieces
-    return pieces
-
-
-def _other_uses(sub: sp.Expr, call: sp.Expr, arg: sp.Expr) -> bool:
-    """Does ``sub`` use any variable other than through ``call``?"""
-    return bool(sub.xreplace({call: sp.Dummy()}).free_symbols & arg.free_symbols) or bool(
-        sub.free_symbols - arg.free_symbols
-    )
-
-
-def _show(expr: sp.Expr) -> str:
-    """Write a piece in the expression language's words (step, relu, sigmoid)."""
-    text = str(expr)
-    for sympy_form, ours in (("Heaviside(u)", "step(u)"), ("Max(0, u)", "relu(u)"),
-                             ("1/(1 + exp(-u))", "sigmoid(u)"), ("log(exp(u) + 1)", "softplus(u)")):
-        text = text.replace(sympy_form, ours)
-    return text
+    return activation_repair(claimed, case.question.lets, case.question.variables, holds)
 
 
 def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:

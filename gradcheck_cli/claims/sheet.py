@@ -62,7 +62,7 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
     f = _compile(spec.f, variables, lets, source, (*loc, "f"))
     claimed = _compile(spec.claimed, variables, lets, source, (*loc, "claimed")) if spec.claimed else None
     assume = {name: tuple(props) for name, props in spec.assume.items()}
-    return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points)
+    return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points, lets)
 
 
 def _compile(

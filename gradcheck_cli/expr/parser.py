@@ -204,4 +204,6 @@ class Builder:
         """A non-negative integer literal used as an index."""
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 0:
             return node.value
+        if isinstance(node, ast.Slice):
+            raise refusal(node, self.source)
         raise self.fail(node, "an index must be a non-negative integer literal such as 0 or 2")

@@ -7,6 +7,7 @@ character), whatever the encoding: ``ast`` reports UTF-8 byte offsets, converted
 from __future__ import annotations
 
 import ast
+import warnings
 
 from gradcheck_cli.expr.limits import MAX_AST_NODES, MAX_DEPTH, MAX_TEXT_LENGTH
 from gradcheck_cli.expr.nodes import ExprError, located
@@ -82,10 +83,14 @@ def parse(source: Source) -> ast.Expression:
     """``ast.parse`` in eval mode (parsing only: nothing is compiled or run), then size checks."""
     check_text(source)
     try:
-        tree = ast.parse(source.body, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like: refused anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.body, mode="eval")
     except SyntaxError as error:
         raise syntax_error(source, error) from None
-    except (ValueError, RecursionError, MemoryError, OverflowError) as error:
+    except (RecursionError, MemoryError):
+        raise source.error(1, "the expression is nested too deeply to parse") from None
+    except (ValueError, OverflowError) as error:
         raise source.error(1, f"this expression cannot be parsed ({type(error).__name__})") from None
     check_tree(source, tree)
     return tree

@@ -34,7 +34,7 @@ SYMBOLS = {name: variable_symbols(name, shape) for name, shape in VARIABLES.item
 
 def spd(matrix: np.ndarray) -> np.ndarray:
     """A symmetric positive definite matrix made from any square one: B Bᵀ + n I."""
-    return matrix @ matrix.T + matrix.shape[0] * np.eye(matrix.shape[0])
+    return np.asarray(matrix @ matrix.T + matrix.shape[0] * np.eye(matrix.shape[0]))
 
 
 def random_values(seed: int) -> Arrays:
@@ -46,7 +46,7 @@ def random_values(seed: int) -> Arrays:
 
 def softmax_columns(m: np.ndarray) -> np.ndarray:
     e = np.exp(m)
-    return e / e.sum(axis=0)
+    return np.asarray(e / e.sum(axis=0))
 
 
 #: (expression, the same computation written by hand in NumPy). Together these use every
@@ -130,8 +130,11 @@ def entries_of(values: Arrays) -> list[float]:
 
 def drawn_values(draw: st.DrawFn) -> Arrays:
     """Random values from hypothesis, moderate in size so every formula is well conditioned."""
-    numbers = st.floats(-3, 3, allow_nan=False).filter(lambda t: abs(t) > 1e-3)
-    values = {name: draw(arrays(np.float64, shape, elements=numbers)) for name, shape in VARIABLES.items()}
+    sizes = [rows * cols for rows, cols in VARIABLES.values()]
+    magnitudes = draw(arrays(np.float64, sum(sizes), elements=st.floats(0.01, 3.0)))
+    signs = draw(arrays(np.bool_, sum(sizes)))
+    flat = np.split(np.where(signs, magnitudes, -magnitudes), np.cumsum(sizes)[:-1])
+    values = {name: part.reshape(shape) for (name, shape), part in zip(VARIABLES.items(), flat, strict=True)}
     values["S"] = spd(values["S"])
     return values
 
@@ -139,7 +142,9 @@ def drawn_values(draw: st.DrawFn) -> Arrays:
 @pytest.mark.parametrize("text", [text for text, _ in HAND])
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
-def test_sympy_evaluation_agrees_with_numpy_evaluation_at_random_values(text: str, data: st.DataObject) -> None:
+def test_sympy_evaluation_agrees_with_numpy_evaluation_at_random_values(
+    text: str, data: st.DataObject
+) -> None:
     values = data.draw(st.composite(drawn_values)())
     symbolic = np.array(lambdified(text)(*entries_of(values)), dtype=np.float64)
     numeric = to_numpy(compile_expr(text, VARIABLES), values)
@@ -150,7 +155,11 @@ def test_sympy_evaluation_substitutes_to_the_same_value() -> None:
     values = random_values(seed=1)
     expr = compile_expr("-(y - A @ x).T @ A + sum(sigmoid(A), 0)", VARIABLES)
     matrix = to_sympy(expr, SYMBOLS)
-    pairs = {symbol: float(e) for name in VARIABLES for symbol, e in zip(SYMBOLS[name], values[name].ravel())}
+    pairs = {
+        symbol: float(e)
+        for name in VARIABLES
+        for symbol, e in zip(SYMBOLS[name], values[name].ravel(), strict=True)
+    }
     substituted = np.array(matrix.subs(pairs).evalf(), dtype=np.float64)
     np.testing.assert_allclose(substituted, to_numpy(expr, values), rtol=1e-12)
 
@@ -230,7 +239,10 @@ def test_a_vector_may_be_supplied_as_a_flat_array() -> None:
 
 @pytest.mark.parametrize(
     ("supplied", "message"),
-    [({"x": np.ones((1, 3))}, "has shape \\(1, 3\\) but x is 3×1"), ({}, "no value was supplied for the variable x")],
+    [
+        ({"x": np.ones((1, 3))}, "has shape \\(1, 3\\) but x is 3×1"),
+        ({}, "no value was supplied for the variable x"),
+    ],
 )
 def test_a_missing_or_misshapen_value_is_an_expr_error(supplied: Arrays, message: str) -> None:
     with pytest.raises(ExprError, match=message):
