@@ -95,11 +95,12 @@ def _recompile(
 
 
 def _calls(tree: ast.Expression) -> list[tuple[ast.Call, str]]:
-    found = []
+    found: list[tuple[ast.Call, str]] = []
     for node in ast.walk(tree):
-        named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        if named and node.func.id in ELEMENTWISE and len(node.args) == 1:  # type: ignore[attr-defined]
-            found.append((node, ast.unparse(node.args[0])))  # type: ignore[attr-defined]
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        if node.func.id in ELEMENTWISE and len(node.args) == 1:
+            found.append((node, ast.unparse(node.args[0])))
     return found
 
 

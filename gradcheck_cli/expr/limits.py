@@ -28,7 +28,7 @@ MAX_TREE_DEPTH = 250
 
 #: Largest |p| in ``x ** p``. The exponent must be a constant; capping it means ``x ** 1000``
 #: and ``2 ** 10 ** 10`` are refused before any big number or huge polynomial is built.
-MAX_EXPONENT = 10**12
+MAX_EXPONENT = 64
 
 #: Largest magnitude of a numeric literal. Gradients of homework losses have small constants;
 #: a literal like ``1e300`` is a typo or an attempt to overflow something downstream.
