@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from gradcheck_cli.claims.models import SheetSpec
+from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, numeric, symbolic
@@ -39,8 +41,13 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
 
 
 def check_problem(problem: Problem) -> SpecResult:
-    """Run every engine on ``problem`` and compare them entry by entry."""
-    return compare(problem, {name: engine(problem) for name, engine in ENGINES.items()})
+    """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims."""
+    found = {name: engine(problem) for name, engine in ENGINES.items()}
+    result = compare(problem, found)
+    if not problem.claims:
+        return result
+    claims = judge_claims(problem, found["symbolic"], found["backprop"].activations)
+    return dataclasses.replace(result, claims=claims)
 
 
 def check_spec(path: str | Path, *, seed: int | None = None, show_answer: bool = False) -> Result:

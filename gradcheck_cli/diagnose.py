@@ -11,7 +11,14 @@ from gradcheck_cli.ops.base import Array
 
 
 def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | None:
-    """One phrase that says how ``candidate`` differs from ``reference``.
+    """One phrase that says how ``candidate`` differs from ``reference`` (see ``classify``)."""
+    found = classify(candidate, reference, wrong)
+    return found[1] if found else None
+
+
+def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str] | None:
+    """The kind of error (``sign``, ``factor``, ``transpose``, ``partial``, ``other``) and one
+    phrase that says how ``candidate`` differs from ``reference``.
 
     Args:
         candidate: the gradient under suspicion.
@@ -19,8 +26,9 @@ def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | No
         wrong: boolean mask of the entries outside tolerance.
 
     Returns:
-        e.g. "it has the wrong sign", "it is 2 times too large", "it is transposed",
-        "it is zero", "only row 1 differs", or None when nothing simple explains it.
+        e.g. ("sign", "it has the wrong sign"), ("factor", "it is 2 times the correct value"),
+        ("transpose", "it is transposed"), ("partial", "only row 1 differs"), or None when
+        the two do not differ.
     """
     diff = candidate - reference
     size = float(np.linalg.norm(diff))
@@ -28,9 +36,14 @@ def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | No
         return None
     ref_norm = float(np.linalg.norm(reference))
     if float(np.linalg.norm(candidate)) <= policy.DIAGNOSIS_RESIDUAL * ref_norm:
-        return "it is zero where it should not be"
-    explained = _scaled(candidate, reference) or _transposed(candidate, reference)
-    return explained or _where(wrong)
+        return "other", "it is zero where it should not be"
+    scaled = _scaled(candidate, reference)
+    if scaled:
+        return ("sign" if scaled == "it has the wrong sign" else "factor"), scaled
+    if _transposed(candidate, reference):
+        return "transpose", "it is transposed"
+    where = _where(wrong)
+    return ("other" if where == "every entry differs" else "partial"), where
 
 
 def _close(candidate: Array, model: Array, reference: Array) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gradcheck_cli.expr import Expr
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.losses import L2Penalty
@@ -59,6 +60,10 @@ class Problem:
     penalty: L2Penalty | None = None
     settings: Settings = field(default_factory=Settings)
     path: str | None = None
+    #: name of each layer's output in claims: z1 (linear), a1 (other layers), …
+    quantities: tuple[str, ...] = ()
+    #: claimed per-example gradients, compiled: parameter name (or ``x``) → expression
+    claims: Mapping[str, Expr] = field(default_factory=dict)
 
     @property
     def batch(self) -> int:

@@ -91,12 +91,14 @@ class SpecResult:
     forward: ForwardCheck | None
     tensors: tuple[TensorResult, ...]
     error: str | None = None
+    #: hand-derived gradients written in the spec, judged against the engines
+    claims: tuple[QuestionResult, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
         if self.error is not None:
             return "error"
-        ok = all(t.verdict == "pass" for t in self.tensors)
+        ok = all(t.verdict == "pass" for t in self.tensors) and all(c.outcome == "pass" for c in self.claims)
         return "pass" if ok and (self.forward is None or self.forward.passed) else "fail"
 
     def counts(self) -> dict[Verdict, int]:
@@ -106,6 +108,8 @@ class SpecResult:
             tally[t.verdict] += 1
         tally["fail"] += int(self.forward is not None and not self.forward.passed)
         tally["error"] += int(self.error is not None)
+        for claim in self.claims:
+            tally[claim.outcome] += 1
         return tally
 
 

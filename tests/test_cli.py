@@ -25,11 +25,15 @@ TANH = SPECS / "tanh-layer-squared-loss.yaml"
 
 
 def checked_tensors(path: Path) -> int:
-    """How many tensors a spec checks, read from the YAML alone: `wrt`, else every parameter."""
+    """How many checks a spec makes, read from the YAML alone: one per question of a claim
+    sheet; for a network, `wrt` (else every parameter) plus one per claim."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "questions" in spec:
+        return len(spec["questions"])
+    claims = len(spec.get("claims", {}))
     if "wrt" in spec:
-        return len(set(spec["wrt"]))
-    count = 0
+        return len(set(spec["wrt"])) + claims
+    count = claims
     for layer in spec["network"]:
         if isinstance(layer, dict) and "linear" in layer:
             count += 2 if layer["linear"].get("bias", True) else 1
@@ -67,7 +71,7 @@ def test_checking_the_example_specs_passes_with_exit_0(console_run):
 
 
 def test_the_last_line_counts_every_checked_tensor(console_run):
-    expected = sum(checked_tensors(p) for p in sorted(SPECS.glob("*.yaml")))
+    expected = sum(checked_tensors(p) for p in sorted(SPECS.rglob("*.yaml")))
     assert expected > 0
     assert console_run.stdout.rstrip("\n").splitlines()[-1] == f"{expected} passed, 0 failed"
 
@@ -98,18 +102,20 @@ def test_console_lines_fit_the_pinned_width(console_run):
 def test_json_output_is_a_versioned_document_with_a_summary(json_run, document):
     assert json_run.exit_code == 0
     assert document["schema_version"] == 1
-    n = sum(checked_tensors(p) for p in SPECS.glob("*.yaml"))
+    n = sum(checked_tensors(p) for p in SPECS.rglob("*.yaml"))
     assert document["summary"] == {"passed": n, "failed": 0, "errors": 0, "ok": True}
 
 
 def test_json_output_describes_every_spec_tensor_and_pair(document):
-    assert len(document["specs"]) == len(list(SPECS.glob("*.yaml")))
+    assert len(document["specs"]) == len(list(SPECS.rglob("*.yaml")))
+    networks = [spec for spec in document["specs"] if spec["kind"] == "network"]
+    assert len(networks) == len(list(SPECS.glob("*.yaml")))
     spec_keys = {"name", "path", "seed", "batch", "loss", "reduction", "layers", "forward",
                  "tensors", "verdict"}
     tensor_keys = {"name", "shape", "owner", "verdict", "pairs"}
     pair_keys = {"first", "second", "max_abs", "max_rel", "worst_ratio", "failing",
                  "tolerance_source", "passed"}
-    for spec in document["specs"]:
+    for spec in networks:
         assert spec_keys <= spec.keys()
         assert spec["verdict"] == "pass"
         assert spec["tensors"]

@@ -8,9 +8,10 @@ from gradcheck_cli.claims.judge import judge
 from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
-from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean
-from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
+from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.expr import Expr, Shape, declared_shape
 from gradcheck_cli.results import QuestionResult, SheetResult
+from gradcheck_cli.spec.expressions import compile_at
 from gradcheck_cli.spec.source import Loc, SourceMap
 
 
@@ -58,21 +59,11 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
         raise source.error((*loc, "wrt"), f"`{spec.wrt}` is not a declared variable", hint=hint)
     lets: dict[str, Expr] = {}
     for name, text in spec.let.items():
-        lets[name] = _compile(text, variables, lets, source, (*loc, "let", name))
-    f = _compile(spec.f, variables, lets, source, (*loc, "f"))
-    claimed = _compile(spec.claimed, variables, lets, source, (*loc, "claimed")) if spec.claimed else None
+        lets[name] = compile_at(text, variables, lets, source, (*loc, "let", name))
+    f = compile_at(spec.f, variables, lets, source, (*loc, "f"))
+    claimed = compile_at(spec.claimed, variables, lets, source, (*loc, "claimed")) if spec.claimed else None
     assume = {name: tuple(props) for name, props in spec.assume.items()}
     return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points, lets)
-
-
-def _compile(
-    text: str, variables: dict[str, Shape], lets: dict[str, Expr], source: SourceMap, loc: Loc
-) -> Expr:
-    try:
-        return compile_expr(text, variables, lets)
-    except ExprError as exc:
-        line, column = source.text_position(loc, exc.column or 1)
-        raise SpecError(exc.message, file=source.file, line=line, column=column, hint=exc.hint) from None
 
 
 def _broken(spec: QuestionSpec, message: str) -> QuestionResult:

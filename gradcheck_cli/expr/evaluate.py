@@ -87,7 +87,7 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
     if isinstance(node, Binary):
         left, right = values
         if node.op == "@":
-            return right.T * left.T
+            return left * right
         left, right = sympy_broadcast(left, node.shape), sympy_broadcast(right, node.shape)
         entries = [ENTRYWISE[node.op](a, b) for a, b in zip(left, right, strict=True)]
         return sp.Matrix(node.shape[0], node.shape[1], entries)

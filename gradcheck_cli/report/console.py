@@ -54,6 +54,9 @@ def _spec(spec: SpecResult) -> RenderableType:
     for tensor in spec.tensors:
         if tensor.verdict != "pass":
             parts.extend(_failure(tensor))
+    if spec.claims:
+        parts.append(Text("claimed gradients (per example, reduced like J):", style="bold"))
+        parts.extend(console_claims.claims(spec.claims))
     return Group(*parts)
 
 

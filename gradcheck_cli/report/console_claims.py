@@ -28,22 +28,28 @@ def sheet(result: SheetResult) -> RenderableType:
     score = result.score
     if score is not None:
         meta += f" · score {score[0]:g}/{score[1]:g} points"
-    parts: list[RenderableType] = [head, Text(meta, style="dim"), _table(result)]
-    for q in result.questions:
-        parts.extend(_details(q))
+    parts: list[RenderableType] = [head, Text(meta, style="dim"), *claims(result.questions)]
     if score is not None:
         parts.append(Text(f"score: {score[0]:g} / {score[1]:g} points", style="bold"))
     return Group(*parts)
 
 
-def _table(result: SheetResult) -> Table:
+def claims(questions: tuple[QuestionResult, ...]) -> list[RenderableType]:
+    """The table of judged claims, then one line per claim on its verdict."""
+    parts: list[RenderableType] = [_table(questions)]
+    for q in questions:
+        parts.extend(_details(q))
+    return parts
+
+
+def _table(questions: tuple[QuestionResult, ...]) -> Table:
     table = Table(header_style="bold")
-    keyed = any(q.expect is not None for q in result.questions)
+    keyed = any(q.expect is not None for q in questions)
     for column in ("#", "question", "∂f/∂", "layout", "verdict", "diagnosis", "points"):
         table.add_column(column, justify="right" if column in ("#", "points") else "left")
     if keyed:
         table.add_column("as expected")
-    for i, q in enumerate(result.questions, 1):
+    for i, q in enumerate(questions, 1):
         points = "" if q.points is None else f"{q.awarded or 0:g}/{q.points:g}"
         verdict = Text(q.verdict, style=VERDICT_STYLE[q.verdict])
         row: list[str | Text] = [str(i), q.name, q.wrt, q.layout, verdict,

@@ -18,6 +18,7 @@ from gradcheck_cli.ops.base import Array, TargetKind
 from gradcheck_cli.ops.layers import Polynomial
 from gradcheck_cli.ops.losses import L2Penalty
 from gradcheck_cli.problem import INPUT, Node, Problem, Settings
+from gradcheck_cli.spec import network_claims
 from gradcheck_cli.spec.loader import Loaded
 
 
@@ -43,6 +44,8 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
         raise source.error(("loss", spec.loss.kind, misfit[0]), misfit[1])
     y = _targets(loaded, x.shape[0], k, rng)
     penalty = spec.regularization and spec.regularization.l2
+    shapes = network_claims.variables(nodes, values, x.shape[1], k)
+    claims = network_claims.compile_claims(spec.let, spec.claims, shapes, [*values, INPUT], source)
     return Problem(
         name=spec.name or loaded.source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0],
         seed=seed,
@@ -56,6 +59,8 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
         penalty=L2Penalty(strength=penalty) if penalty else None,
         settings=Settings(**spec.check.model_dump()),
         path=loaded.path,
+        quantities=network_claims.quantity_names(nodes),
+        claims=claims,
     )
 
 

@@ -145,3 +145,7 @@ class NetworkBase(Model):
     regularization: RegularizationSpec | None = None
     wrt: list[str] | None = Field(default=None, min_length=1)
     check: CheckSpec = CheckSpec()
+    #: named sub-expressions for the claims, per example, in order
+    let: dict[str, str] = Field(default_factory=dict)
+    #: claimed ∂L/∂θ for one example (θ a parameter or x), written over the network's quantities
+    claims: dict[str, str] = Field(default_factory=dict)
