@@ -38,5 +38,10 @@ MAX_LITERAL = 1e12
 #: 100 × 100 identity is fine, ``eye(10 ** 6)`` would allocate 8 TB.
 MAX_CONSTRUCTED_ENTRIES = 10_000
 
+#: Largest n for which a symbolic det or inverse is written as a cofactor expansion (n! terms,
+#: 120 at n = 5, the compact textbook form); larger matrices use Berkowitz's algorithm, whose
+#: size grows polynomially. Neither divides, so neither spends time cancelling fractions.
+COFACTOR_MAX_SIZE = 5
+
 #: Longest excerpt of the expression quoted in an error message before it is cut with "…".
 MAX_QUOTED_CHARS = 40

@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from gradcheck_cli.expr.functions import Array, Function, as_array, register, same_shape
-from gradcheck_cli.expr.limits import MAX_CONSTRUCTED_ENTRIES
+from gradcheck_cli.expr.limits import COFACTOR_MAX_SIZE, MAX_CONSTRUCTED_ENTRIES
 from gradcheck_cli.expr.nodes import SCALAR, Call, Expr, Problem, Shape, is_vector, quote, show
 
 # ---------------------------------------------------------------- square matrices
@@ -61,9 +61,19 @@ def trace_numpy(values: Sequence[Array], call: Call) -> Array:
     return np.array([[np.trace(values[0])]])
 
 
+def symbolic_det_method(matrix: Any) -> str:
+    """Cofactor expansion (the textbook formula, n! terms) for small matrices, else Berkowitz.
+
+    Both are division-free, so nothing is cancelled or simplified; Bareiss, SymPy's default,
+    cancels fractions at every step and takes seconds on a symbolic 5×5.
+    """
+    return "laplace" if matrix.rows <= COFACTOR_MAX_SIZE else "berkowitz"
+
+
 def det_sympy(values: Sequence[Any], call: Call) -> Any:
-    """det X by cofactor-free Bareiss elimination (exact, unsimplified)."""
-    return sp.Matrix([[values[0].det()]])
+    """det X, expanded along rows (unsimplified)."""
+    (m,) = values
+    return sp.Matrix([[m.det(method=symbolic_det_method(m))]])
 
 
 def det_numpy(values: Sequence[Array], call: Call) -> Array:
@@ -73,7 +83,8 @@ def det_numpy(values: Sequence[Array], call: Call) -> Array:
 
 def logdet_sympy(values: Sequence[Any], call: Call) -> Any:
     """logdet X = log|det X|."""
-    return sp.Matrix([[sp.log(sp.Abs(values[0].det()))]])
+    (m,) = values
+    return sp.Matrix([[sp.log(sp.Abs(m.det(method=symbolic_det_method(m))))]])
 
 
 def logdet_numpy(values: Sequence[Array], call: Call) -> Array:
@@ -82,11 +93,13 @@ def logdet_numpy(values: Sequence[Array], call: Call) -> Array:
 
 
 def inv_sympy(values: Sequence[Any], call: Call) -> Any:
-    """X⁻¹ with X X⁻¹ = I; a matrix whose determinant is identically 0 is refused."""
-    try:
-        return values[0].inv()
-    except ValueError:
-        raise Problem(f"{quote(call.args[0].text)} is singular, so it has no inverse") from None
+    """X⁻¹ = adj(X) / det X; a matrix whose determinant is identically 0 is refused."""
+    (m,) = values
+    method = symbolic_det_method(m)
+    det = m.det(method=method)
+    if sp.expand(det) == 0:
+        raise Problem(f"{quote(call.args[0].text)} is singular, so it has no inverse")
+    return m.adjugate(method=method) / det
 
 
 def inv_numpy(values: Sequence[Array], call: Call) -> Array:
