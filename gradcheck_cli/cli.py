@@ -39,6 +39,9 @@ SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
+ShowAnswerOpt = Annotated[
+    bool, typer.Option("--show-answer", help="Claims: also print the right answer (for instructors).")
+]
 ColorOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option(
@@ -105,13 +108,15 @@ def check(
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     output: OutputOpt = None,
     seed: SeedOpt = None,
+    show_answer: ShowAnswerOpt = False,
     color: ColorOpt = None,
 ) -> None:
-    """Check every spec: symbolic, backprop and finite differences must agree entry by entry.
+    """Check every spec: symbolic, backprop and finite differences must agree entry by entry;
+    claimed derivatives (claim files, claims in network specs) must be correct.
 
     Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid.
     """
-    report = api.check_paths(paths, seed=seed)
+    report = api.check_paths(paths, seed=seed, show_answer=show_answer)
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
     for spec in report.specs:
         if spec.error is not None:
@@ -139,7 +144,7 @@ def expr(
     claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative to judge.")] = None,  # noqa: UP045
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     latex: Annotated[bool, typer.Option("--latex", help="Print the derivative as LaTeX.")] = False,
-    show_answer: Annotated[bool, typer.Option("--show-answer", help="Also print the right answer.")] = False,
+    show_answer: ShowAnswerOpt = False,
     seed: SeedOpt = None,
     color: ColorOpt = None,
 ) -> None:

@@ -43,5 +43,11 @@ MAX_CONSTRUCTED_ENTRIES = 10_000
 #: size grows polynomially. Neither divides, so neither spends time cancelling fractions.
 COFACTOR_MAX_SIZE = 5
 
+#: A symbolic matrix is singular when its determinant vanishes identically; that is tested at
+#: one random point with integer coordinates in [1, SINGULAR_TEST_RANGE] (seeded), where a
+#: nonzero determinant of degree d vanishes with probability at most d / SINGULAR_TEST_RANGE.
+SINGULAR_TEST_RANGE = 10**9
+SINGULAR_TEST_SEED = 0
+
 #: Longest excerpt of the expression quoted in an error message before it is cut with "…".
 MAX_QUOTED_CHARS = 40

@@ -5,6 +5,7 @@ Records of the same function table as ``functions``; importing this module regis
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,12 @@ import numpy as np
 import sympy as sp
 
 from gradcheck_cli.expr.functions import Array, Function, as_array, register, same_shape
-from gradcheck_cli.expr.limits import COFACTOR_MAX_SIZE, MAX_CONSTRUCTED_ENTRIES
+from gradcheck_cli.expr.limits import (
+    COFACTOR_MAX_SIZE,
+    MAX_CONSTRUCTED_ENTRIES,
+    SINGULAR_TEST_RANGE,
+    SINGULAR_TEST_SEED,
+)
 from gradcheck_cli.expr.nodes import SCALAR, Call, Expr, Problem, Shape, is_vector, quote, show
 
 # ---------------------------------------------------------------- square matrices
@@ -97,9 +103,20 @@ def inv_sympy(values: Sequence[Any], call: Call) -> Any:
     (m,) = values
     method = symbolic_det_method(m)
     det = m.det(method=method)
-    if sp.expand(det) == 0:
+    if vanishes(det):
         raise Problem(f"{quote(call.args[0].text)} is singular, so it has no inverse")
     return m.adjugate(method=method) / det
+
+
+def vanishes(expr: Any) -> bool:
+    """Whether ``expr`` is identically 0, tested at one random integer point (Schwartz–Zippel:
+    a nonzero polynomial of degree d vanishes at a random point of [1, N]ⁿ with probability at
+    most d/N), so no costly expansion is needed. Seeded, so the answer is reproducible."""
+    rng = random.Random(SINGULAR_TEST_SEED)
+    point = {symbol: sp.Integer(rng.randint(1, SINGULAR_TEST_RANGE))
+             for symbol in sorted(expr.free_symbols, key=str)}
+    value = expr.xreplace(point)
+    return bool(value == 0 or value.is_zero)
 
 
 def inv_numpy(values: Sequence[Array], call: Call) -> Array:
