@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines import Gradients, forward, noise
+from gradcheck_cli.engines import Gradients, forward, incremental, noise
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
@@ -37,7 +37,7 @@ def gradients(problem: Problem) -> Gradients:
     grads: dict[str, Array] = {}
     errors: dict[str, Array] = {}
     for name in problem.wrt:
-        grads[name], errors[name] = _differentiate(problem, name, float(J), sigma)
+        grads[name], errors[name] = _differentiate(problem, name, float(J), sigma, outputs)
     return Gradients("numeric", float(J), outputs[-1], grads, error=errors)
 
 
@@ -54,16 +54,35 @@ def steps(problem: Problem, value: Array) -> Array:
     return (value + h) - value
 
 
-def _differentiate(problem: Problem, name: str, J: float, noise: float) -> tuple[Array, Array]:
+def _differentiate(
+    problem: Problem, name: str, J: float, noise: float, outputs: list[Array]
+) -> tuple[Array, Array]:
     base = problem.x if name == INPUT else problem.values[name]
     flat = base.reshape(-1)
     h = steps(problem, flat)
     offsets = np.array(OFFSETS[problem.settings.scheme])
     shifts = np.empty((offsets.size, flat.size))
-    for start in range(0, flat.size, policy.PERTURBATION_CHUNK):
-        idx = np.arange(start, min(start + policy.PERTURBATION_CHUNK, flat.size))
-        shifts[:, idx] = _shifted_losses(problem, name, base, idx, h[idx], offsets)
+    where = incremental.applies(problem, name)
+    chunk = _chunk(problem, offsets.size, base.size if where is None else 1, where is not None)
+    for start in range(0, flat.size, chunk):
+        idx = np.arange(start, min(start + chunk, flat.size))
+        if where is None:
+            shifts[:, idx] = _shifted_losses(problem, name, base, idx, h[idx], offsets)
+        else:
+            delta = (offsets[:, None] * h[idx][None, :]).reshape(-1)
+            flat_idx = np.tile(idx, offsets.size)
+            J_s = incremental.shifted_losses(problem, outputs, where, flat_idx, delta)
+            shifts[:, idx] = J_s.reshape(offsets.size, idx.size)
     return _combine(problem.settings.scheme, shifts, J, h, noise, base.shape)
+
+
+def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -> int:
+    """Entries per vectorised call, so a stack of activations stays within the memory budget
+    (an incremental stack holds the layers after the perturbed one, never the input)."""
+    widths = [n.n_out for n in problem.nodes] if downstream_only else [problem.x.shape[1]]
+    widest = max([*widths, *(n.n_out for n in problem.nodes), 1])
+    per_entry = offsets * (copied + problem.batch * widest)
+    return int(max(1, min(policy.PERTURBATION_CHUNK, policy.PERTURBATION_BUDGET // per_entry)))
 
 
 def _shifted_losses(

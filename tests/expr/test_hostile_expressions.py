@@ -253,7 +253,6 @@ def test_random_unicode_text_compiles_or_is_refused_cleanly(text: str) -> None:
 
 def evaluated(expr: Expr) -> np.ndarray | None:
     """The NumPy and SymPy values of a compiled expression (None when refused cleanly)."""
-    values: dict[str, Callable[..., Any]] = {}
     rng = np.random.default_rng(0)
     arrays = {name: rng.normal(size=shape) for name, shape in VARIABLES.items()}
     try:
@@ -262,5 +261,4 @@ def evaluated(expr: Expr) -> np.ndarray | None:
     except ExprError:
         return None
     assert symbolic.shape == expr.shape
-    del values
     return result

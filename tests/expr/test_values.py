@@ -256,3 +256,21 @@ def test_a_singular_matrix_has_no_inverse_in_either_evaluation() -> None:
     assert caught.value.column == 1
     with pytest.raises(ExprError, match="is singular, so it has no inverse"):
         to_sympy(expr, SYMBOLS)
+
+
+@pytest.mark.parametrize(
+    ("n", "texts"),
+    [(2, ("det(T)", "inv(T)", "logdet(T)")), (5, ("det(T)", "inv(T)")), (6, ("det(T)", "logdet(T)"))],
+)
+def test_symbolic_det_and_inverse_agree_with_numpy_for_small_and_larger_matrices(
+    n: int, texts: tuple[str, ...]
+) -> None:
+    variables: dict[str, Shape] = {"T": (n, n)}
+    symbols = variable_symbols("T", (n, n))
+    rng = np.random.default_rng(n)
+    t = spd(rng.normal(size=(n, n)))
+    pairs = dict(zip(symbols, t.ravel(), strict=True))
+    for text in texts:  # 6×6 takes the Berkowitz branch; its symbolic inverse is slow to build
+        expr = compile_expr(text, variables)
+        symbolic = np.array(to_sympy(expr, {"T": symbols}).xreplace(pairs).evalf(), dtype=np.float64)
+        np.testing.assert_allclose(symbolic, to_numpy(expr, {"T": t}), rtol=1e-9)

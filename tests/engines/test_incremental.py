@@ -1,0 +1,58 @@
+"""The structure-aware finite differences are the plain stencil, computed with less work."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from problems import make_problem
+
+from gradcheck_cli.engines import forward, incremental, numeric
+from gradcheck_cli.ops.activations import LeakyReLU, Sigmoid, Softmax, Tanh
+from gradcheck_cli.ops.layers import Linear
+from gradcheck_cli.ops.losses import GaussianNLL, SoftmaxCrossEntropy, SquaredError
+
+NETWORKS = {
+    "tanh-mlp": ([Linear(out=5), Tanh(), Linear(out=4), Sigmoid(), Linear(out=3)], SoftmaxCrossEntropy()),
+    "two-activations": ([Linear(out=4), Tanh(), LeakyReLU(slope=0.2), Linear(out=2)], SquaredError()),
+    "softmax-inside": ([Linear(out=4), Softmax(), Linear(out=3)], GaussianNLL()),
+    "linear-last": ([Linear(out=3), Tanh(), Linear(out=2, bias=False)], SquaredError()),
+}
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_every_perturbed_loss_equals_the_full_forward_to_rounding(network: str, l2: float) -> None:
+    layers, loss = NETWORKS[network]
+    problem = make_problem(layers, loss, batch=6, l2=l2)
+    _, outputs, _, _ = forward.run(problem)
+    rng = np.random.default_rng(0)
+    for name, value in problem.values.items():
+        where = incremental.applies(problem, name)
+        assert where is not None, name
+        flat = rng.integers(value.size, size=12)
+        delta = rng.choice([-1.0, 1.0], size=12) * rng.uniform(1e-6, 1e-1, size=12)
+        fast = incremental.shifted_losses(problem, outputs, where, flat, delta)
+        for s in range(12):
+            bumped = value.copy().reshape(-1)
+            bumped[flat[s]] += delta[s]
+            slow, _, _, _ = forward.run(problem, {**problem.values, name: bumped.reshape(value.shape)})
+            assert fast[s] == pytest.approx(float(slow), rel=1e-13, abs=1e-15), (name, s)
+
+
+def test_the_numeric_gradient_is_the_same_with_and_without_the_structure(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    layers, loss = NETWORKS["tanh-mlp"]
+    problem = make_problem(layers, loss, batch=5)
+    fast = numeric.gradients(problem)
+    monkeypatch.setattr(incremental, "applies", lambda problem, name: None)
+    plain = numeric.gradients(problem)
+    for name in problem.wrt:
+        # the two differ only by the rounding of J, which the error estimate covers
+        assert np.all(np.abs(fast.grads[name] - plain.grads[name]) <= fast.error[name]), name
+
+
+def test_the_input_and_unknown_names_fall_back_to_the_plain_stencil() -> None:
+    layers, loss = NETWORKS["tanh-mlp"]
+    problem = make_problem(layers, loss)
+    assert incremental.applies(problem, "x") is None
+    assert incremental.applies(problem, "W0") == (0, "W")
+    assert incremental.applies(problem, "b1") == (2, "b")
