@@ -16,9 +16,8 @@ import typer
 
 from gradcheck_cli import __version__, api
 from gradcheck_cli.claims import oneliner
-from gradcheck_cli.claims.judge import judge
+from gradcheck_cli.claims.judge import derive_within_budget, judge
 from gradcheck_cli.claims.layout import LAYOUTS
-from gradcheck_cli.claims.question import derive as derive_question
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
@@ -156,7 +155,7 @@ def expr(
     question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
                                  layout=layout.value, claim=claim)
     if question.claimed is None:
-        truth = derive_question(question).truth
+        truth = derive_within_budget(question).truth
         typer.echo(sp.latex(truth) if latex else sp.pretty(truth, use_unicode=True))
         return
     result = judge(question, seed=seed or 0, show_answer=show_answer)

@@ -85,5 +85,9 @@ CLAIM_RTOL = 1e-8
 #: before the numeric evidence decides alone.
 SYMBOLIC_BUDGET = 2.0
 
+#: Seconds SymPy may spend building f and its derivative at the declared sizes (a symbolic
+#: inverse of a 7×7 matrix alone takes seconds); beyond it the question is refused as too big.
+DERIVE_BUDGET = 20.0
+
 #: Seconds spent putting a wrong claim's residual (claim − truth) in a readable form.
 RESIDUAL_BUDGET = 2.0

@@ -15,13 +15,14 @@ from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, diagnosis
 from gradcheck_cli.claims.evidence import Point, Sampler, close
 from gradcheck_cli.claims.question import Derived, Question, derive
+from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
 def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> QuestionResult:
     """The verdict on ``question.claimed`` (which must be set)."""
     assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
-    derived = derive(question)
+    derived = derive_within_budget(question)
     claim = derived.claim
     assert claim is not None
     case = diagnosis.Case(question, derived, Sampler(question.variables, question.assume, seed))
@@ -38,6 +39,21 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> Qu
         return _result(question, derived, "correct", evidence, None, show_answer)
     wrong = diagnosis.explain(case)
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, _residual(derived))
+
+
+def derive_within_budget(question: Question) -> Derived:
+    """``derive`` under ``DERIVE_BUDGET``: symbolic inverses and determinants grow fast with size.
+
+    Raises:
+        GradcheckError: SymPy did not finish in time.
+    """
+    derived = budget.within(policy.DERIVE_BUDGET, lambda: derive(question))
+    if derived is None:
+        raise GradcheckError(
+            f"SymPy could not derive ∂f/∂{question.wrt} within {policy.DERIVE_BUDGET:g} s at these sizes; "
+            "declare smaller dimensions (the derivative's form does not depend on them)"
+        )
+    return derived
 
 
 def _finite(case: diagnosis.Case, point: Point) -> bool:
