@@ -16,6 +16,14 @@ EPS = float(np.finfo(np.float64).eps)
 #: balances them for f and its third derivative of order one.
 CENTRAL_STEP = EPS ** (1.0 / 3.0)
 
+#: Complex-step size relative to max(1, |θ|): Im f(θ + ih)/h has truncation error ~h²|f⁽³⁾|
+#: and no subtraction, so h can be far below √EPS; 1e-20 makes truncation vanish next to rounding.
+COMPLEX_STEP = 1e-20
+
+#: A complex-step derivative is exact up to the rounding of the forward's arithmetic: allow this
+#: many ulps of the tensor's largest entry (as for two analytic gradients).
+COMPLEX_ULPS = 1024.0
+
 #: Forward-difference step: truncation h|f''|/2 against round-off 2 EPS|f|/h gives h ≈ √EPS.
 FORWARD_STEP = EPS**0.5
 
@@ -91,3 +99,38 @@ DERIVE_BUDGET = 20.0
 
 #: Seconds spent putting a wrong claim's residual (claim − truth) in a readable form.
 RESIDUAL_BUDGET = 2.0
+
+# --- User gradient code (``gradcheck_cli.usercode``) ------------------------------------------
+
+#: Random cotangents a VJP or a layer's backward is probed with. One random probe already
+#: exposes any wrong linear map with probability 1; three make an error that is small in one
+#: direction unlikely to hide, and cost only three calls of the user's vjp.
+USER_PROBES = 3
+
+#: Probes are drawn from {±1/8, ±2/8, …, ±1}: exact in binary and short in messages.
+USER_PROBE_LEVELS = 8
+
+#: Outputs with at most this many entries are also checked row by row (the full Jacobian, one
+#: vjp call per output entry): small layers are where an index mix-up is cheapest to pin down.
+USER_JACOBIAN_MAX = 64
+
+#: Most entries perturbed in one check. Each costs four Python calls of the user's function
+#: (about 50 µs each for a small NumPy layer), so 20 000 entries take a few seconds.
+USER_MAX_ENTRIES = 20_000
+
+#: Complex-step size relative to max(1, |θ|). There is no subtraction, so round-off does not
+#: grow as h shrinks; truncation is h²|f'''|/6, far below EPS for h = 1e-20.
+COMPLEX_STEP = 1e-20
+
+#: ECnoise spacing by the precision the user's function computes in. It must move the inputs
+#: by many ulps of that precision (else the samples are identical and no noise is seen) while
+#: the smooth part of the 4th differences (~spacing⁴) stays below its rounding: 1e-9 suits
+#: float64 (``NOISE_SPACING``); 1e-5 is ~100 float32 ulps with 1e-20 smooth part; 1e-2 likewise
+#: for float16.
+USER_NOISE_SPACING = {"float64": NOISE_SPACING, "float32": 1e-5, "float16": 1e-2}
+
+#: A function whose measured noise exceeds this fraction of |J| computes below float64: a
+#: float64 computation's noise is tens of ulps (≲ 1e-14 |J|), a float32 one's at least one
+#: float32 ulp (≳ 6e-8 |J|). Their geometric mean, ~2e-11, rounded down to 1e-11, splits
+#: them with three decades or more on each side.
+PRECISION_LIMITED_NOISE = 1e-11

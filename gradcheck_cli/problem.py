@@ -15,7 +15,7 @@ from gradcheck_cli.ops.losses import L2Penalty
 INPUT = "x"
 
 Reduction = Literal["mean", "sum"]
-Scheme = Literal["central", "forward", "richardson"]
+Scheme = Literal["auto", "central", "forward", "richardson", "complex"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Node:
 class Settings:
     """How finite differences are taken and judged; ``None`` means "derive it" (see policy)."""
 
-    scheme: Scheme = "central"
+    scheme: Scheme = "auto"
     step: float | None = None
     atol: float | None = None
     rtol: float | None = None
@@ -84,6 +84,19 @@ class Problem:
         if self.penalty is None:
             return []
         return [node.params[p] for node in self.nodes for p in node.op.penalised if p in node.params]
+
+    @property
+    def complex_safe(self) -> bool:
+        """Every op is analytic and evaluates at complex points: the complex step applies."""
+        return all(n.op.complex_safe for n in self.nodes) and self.loss.complex_safe
+
+    @property
+    def scheme(self) -> Scheme:
+        """The finite-difference scheme in force: ``auto`` is the complex step where every op is
+        complex-safe (exact to rounding), else central differences."""
+        if self.settings.scheme != "auto":
+            return self.settings.scheme
+        return "complex" if self.complex_safe else "central"
 
     def shape_of(self, name: str) -> tuple[int, ...]:
         return tuple(self.x.shape) if name == INPUT else tuple(self.values[name].shape)

@@ -201,6 +201,20 @@ class Report:
     def count(self, verdict: Verdict) -> int:
         return sum(s.counts()[verdict] for s in self.specs)
 
+    def errors(self) -> list[str]:
+        """Every input problem in the run, one sentence each (a spec that did not load, a
+        question or claim that could not be judged)."""
+        found: list[str] = []
+        for spec in self.specs:
+            if spec.error is not None:
+                found.append(spec.error)
+            questions = spec.questions if isinstance(spec, SheetResult) else spec.claims
+            for q in questions:
+                if q.error is not None:
+                    where = "" if q.error.startswith(spec.path) else f"{spec.path}: {q.name}: "
+                    found.append(where + q.error)
+        return found
+
     @property
     def passed(self) -> bool:
         return all(s.verdict == "pass" for s in self.specs)

@@ -142,11 +142,15 @@ def _activation(case: Case) -> Diagnosis | None:
     found = repairs.activation(case)
     if found is None:
         return None
-    wrong, right = found
+    wrong, right, let = found
+    where = f" (in `{let}`)" if let else ""
+    details: dict[str, str | float | list[int]] = {"found": wrong, "expected": right}
+    if let:
+        details["let"] = let
     return Diagnosis(
         "activation-derivative",
-        f"an elementwise derivative is wrong: `{wrong}` should be `{right}`",
-        {"found": wrong, "expected": right},
+        f"an elementwise derivative is wrong: `{wrong}`{where} should be `{right}`",
+        details,
     )
 
 

@@ -92,7 +92,7 @@ def _measures(case: Case) -> list[tuple[str, list[float]]]:
     return found
 
 
-def activation(case: Case) -> tuple[str, str] | None:
+def activation(case: Case) -> tuple[str, str, str | None] | None:
     """Swap one elementwise piece of the claim (``relu(z)``, ``1 - tanh(z)``) for each known
     derivative form; if one swap makes the claim right, that piece was the mistake."""
     claimed = case.question.claimed

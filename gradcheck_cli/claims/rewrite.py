@@ -57,19 +57,19 @@ def activation_repair(
     lets: Mapping[str, Expr],
     variables: Mapping[str, Shape],
     holds: Callable[[Expr], bool],
-) -> tuple[str, str] | None:
-    """The (piece, should-be) whose swap makes the claim right, in the claim or in a let."""
+) -> tuple[str, str, str | None] | None:
+    """(piece, should-be, the let it is in or None) whose swap makes the claim right."""
     for old, new, text in repairs(claimed.text):
         repaired = _compile(text, variables, lets)
         if repaired is not None and holds(repaired):
-            return old, new
+            return old, new, None
     names = list(lets)
     for index, name in enumerate(names):
         for old, new, text in repairs(lets[name].text):
             changed = _recompile(names, index, text, lets, variables)
             repaired = _compile(claimed.text, variables, changed) if changed is not None else None
             if repaired is not None and holds(repaired):
-                return f"{old}` (in `{name}`)", new
+                return old, new, name
     return None
 
 

@@ -48,7 +48,7 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
         variables[name] = declared_shape(dims)
     for name, props in spec.assume.items():
         if name not in variables:
-            raise source.error((*loc, "assume", name), f"`{name}` is not a declared variable",
+            raise source.error((*loc, "assume", name), f"`{name}` is not a declared variable", key=True,
                                hint=did_you_mean(name, variables))
         try:
             check_assumptions(name, variables[name], props)

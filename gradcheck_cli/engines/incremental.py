@@ -77,7 +77,7 @@ def _spread(
         updated: Array = outputs[k][None] + (col - base_col)[:, :, None] * W[:, p].T[:, None, :]
         return updated
     before = outputs[k - 1]
-    stack: Array = np.broadcast_to(before, (col.shape[0], *before.shape)).copy()
+    stack: Array = np.broadcast_to(before, (col.shape[0], *before.shape)).astype(np.result_type(before, col))
     stack[np.arange(col.shape[0]), :, p] = col
     return stack
 

@@ -22,11 +22,13 @@ from gradcheck_cli.engines import Gradients, forward, incremental, noise
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
-#: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central.
-OFFSETS: Mapping[Scheme, tuple[float, ...]] = {
+#: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
+#: one imaginary step for the complex step.
+OFFSETS: Mapping[Scheme, tuple[complex, ...]] = {
     "central": (1.0, -1.0, 2.0, -2.0),
     "richardson": (1.0, -1.0, 2.0, -2.0),
     "forward": (1.0, 2.0),
+    "complex": (1j,),
 }
 
 
@@ -47,11 +49,12 @@ def steps(problem: Problem, value: Array) -> Array:
     A relative step keeps the perturbation above the round-off of large entries; rounding
     θ + h back (h = (θ + h) - θ) makes the divided difference use the step actually taken.
     """
-    settings = problem.settings
-    default = policy.FORWARD_STEP if settings.scheme == "forward" else policy.CENTRAL_STEP
+    settings, scheme = problem.settings, problem.scheme
+    defaults = {"forward": policy.FORWARD_STEP, "complex": policy.COMPLEX_STEP}
+    default = defaults.get(scheme, policy.CENTRAL_STEP)
     relative = settings.step if settings.step is not None else default
     h = relative * np.maximum(1.0, np.abs(value))
-    return (value + h) - value
+    return h if scheme == "complex" else (value + h) - value
 
 
 def _differentiate(
@@ -60,8 +63,8 @@ def _differentiate(
     base = problem.x if name == INPUT else problem.values[name]
     flat = base.reshape(-1)
     h = steps(problem, flat)
-    offsets = np.array(OFFSETS[problem.settings.scheme])
-    shifts = np.empty((offsets.size, flat.size))
+    offsets = np.array(OFFSETS[problem.scheme])
+    shifts = np.empty((offsets.size, flat.size), dtype=offsets.dtype)
     where = incremental.applies(problem, name)
     chunk = _chunk(problem, offsets.size, base.size if where is None else 1, where is not None)
     for start in range(0, flat.size, chunk):
@@ -73,7 +76,7 @@ def _differentiate(
             flat_idx = np.tile(idx, offsets.size)
             J_s = incremental.shifted_losses(problem, outputs, where, flat_idx, delta)
             shifts[:, idx] = J_s.reshape(offsets.size, idx.size)
-    return _combine(problem.settings.scheme, shifts, J, h, noise, base.shape)
+    return _combine(problem.scheme, shifts, J, h, noise, base.shape)
 
 
 def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -> int:
@@ -90,7 +93,7 @@ def _shifted_losses(
 ) -> Array:
     """J at θ + offset·h·e_i for every offset and every entry i in ``idx``: (offsets, len(idx))."""
     count = idx.size
-    stack = np.broadcast_to(base.reshape(-1), (offsets.size, count, base.size)).copy()
+    stack = np.broadcast_to(base.reshape(-1), (offsets.size, count, base.size)).astype(offsets.dtype)
     cols = np.arange(count)
     stack[:, cols, idx] += offsets[:, None] * h[None, :]
     values = {**problem.values, name: stack.reshape(offsets.size * count, *base.shape)}
@@ -101,6 +104,12 @@ def _shifted_losses(
 def _combine(
     scheme: Scheme, f: Array, J: float, h: Array, noise: float, shape: tuple[int, ...]
 ) -> tuple[Array, Array]:
+    if scheme == "complex":
+        value = f[0].imag / h
+        scale = float(np.abs(value).max(initial=0.0))
+        error = policy.COMPLEX_ULPS * policy.EPS * max(scale, policy.TINY)
+        return value.reshape(shape), np.full(shape, error)
+    f = f.real
     if scheme == "forward":
         d1 = (f[0] - J) / h
         d2 = (f[1] - J) / (2 * h)

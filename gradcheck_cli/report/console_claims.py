@@ -24,7 +24,8 @@ def sheet(result: SheetResult) -> RenderableType:
     )
     if result.error is not None:
         return Group(head, Text(result.error, style="magenta"))
-    meta = f"seed {result.seed} · {len(result.questions)} questions"
+    count = len(result.questions)
+    meta = f"seed {result.seed} · {count} question{'s' if count != 1 else ''}"
     score = result.score
     if score is not None:
         meta += f" · score {score[0]:g}/{score[1]:g} points"

@@ -20,5 +20,5 @@ def compile_at(
     try:
         return compile_expr(text, shapes, lets)
     except ExprError as exc:
-        line, column = source.text_position(loc, exc.column or 1)
+        line, column = source.text_position(loc, exc.column or 1, text)
         raise SpecError(exc.message, file=source.file, line=line, column=column, hint=exc.hint) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,11 @@ def _first_error(exc: ValidationError, source: SourceMap, model: type[BaseModel]
     if kind == "missing":
         parent = f"`{_dotted(loc[:-1])}`" if loc[:-1] else "the spec"
         return source.error(loc[:-1], f"{parent} is missing the key `{loc[-1]}`{more}")
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = did_you_mean(str(error.get("input")), choices)
+        text = f"{str(error['msg'])[0].lower()}{str(error['msg'])[1:]} (got {error.get('input')!r})"
+        return source.error(loc, f"{where}: {text}{more}", hint=hint)
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
     shown = "" if isinstance(got, (dict, list)) or kind == "value_error" else f" (got {got!r})"

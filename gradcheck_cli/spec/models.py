@@ -93,7 +93,7 @@ class DataSpec(Model):
 class CheckSpec(Model):
     """How the finite differences are taken; tolerances default to the error estimate."""
 
-    scheme: Literal["central", "forward", "richardson"] = "central"
+    scheme: Literal["auto", "central", "forward", "richardson", "complex"] = "auto"
     step: PositiveFloat | None = None
     atol: NonNegativeFloat | None = None
     rtol: NonNegativeFloat | None = None

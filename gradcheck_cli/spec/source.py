@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ class SourceMap:
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     #: YAML scalar style of string values: None (plain), '"' or "'" (quoted), '|' or '>' (block)
     styles: dict[Loc, str | None] = field(default_factory=dict)
+    #: the document itself, to place positions inside values that span lines
+    text: str = ""
 
     def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of ``loc``, or of its nearest recorded ancestor."""
@@ -37,14 +40,35 @@ class SourceMap:
             loc = loc[:-1]
         return self.values.get((), (1, 1))
 
-    def text_position(self, loc: Loc, column: int) -> tuple[int, int]:
+    def text_position(self, loc: Loc, column: int, value: str) -> tuple[int, int]:
         """Line and column in the file of the ``column``-th character (1-based) of the string
-        value at ``loc``, allowing for an opening quote; block scalars start a line below."""
+        ``value`` found at ``loc``: arithmetic for a one-line value (allowing for a quote), and
+        for a value over several lines (block or folded) the same token found in the file."""
         line, col = self.where(loc)
         style = self.styles.get(loc)
-        if style in ("|", ">"):
-            return line + 1, column
-        return line, col + column - 1 + (1 if style in ('"', "'") else 0)
+        if "\n" not in value and style not in ("|", ">") and self._one_line(line, col, value):
+            return line, col + column - 1 + (1 if style in ('"', "'") else 0)
+        return self._find(line, col, value, column) or (line, col)
+
+    def _one_line(self, line: int, col: int, value: str) -> bool:
+        lines = self.text.splitlines()
+        return not lines or (line <= len(lines) and len(lines[line - 1]) >= col - 1 + len(value))
+
+    def _find(self, line: int, col: int, value: str, column: int) -> tuple[int, int] | None:
+        """The token at ``column`` of ``value`` located in the file after (line, col)."""
+        index = min(max(column - 1, 0), max(len(value) - 1, 0))
+        match = next((m for m in re.finditer(r"\w+|\S", value) if m.start() <= index < m.end()), None)
+        if match is None:
+            return None
+        before = len(re.findall(re.escape(match.group()), value[: match.start()]))
+        lines = self.text.splitlines(keepends=True)
+        start = sum(len(x) for x in lines[: line - 1]) + col - 1
+        hits = [m.start() for m in re.finditer(re.escape(match.group()), self.text[start:])]
+        if len(hits) <= before:
+            return None
+        offset = start + hits[before]
+        found_line = self.text.count("\n", 0, offset) + 1
+        return found_line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
     def error(self, loc: Loc, message: str, *, key: bool = False, hint: str | None = None) -> SpecError:
         line, column = self.where(loc, key=key)
@@ -67,7 +91,7 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Like ``load_yaml`` for text already in memory; ``file`` names it in errors."""
-    source = SourceMap(file)
+    source = SourceMap(file, text=text)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

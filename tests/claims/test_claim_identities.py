@@ -70,7 +70,8 @@ IDENTITIES = [
     Identity("logistic regression log-likelihood -> X.T (y - sigmoid(X theta))",
              "sum(y * log(sigmoid(X @ theta)) + (1 - y) * log(1 - sigmoid(X @ theta)))", "theta",
              ["X=3x2", "theta=2", "y=3"], "X.T @ (y - sigmoid(X @ theta))", assume=["y:binary"]),
-    Identity("scalar chain rule tanh(x**3)", "tanh(x**3)", "x", ["x=scalar"], "(1 - tanh(x**3)**2) * 3 * x**2"),
+    Identity("scalar chain rule tanh(x**3)", "tanh(x**3)", "x", ["x=scalar"],
+             "(1 - tanh(x**3)**2) * 3 * x**2"),
     Identity("tanh(Wx) wrt x, jacobian -> diag(1 - tanh(Wx)**2) W", "tanh(W @ x)", "x", ["W=2x3", "x=3"],
              "diag(1 - tanh(W @ x)**2) @ W", "jacobian"),
     Identity("tanh(Wx) wrt x, gradient -> W.T diag(1 - tanh(Wx)**2)", "tanh(W @ x)", "x", ["W=2x3", "x=3"],
@@ -120,7 +121,8 @@ def test_a_polynomial_identity_is_proved_symbolically() -> None:
 
 def test_when_sympy_runs_out_of_time_the_evidence_is_named_numeric(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(policy, "SYMBOLIC_BUDGET", 1e-4)
-    result = judge(question("trace(X.T @ A @ X)", wrt="X", variables=["A=3x3", "X=3x3"], claim="(A + A.T) @ X"))
+    q = question("trace(X.T @ A @ X)", wrt="X", variables=["A=3x3", "X=3x3"], claim="(A + A.T) @ X")
+    result = judge(q)
     assert result.verdict == "correct"
     assert result.evidence != "symbolic"
     assert result.evidence.startswith(f"numeric at {policy.CLAIM_POINTS} random points")

@@ -14,7 +14,7 @@ from gradcheck_cli.ops.losses import SquaredError
 from gradcheck_cli.problem import Settings
 
 
-@pytest.mark.parametrize("scheme", ["central", "richardson", "forward"])
+@pytest.mark.parametrize("scheme", ["central", "richardson", "forward", "complex"])
 def test_the_error_estimate_covers_the_actual_error(scheme):
     p = make_problem([Linear(out=4), Tanh(), Linear(out=2)], SquaredError(), batch=6)
     p = type(p)(**{**p.__dict__, "settings": Settings(scheme=scheme)})
@@ -48,6 +48,7 @@ def test_a_forward_difference_is_less_accurate_than_a_central_one():
 
 def test_steps_are_exactly_representable_and_scale_with_the_entry():
     p = make_problem([Linear(out=2)], SquaredError())
+    p = type(p)(**{**p.__dict__, "settings": Settings(scheme="central")})
     value = np.array([0.0, 1e-3, 3.0, -1e4])
     h = numeric.steps(p, value)
     np.testing.assert_array_equal((value + h) - value, h)
@@ -64,3 +65,20 @@ def test_the_noise_estimate_recovers_the_level_of_synthetic_noise():
 def test_the_noise_estimate_of_a_smooth_function_is_below_rounding():
     t = np.arange(8) * 1e-9
     assert noise.estimate(np.exp(t)) < 1e-14
+
+
+def test_the_complex_step_is_the_default_for_a_complex_safe_network_and_exact_to_rounding():
+    p = make_problem([Linear(out=4), Tanh(), Linear(out=2)], SquaredError(), batch=6)
+    assert p.scheme == "complex"
+    exact = backprop.gradients(p).grads
+    found = numeric.gradients(p)
+    for name in p.wrt:
+        scale = np.abs(exact[name]).max()
+        assert np.abs(found.grads[name] - exact[name]).max() <= 1e-14 * scale, name
+
+
+def test_a_network_with_a_kinked_op_falls_back_to_central_differences():
+    from gradcheck_cli.ops.activations import ReLU
+
+    p = make_problem([Linear(out=4), ReLU(), Linear(out=2)], SquaredError())
+    assert p.scheme == "central"

@@ -1,0 +1,124 @@
+"""`gradcheck expr`: one question from the command line — exit 0 correct, 1 incorrect, 2 invalid;
+one JSON question object with --format json; the derivative itself without --claim."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from typer.testing import Result
+
+from gradcheck_cli.report import jsonout
+
+Invoke = Callable[..., Result]  # the `gradcheck` fixture of tests/conftest.py
+
+LEAST_SQUARES = ("0.5 * norm(y - A @ x)**2", "--wrt", "x", "--var", "x=3", "--var", "A=4x3", "--var", "y=4")
+
+
+def expr(gradcheck: Invoke, *args: str) -> Result:
+    result = gradcheck("expr", *args)
+    assert isinstance(result.exception, SystemExit) or result.exception is None, result.exception
+    return result
+
+
+def test_a_correct_claim_exits_0_and_says_correct(gradcheck: Invoke) -> None:
+    result = expr(gradcheck, *LEAST_SQUARES, "--claim", "-A.T @ (y - A @ x)")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("correct")
+    assert "evidence: symbolic" in result.stdout
+
+
+def test_an_incorrect_claim_exits_1_and_names_the_mistake(gradcheck: Invoke) -> None:
+    result = expr(gradcheck, *LEAST_SQUARES, "--claim", "A.T @ (y - A @ x)")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("incorrect")
+    assert "sign is wrong" in result.stdout
+
+
+def test_the_jacobian_layout_is_chosen_with_layout(gradcheck: Invoke) -> None:
+    args = ("A @ x", "--wrt", "x", "--var", "A=2x3", "--var", "x=3", "--claim", "A")
+    assert expr(gradcheck, *args, "--layout", "jacobian").exit_code == 0
+    assert expr(gradcheck, *args).exit_code == 1  # the gradient layout wants A.T
+
+
+def test_assumptions_and_lets_are_taken_from_the_options(gradcheck: Invoke) -> None:
+    base = ("x.T @ A @ x", "--wrt", "x", "--var", "x=3", "--var", "A=3x3",
+            "--let", "g=2 * A @ x", "--claim", "g")
+    assert expr(gradcheck, *base).exit_code == 1
+    assert expr(gradcheck, *base, "--assume", "A:symmetric").exit_code == 0
+
+
+def test_json_prints_one_question_object(gradcheck: Invoke) -> None:
+    result = expr(gradcheck, *LEAST_SQUARES, "--claim", "-(y - A @ x).T @ A", "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)  # the whole of stdout is one document
+    assert data["schema_version"] == jsonout.SCHEMA_VERSION
+    assert isinstance(data["schema_version"], int)
+    assert data["kind"] == "question"
+    assert data["verdict"] == "incorrect"
+    assert data["diagnosis"]["kind"] == "layout"
+    assert data["expected_shape"] == [3, 1]
+    assert data["claimed_shape"] == [1, 3]
+    assert data["outcome"] == "fail"
+
+
+def test_json_for_a_correct_claim_has_no_diagnosis(gradcheck: Invoke) -> None:
+    result = expr(gradcheck, *LEAST_SQUARES, "--claim", "-A.T @ (y - A @ x)", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["verdict"], data["diagnosis"], data["evidence"]) == (
+        "question", "correct", None, "symbolic")
+
+
+def test_the_answer_is_shown_only_with_show_answer(gradcheck: Invoke) -> None:
+    args = ("a.T @ x", "--wrt", "x", "--var", "a=2", "--var", "x=2", "--claim", "2 * a")
+    hidden = expr(gradcheck, *args)
+    shown = expr(gradcheck, *args, "--show-answer")
+    assert "answer" not in hidden.stdout
+    assert "answer: [[a_0], [a_1]]" in shown.stdout
+    assert json.loads(expr(gradcheck, *args, "--format", "json").stdout)["answer"] is None
+
+
+def test_without_a_claim_it_prints_the_derivative(gradcheck: Invoke) -> None:
+    """d(x³)/dx = 3x²; ∂(aᵀx)/∂x = a (a column a₀, a₁)."""
+    scalar = expr(gradcheck, "x**3", "--wrt", "x", "--var", "x=scalar")
+    assert scalar.exit_code == 0
+    assert "3⋅x" in scalar.stdout and "2" in scalar.stdout  # SymPy's pretty form: the exponent above
+    assert "\\" not in scalar.stdout  # not LaTeX
+    vector = expr(gradcheck, "a.T @ x", "--wrt", "x", "--var", "a=2", "--var", "x=2")
+    assert vector.exit_code == 0
+    assert "a₀" in vector.stdout and "a₁" in vector.stdout
+
+
+def test_latex_prints_the_derivative_as_latex(gradcheck: Invoke) -> None:
+    scalar = expr(gradcheck, "x**3", "--wrt", "x", "--var", "x=scalar", "--latex")
+    assert "3 x^{2}" in scalar.stdout
+    vector = expr(gradcheck, "a.T @ x", "--wrt", "x", "--var", "a=2", "--var", "x=2", "--latex")
+    assert vector.stdout.strip() == r"\left[\begin{matrix}a_{0}\\a_{1}\end{matrix}\right]"
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("a.T @ x", "--wrt", "x", "--var", "x:3", "--var", "a=3"), "--var 'x:3'"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3x3x3", "--var", "a=3"), "--var"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=0", "--var", "a=3"), "--var"),
+    (("a.T @ x", "--wrt", "z", "--var", "x=3", "--var", "a=3"), "--wrt z"),
+    (("a.T @ x", "--wrt", "xx", "--var", "x=3", "--var", "a=3"), "did you mean `x`?"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3", "--var", "a=3", "--assume", "a:symetric"),
+     "did you mean `symmetric`?"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3", "--var", "a=3", "--assume", "B:symmetric"), "--assume"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3", "--var", "a=3", "--claim", "a + zz"), "unknown variable `zz`"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3", "--var", "a=3", "--claim", "tahn(a)"), "did you mean `tanh`?"),
+    (("a.T @ x", "--wrt", "x", "--var", "x=3", "--var", "a=3", "--claim", "__import__('os')"), "--claim"),
+    (("W @ x", "--wrt", "W", "--var", "x=3", "--var", "W=2x3"), "3-tensor"),
+], ids=["var-syntax", "var-3d", "var-zero", "unknown-wrt", "misspelt-wrt", "unknown-property",
+        "assume-undeclared", "claim-undeclared", "claim-unknown-function", "claim-hostile",
+        "vector-by-matrix"])
+def test_invalid_input_exits_2_with_one_line_on_stderr(gradcheck: Invoke, args: tuple[str, ...],
+                                                       fragment: str) -> None:
+    result = expr(gradcheck, *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("gradcheck: ")
+    assert fragment in line
