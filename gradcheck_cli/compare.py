@@ -9,6 +9,7 @@ User overrides ``atol``/``rtol`` are added on top.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,34 +70,66 @@ def tolerance(problem: Problem, first: Gradients, second: Gradients, name: str) 
     return tol, source
 
 
-def _pair(problem: Problem, first: Gradients, second: Gradients, name: str) -> tuple[Pair, Array, Array]:
+def _pair(
+    problem: Problem, first: Gradients, second: Gradients, name: str, band: Band | None
+) -> tuple[Pair, Array, Array]:
     a, b = first.grads[name], second.grads[name]
     tol, source = tolerance(problem, first, second, name)
     err = np.abs(a - b)
     rel = err / np.maximum(np.maximum(np.abs(a), np.abs(b)), policy.TINY)
     ratio = err / np.maximum(tol, policy.TINY)
+    wrong = err > tol
+    if band is not None:
+        ratio, wrong = band.judge(a, b, ratio, wrong)
+        source += "; at a kink: between the one-sided differences"
     pair = Pair(
         first.source,
         second.source,
         float(err.max(initial=0.0)),
         float(rel.max(initial=0.0)),
         float(ratio.max(initial=0.0)),
-        int((err > tol).sum()),
+        int(wrong.sum()),
         source,
     )
-    return pair, ratio, err > tol
+    return pair, ratio, wrong
+
+
+@dataclass(frozen=True)
+class Band:
+    """Entries whose stencil straddled a kink: any value between the one-sided differences
+    (widened by their error estimate) is a valid subgradient there."""
+
+    at: Array
+    low: Array
+    high: Array
+
+    @classmethod
+    def of(cls, found: Mapping[str, Gradients], name: str) -> Band | None:
+        numeric = found.get("numeric")
+        if numeric is None or name not in numeric.kinks or not numeric.kinks[name].any():
+            return None
+        slack = policy.ESTIMATE_SAFETY * numeric.error[name]
+        low, high = numeric.one_sided[name]
+        return cls(numeric.kinks[name], low - slack, high + slack)
+
+    def judge(self, a: Array, b: Array, ratio: Array, wrong: Array) -> tuple[Array, Array]:
+        inside = (a >= self.low) & (a <= self.high) & (b >= self.low) & (b <= self.high)
+        return np.where(self.at & inside, 0.0, ratio), np.where(self.at, ~inside, wrong)
 
 
 def _tensor(
     problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None
 ) -> TensorResult:
+    band = Band.of(found, name)
     compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
-                for p, r, w in [_pair(problem, found[x], found[y], name)]]
+                for p, r, w in [_pair(problem, found[x], found[y], name, band)]]
+    kinked = int(band.at.sum()) if band is not None else 0
     pairs = tuple(p for p, _, _ in compared)
     worst_pair, ratio, wrong = max(compared, key=lambda c: c[0].worst_ratio)
     worst = _worst(found, name, ratio, worst_pair)
     if all(p.passed for p in pairs):
-        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs, worst=worst)
+        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs, worst=worst,
+                            kinks=kinked)
     odd = _odd_one_out(pairs)
     return TensorResult(
         name=name,
@@ -108,6 +141,7 @@ def _tensor(
         explanation=_explain(name, found, odd, wrong, culprit),
         worst=worst,
         grid=_grid(ratio),
+        kinks=kinked,
     )
 
 

@@ -51,6 +51,8 @@ class TensorResult:
     worst: tuple[Entry, ...] = ()
     #: per-entry error / tolerance of the failing pair, for small tensors (row-major)
     grid: tuple[tuple[float, ...], ...] = ()
+    #: entries whose finite-difference stencil straddled a kink (judged as subgradients)
+    kinks: int = 0
 
 
 @dataclass(frozen=True)

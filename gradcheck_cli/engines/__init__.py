@@ -28,6 +28,7 @@ class Gradients:
             ∂J/∂ŷ last; shapes (m, n_l). They let a report name the first op whose rule is off.
         activations: analytic engines only: the output of every layer, (m, n_{l+1}) each; they
             let a report name the first op whose math and forward part ways.
+        kinks, one_sided: see below.
     """
 
     source: str
@@ -37,3 +38,7 @@ class Gradients:
     error: Mapping[str, Array] = field(default_factory=dict)
     cotangents: tuple[Array, ...] = ()
     activations: tuple[Array, ...] = ()
+    #: numeric only: name → boolean mask of entries whose stencil straddled a kink, and the
+    #: one-sided differences (low, high) that bound a valid subgradient there
+    kinks: Mapping[str, Array] = field(default_factory=dict)
+    one_sided: Mapping[str, tuple[Array, Array]] = field(default_factory=dict)

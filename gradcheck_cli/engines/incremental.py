@@ -11,13 +11,18 @@ with recomputing the whole forward to rounding (a test says so).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradcheck_cli.engines import kinks
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.layers import Linear
 from gradcheck_cli.problem import Problem
+
+if TYPE_CHECKING:
+    from gradcheck_cli.engines.numeric import Base as Point
 
 
 def applies(problem: Problem, name: str) -> tuple[int, str] | None:
@@ -30,17 +35,19 @@ def applies(problem: Problem, name: str) -> tuple[int, str] | None:
 
 
 def shifted_losses(
-    problem: Problem, outputs: Sequence[Array], where: tuple[int, str], flat: Array, delta: Array
-) -> Array:
-    """J after adding ``delta[s]`` to entry ``flat[s]`` of the parameter, for every s: shape (S,).
+    problem: Problem, base: Point, where: tuple[int, str], flat: Array, delta: Array
+) -> tuple[Array, Array]:
+    """J after adding ``delta[s]`` to entry ``flat[s]`` of the parameter, for every s, and
+    whether copy s moved a kinked op onto another piece: two arrays of shape (S,).
 
     Args:
         problem: the network.
-        outputs: every layer's output at the unperturbed point (``forward.run``).
+        base: the unperturbed point: every layer's output and the kinked ops' pieces.
         where: (node position, local parameter name) from ``applies``.
         flat: flat indices into the parameter, one per perturbed copy.
         delta: the signed perturbation of each copy.
     """
+    outputs = base.outputs
     position, local = where
     node = problem.nodes[position]
     x_in = problem.x if position == 0 else outputs[position - 1]
@@ -51,21 +58,28 @@ def shifted_losses(
         p, shift = flat, np.broadcast_to(delta[:, None], (flat.size, x_in.shape[0]))
     base_col = outputs[position][:, p].T
     col = base_col + shift
+    crossed = np.zeros(flat.size, dtype=bool)
     k = position + 1
     while k < len(problem.nodes):
         op = problem.nodes[k].op
         if not isinstance(op, Elementwise):
             break
+        moved = op.branch(col)
+        if moved is not None:
+            crossed |= (moved != op.branch(base_col)).any(axis=1)
         col = op.value(col)
         base_col = outputs[k][:, p].T
         k += 1
     a = _spread(problem, outputs, k, p, col, base_col)
     start = k + 1 if k < len(problem.nodes) and isinstance(problem.nodes[k].op, Linear) else k
+    caches = []
     for later in problem.nodes[start:]:
-        a, _ = later.op.forward(a, problem.local_values(later))
+        a, cache = later.op.forward(a, problem.local_values(later))
+        caches.append(cache)
+    crossed |= kinks.crossed(base.pieces[start:], kinks.pieces(problem.nodes[start:], caches), flat.size)
     per_example, _ = problem.loss.forward(a, problem.y)
     J: Array = problem.scale * per_example.sum(axis=-1) + _penalty(problem, node.params[local], flat, delta)
-    return J
+    return J, crossed
 
 
 def _spread(

@@ -14,11 +14,12 @@ that verdicts are judged against (see ``policy``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines import Gradients, forward, incremental, noise
+from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
@@ -33,14 +34,41 @@ OFFSETS: Mapping[Scheme, tuple[complex, ...]] = {
 
 
 def gradients(problem: Problem) -> Gradients:
-    """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry."""
-    J, outputs, _, _ = forward.run(problem)
-    sigma = noise.level(problem, float(J))
-    grads: dict[str, Array] = {}
-    errors: dict[str, Array] = {}
-    for name in problem.wrt:
-        grads[name], errors[name] = _differentiate(problem, name, float(J), sigma, outputs)
-    return Gradients("numeric", float(J), outputs[-1], grads, error=errors)
+    """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry;
+    entries whose stencil straddled a kink are flagged, with their one-sided differences."""
+    J, outputs, caches, _ = forward.run(problem)
+    base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, float(J)))
+    found: dict[str, Stencil] = {name: _differentiate(problem, name, base) for name in problem.wrt}
+    return Gradients(
+        "numeric",
+        float(J),
+        outputs[-1],
+        {name: s.value for name, s in found.items()},
+        error={name: s.error for name, s in found.items()},
+        kinks={name: s.kink for name, s in found.items()},
+        one_sided={name: (s.low, s.high) for name, s in found.items()},
+    )
+
+
+@dataclass(frozen=True)
+class Base:
+    """The unperturbed point: J, every layer's output, the kinked ops' pieces, J's noise."""
+
+    J: float
+    outputs: list[Array]
+    pieces: list[Array | None]
+    noise: float
+
+
+@dataclass(frozen=True)
+class Stencil:
+    """One tensor's finite differences: value, error estimate, kink mask, one-sided bounds."""
+
+    value: Array
+    error: Array
+    kink: Array
+    low: Array
+    high: Array
 
 
 def steps(problem: Problem, value: Array) -> Array:
@@ -57,26 +85,26 @@ def steps(problem: Problem, value: Array) -> Array:
     return h if scheme == "complex" else (value + h) - value
 
 
-def _differentiate(
-    problem: Problem, name: str, J: float, noise: float, outputs: list[Array]
-) -> tuple[Array, Array]:
-    base = problem.x if name == INPUT else problem.values[name]
-    flat = base.reshape(-1)
+def _differentiate(problem: Problem, name: str, base: Base) -> Stencil:
+    value = problem.x if name == INPUT else problem.values[name]
+    flat = value.reshape(-1)
     h = steps(problem, flat)
     offsets = np.array(OFFSETS[problem.scheme])
     shifts = np.empty((offsets.size, flat.size), dtype=offsets.dtype)
+    crossed = np.zeros((offsets.size, flat.size), dtype=bool)
     where = incremental.applies(problem, name)
-    chunk = _chunk(problem, offsets.size, base.size if where is None else 1, where is not None)
+    chunk = _chunk(problem, offsets.size, value.size if where is None else 1, where is not None)
     for start in range(0, flat.size, chunk):
         idx = np.arange(start, min(start + chunk, flat.size))
         if where is None:
-            shifts[:, idx] = _shifted_losses(problem, name, base, idx, h[idx], offsets)
+            J_s, kinked = _shifted_losses(problem, name, value, idx, h[idx], offsets, base.pieces)
         else:
             delta = (offsets[:, None] * h[idx][None, :]).reshape(-1)
             flat_idx = np.tile(idx, offsets.size)
-            J_s = incremental.shifted_losses(problem, outputs, where, flat_idx, delta)
-            shifts[:, idx] = J_s.reshape(offsets.size, idx.size)
-    return _combine(problem.scheme, shifts, J, h, noise, base.shape)
+            J_s, kinked = incremental.shifted_losses(problem, base, where, flat_idx, delta)
+        shifts[:, idx] = J_s.reshape(offsets.size, idx.size)
+        crossed[:, idx] = kinked.reshape(offsets.size, idx.size)
+    return _combine(problem.scheme, shifts, crossed, base, h, value.shape)
 
 
 def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -> int:
@@ -89,34 +117,45 @@ def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -
 
 
 def _shifted_losses(
-    problem: Problem, name: str, base: Array, idx: Array, h: Array, offsets: Array
-) -> Array:
-    """J at θ + offset·h·e_i for every offset and every entry i in ``idx``: (offsets, len(idx))."""
+    problem: Problem, name: str, base: Array, idx: Array, h: Array, offsets: Array,
+    pieces: list[Array | None],
+) -> tuple[Array, Array]:
+    """J at θ + offset·h·e_i for every offset and every entry i in ``idx`` (flattened, offsets
+    first), and whether each copy crossed a kink."""
     count = idx.size
     stack = np.broadcast_to(base.reshape(-1), (offsets.size, count, base.size)).astype(offsets.dtype)
     cols = np.arange(count)
     stack[:, cols, idx] += offsets[:, None] * h[None, :]
     values = {**problem.values, name: stack.reshape(offsets.size * count, *base.shape)}
-    J, _, _, _ = forward.run(problem, values)
-    return J.reshape(offsets.size, count)
+    J, _, caches, _ = forward.run(problem, values)
+    return J.reshape(-1), kinks.crossed(pieces, kinks.pieces(problem.nodes, caches), offsets.size * count)
 
 
 def _combine(
-    scheme: Scheme, f: Array, J: float, h: Array, noise: float, shape: tuple[int, ...]
-) -> tuple[Array, Array]:
+    scheme: Scheme, f: Array, crossed: Array, base: Base, h: Array, shape: tuple[int, ...]
+) -> Stencil:
+    """Value and error estimate from the stencil values ``f`` (offsets × entries); an entry
+    whose stencil crossed a kink is flagged, with the one-sided differences around θ."""
+    kink: Array = np.asarray(crossed.any(axis=0))
     if scheme == "complex":
         value = f[0].imag / h
         scale = float(np.abs(value).max(initial=0.0))
-        error = policy.COMPLEX_ULPS * policy.EPS * max(scale, policy.TINY)
-        return value.reshape(shape), np.full(shape, error)
-    f = f.real
+        error = np.full(value.shape, policy.COMPLEX_ULPS * policy.EPS * max(scale, policy.TINY))
+        return _shaped(value, error, kink, value, value, shape)
+    f, J, sigma = f.real, base.J, base.noise
     if scheme == "forward":
         d1 = (f[0] - J) / h
         d2 = (f[1] - J) / (2 * h)
-        value, truncation, roundoff = d1, np.abs(d1 - d2), 2 * noise / h
-    else:
-        d1 = (f[0] - f[1]) / (2 * h)
-        d2 = (f[2] - f[3]) / (4 * h)
-        truncation, roundoff = np.abs(d1 - d2) / 3, noise / h
-        value = d1 if scheme == "central" else (4 * d1 - d2) / 3
-    return value.reshape(shape), (truncation + roundoff).reshape(shape)
+        return _shaped(d1, np.abs(d1 - d2) + 2 * sigma / h, kink, d1, d1, shape)
+    d1 = (f[0] - f[1]) / (2 * h)
+    d2 = (f[2] - f[3]) / (4 * h)
+    value = d1 if scheme == "central" else (4 * d1 - d2) / 3
+    right, left = (f[0] - J) / h, (J - f[1]) / h
+    error = np.abs(d1 - d2) / 3 + sigma / h
+    return _shaped(value, error, kink, np.minimum(left, right), np.maximum(left, right), shape)
+
+
+def _shaped(
+    value: Array, error: Array, kink: Array, low: Array, high: Array, shape: tuple[int, ...]
+) -> Stencil:
+    return Stencil(*(a.reshape(shape) for a in (value, error, kink, low, high)))

@@ -51,6 +51,9 @@ class ReLU(Elementwise):
     def derivative(self, z: Array, y: Array) -> Array:
         return (z > 0).astype(z.dtype)
 
+    def branch(self, z: Array) -> Array:
+        return np.asarray(z.real > 0)
+
 
 @register
 class LeakyReLU(Elementwise):
@@ -73,6 +76,9 @@ class LeakyReLU(Elementwise):
 
     def derivative(self, z: Array, y: Array) -> Array:
         return np.where(z > 0, 1.0, self.slope)
+
+    def branch(self, z: Array) -> Array:
+        return np.asarray(z.real > 0)
 
 
 @register

@@ -101,6 +101,11 @@ class Elementwise(Layer):
     def derivative(self, z: Array, y: Array) -> Array:
         """g'(z), given also y = g(z) (cheaper for tanh and sigmoid)."""
 
+    def branch(self, z: Array) -> Array | None:
+        """For a function with kinks: which smooth piece each entry of z is on (an array that
+        changes where z crosses a kink); None for a smooth function."""
+        return None
+
     def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
         y = self.value(x)
         return y, (x, y)

@@ -13,7 +13,7 @@ from gradcheck_cli.report.options import RenderOptions, summary_line
 from gradcheck_cli.results import Pair, Report, SheetResult, SpecResult, TensorResult
 
 STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
-SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd"}
+SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd", "user": "user"}
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -48,6 +48,11 @@ def _spec(spec: SpecResult) -> RenderableType:
     if spec.forward is not None:
         parts.append(_forward(spec))
     parts.append(_tensors(spec))
+    for t in spec.tensors:
+        if t.kinks:
+            entries = f"{t.kinks} entr{'y' if t.kinks == 1 else 'ies'}"
+            parts.append(Text(f"⚠ {t.name}: {entries} at a kink — accepted where every source lies "
+                              "between the one-sided differences (a valid subgradient)", style="yellow"))
     if spec.tensors:
         parts.append(Text("sym↔bp etc.: largest |difference| between two sources; err/tol: the largest "
                           "difference over its tolerance (≤ 1 passes)", style="dim"))

@@ -1,0 +1,39 @@
+"""Did a finite-difference stencil straddle a kink (relu at 0, …)?
+
+Each kinked op reports which smooth piece every entry of its input is on (``branch``). A
+perturbed copy of the network whose pieces differ from the unperturbed network's crossed a kink
+between θ and θ + offset·h; a central difference across a kink is not a derivative, so that
+entry is judged against the interval between the one-sided differences instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from gradcheck_cli.ops import Elementwise
+from gradcheck_cli.ops.base import Array, Cache
+from gradcheck_cli.problem import Node, Problem
+
+
+def pieces(nodes: Sequence[Node], caches: Sequence[Cache]) -> list[Array | None]:
+    """The branch of every kinked op's input, per layer (None for smooth layers)."""
+    found: list[Array | None] = []
+    for node, cache in zip(nodes, caches, strict=True):
+        op = node.op
+        found.append(op.branch(cache[0]) if isinstance(op, Elementwise) else None)
+    return found
+
+
+def crossed(base: Sequence[Array | None], stacked: Sequence[Array | None], copies: int) -> Array:
+    """Per perturbed copy (leading axis of ``stacked``): did any kinked input change piece?"""
+    out = np.zeros(copies, dtype=bool)
+    for before, after in zip(base, stacked, strict=True):
+        if before is not None and after is not None:
+            out |= (after != before).reshape(copies, -1).any(axis=1)
+    return out
+
+
+def has_kinks(problem: Problem) -> bool:
+    return any(isinstance(n.op, Elementwise) and n.op.branch(np.zeros(1)) is not None for n in problem.nodes)

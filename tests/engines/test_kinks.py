@@ -1,0 +1,59 @@
+"""At a kink a central difference is not a derivative: no false failure, real bugs still caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gradcheck_cli.api import check_problem, load_problem
+from gradcheck_cli.engines import numeric
+from gradcheck_cli.ops import registered
+from gradcheck_cli.ops.activations import ReLU
+from gradcheck_cli.ops.base import Array
+
+SPEC = Path(__file__).resolve().parents[2] / "specs" / "kinks" / "relu-at-its-kink.yaml"
+
+
+class LeakyBackwardReLU(ReLU):
+    """g(z) = max(z, 0), with a backward that lets 10 % through where z < 0."""
+
+    kind = "leaky_backward_relu"
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return np.where(z > 0, 1.0, 0.1)
+
+
+def test_entries_whose_stencil_straddles_a_kink_are_flagged() -> None:
+    problem = load_problem(SPEC)
+    found = numeric.gradients(problem)
+    # unit 1 has zero weights and bias: every entry of W0's row 1 and b0[1] sits on the kink
+    assert found.kinks["W0"][1].all()
+    assert found.kinks["b0"][1]
+    assert not found.kinks["W1"].any()
+    low, high = found.one_sided["b0"]
+    assert low[1] < high[1]
+
+
+def test_a_correct_network_at_its_kinks_passes_and_says_so() -> None:
+    result = check_problem(load_problem(SPEC))
+    assert result.verdict == "pass"
+    assert {t.name: t.kinks for t in result.tensors} == {"W0": 4, "b0": 2, "W1": 0, "b1": 0}
+
+
+def test_a_wrong_derivative_next_to_a_kink_is_still_caught(tmp_path: Path) -> None:
+    text = SPEC.read_text().replace("  - relu\n", "  - leaky_backward_relu\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    with registered(LeakyBackwardReLU):
+        result = check_problem(load_problem(spec))
+    verdicts = {t.name: t.verdict for t in result.tensors}
+    assert verdicts["W0"] == "fail"
+    failing = next(t for t in result.tensors if t.name == "W0")
+    assert failing.odd_one_out == "backprop"
+
+
+def test_a_smooth_point_has_no_kinks() -> None:
+    problem = load_problem(SPEC.parents[1] / "relu-softmax-cross-entropy.yaml")
+    found = numeric.gradients(problem)
+    assert not any(mask.any() for mask in found.kinks.values())
