@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
@@ -42,7 +44,8 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
 
 def check_problem(problem: Problem) -> SpecResult:
     """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims."""
-    found = {name: engine(problem) for name, engine in ENGINES.items()}
+    with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
+        found = {name: engine(problem) for name, engine in ENGINES.items()}
     result = compare(problem, found)
     if not problem.claims:
         return result
@@ -92,12 +95,18 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def check_paths(paths: Sequence[str | Path], *, seed: int | None = None, show_answer: bool = False) -> Report:
-    """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result."""
+def check_paths(paths: Sequence[str | Path], *, seed: int | None = None, show_answer: bool = False,
+                progress: Callable[[Path], None] | None = None) -> Report:
+    """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result.
+
+    ``progress``, when given, is called with each spec file's path once it has been checked.
+    """
     results: list[Result] = []
     for path in spec_files(paths):
         try:
             results.append(check_spec(path, seed=seed, show_answer=show_answer))
         except SpecError as exc:
             results.append(SpecResult(path.stem, str(path), seed or 0, 0, "", "", (), None, (), str(exc)))
+        if progress is not None:
+            progress(path)
     return Report(tuple(results))

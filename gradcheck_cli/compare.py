@@ -16,8 +16,9 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.diagnose import shape_of_error
 from gradcheck_cli.engines import Gradients
+from gradcheck_cli.faults import forward_fault, not_finite, owner
 from gradcheck_cli.ops.base import Array
-from gradcheck_cli.problem import INPUT, Problem
+from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
 
 PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeric"))
@@ -25,8 +26,9 @@ PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeri
 
 def compare(problem: Problem, found: Mapping[str, Gradients]) -> SpecResult:
     """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients."""
-    culprit = _first_wrong_rule(problem, found)
-    tensors = tuple(_tensor(problem, name, found, culprit) for name in problem.wrt)
+    fault = forward_fault(problem, found)
+    culprit = _first_wrong_rule(problem, found) if fault is None else None
+    tensors = () if fault else tuple(_tensor(problem, name, found, culprit) for name in problem.wrt)
     return SpecResult(
         name=problem.name,
         path=problem.path or "",
@@ -37,6 +39,7 @@ def compare(problem: Problem, found: Mapping[str, Gradients]) -> SpecResult:
         layers=layer_table(problem),
         forward=_forward(found),
         tensors=tensors,
+        error=fault,
     )
 
 
@@ -120,6 +123,9 @@ class Band:
 def _tensor(
     problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None
 ) -> TensorResult:
+    broken = not_finite(problem, name, found)
+    if broken is not None:
+        return broken
     band = Band.of(found, name)
     compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
                 for p, r, w in [_pair(problem, found[x], found[y], name, band)]]
@@ -128,13 +134,13 @@ def _tensor(
     worst_pair, ratio, wrong = max(compared, key=lambda c: c[0].worst_ratio)
     worst = _worst(found, name, ratio, worst_pair)
     if all(p.passed for p in pairs):
-        return TensorResult(name, problem.shape_of(name), _owner(problem, name), "pass", pairs, worst=worst,
+        return TensorResult(name, problem.shape_of(name), owner(problem, name), "pass", pairs, worst=worst,
                             kinks=kinked)
     odd = _odd_one_out(pairs)
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
-        owner=_owner(problem, name),
+        owner=owner(problem, name),
         verdict="fail",
         pairs=pairs,
         odd_one_out=odd,
@@ -191,15 +197,6 @@ def _grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
         return ()
     rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
     return tuple(tuple(float(v) for v in row) for row in rows)
-
-
-def _owner(problem: Problem, name: str) -> str:
-    if name == INPUT:
-        return "input"
-    for node in problem.nodes:
-        if name in node.params.values():
-            return f"layer {node.index}: {node.op.describe()}"
-    return ""
 
 
 def _forward(found: Mapping[str, Gradients]) -> ForwardCheck | None:

@@ -106,10 +106,12 @@ class SpecResult:
     def counts(self) -> dict[Verdict, int]:
         """Checks by verdict: one per tensor, one for a failed forward, one for a load error."""
         tally: dict[Verdict, int] = {"pass": 0, "fail": 0, "error": 0}
+        if self.error is not None:
+            tally["error"] = 1
+            return tally
         for t in self.tensors:
             tally[t.verdict] += 1
         tally["fail"] += int(self.forward is not None and not self.forward.passed)
-        tally["error"] += int(self.error is not None)
         for claim in self.claims:
             tally[claim.outcome] += 1
         return tally
@@ -210,6 +212,9 @@ class Report:
         for spec in self.specs:
             if spec.error is not None:
                 found.append(spec.error)
+            if isinstance(spec, SpecResult):
+                found.extend(f"{spec.path}: ∂J/∂{t.name}: {t.explanation}" for t in spec.tensors
+                             if t.verdict == "error")
             questions = spec.questions if isinstance(spec, SheetResult) else spec.claims
             for q in questions:
                 if q.error is not None:

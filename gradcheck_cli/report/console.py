@@ -111,7 +111,9 @@ def _pair_cell(pair: Pair) -> Text:
 
 
 def _failure(t: TensorResult) -> list[RenderableType]:
-    parts: list[RenderableType] = [Text(f"✗ {t.name}: {t.explanation}", style="red")]
+    mark = "!" if t.verdict == "error" else "✗"
+    style = STYLE[t.verdict].split()[-1]
+    parts: list[RenderableType] = [Text(f"{mark} {t.name}: {t.explanation}", style=style)]
     if t.worst:
         table = Table(title=f"worst entries of ∂J/∂{t.name}", header_style="bold", title_justify="left")
         table.add_column("index")
