@@ -58,6 +58,13 @@ TINY = 1e-300
 MAX_WIDTH = 100_000
 MAX_ENTRIES = 4_000_000
 
+#: Random ±1 directions tried in a directional check; each sees every entry with weight 1, so a
+#: single wrong entry is caught by any one of them — several guard against cancelling errors.
+DIRECTIONS = 4
+
+#: Above this many differentiated entries, `mode: auto` checks directionally instead of fully.
+DIRECTIONAL_THRESHOLD = 250_000
+
 #: How many of the worst entries a report lists.
 WORST_ENTRIES = 5
 

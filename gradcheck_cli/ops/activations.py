@@ -133,7 +133,7 @@ class Softplus(Elementwise):
 
 @register
 class Softmax(Layer):
-    """s_i = e^{z_i} / Σ_j e^{z_j} (computed after subtracting max_j z_j).
+    """s_i = e^{z_i} / Σ_j e^{z_j} (computed after subtracting max_j z_j; complex-safe).
 
     Backward: ∂J/∂z = s ⊙ (g - ⟨g, s⟩), the product with the Jacobian diag(s) - s sᵀ.
     """
@@ -141,7 +141,9 @@ class Softmax(Layer):
     kind = "softmax"
 
     def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        # the shift by the largest real part keeps exp from overflowing and, being a constant
+        # along the axis, leaves the function analytic (the complex step still applies)
+        e = np.exp(x - x.real.max(axis=-1, keepdims=True))
         s = e / e.sum(axis=-1, keepdims=True)
         return s, (s,)
 

@@ -96,7 +96,7 @@ class Linear(Layer):
 
     def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
         W = params["W"]
-        z = x @ np.swapaxes(W, -1, -2)
+        z = _product(x, W)
         if self.bias:
             z = z + params["b"][..., None, :]
         return z, (x, W)
@@ -114,6 +114,21 @@ class Linear(Layer):
         j = sp.Symbol("j", integer=True, nonnegative=True)
         z = sp.Sum(params["W"][i, j] * x[j], (j, 0, n - 1))
         return z + params["b"][i] if self.bias else z
+
+
+def _product(x: Array, W: Array) -> Array:
+    """x Wᵀ over any leading axes, on real BLAS: a complex operand is split into its real and
+    imaginary parts (NumPy's mixed and stacked complex products take a slow generic loop)."""
+    if np.iscomplexobj(x) or np.iscomplexobj(W):
+        real = _product(x.real, W.real)
+        imag = _product(x.real, W.imag) if np.iscomplexobj(W) else 0.0
+        if np.iscomplexobj(x):
+            real = real - (_product(x.imag, W.imag) if np.iscomplexobj(W) else 0.0)
+            imag = imag + _product(x.imag, W.real)
+        return real + 1j * imag
+    if W.ndim > 2 and x.ndim == 2:
+        return np.swapaxes(W @ x.T, -1, -2)
+    return x @ np.swapaxes(W, -1, -2)
 
 
 @register

@@ -101,10 +101,9 @@ class SoftmaxCrossEntropy(Loss):
 
     kind = "softmax_cross_entropy"
     targets = "onehot"
-    complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
-        top = yhat.max(axis=-1, keepdims=True)
+        top = yhat.real.max(axis=-1, keepdims=True)
         lse = top + np.log(np.exp(yhat - top).sum(axis=-1, keepdims=True))
         return (y * (lse - yhat)).sum(axis=-1), (yhat, y, lse)
 
