@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional, ParamSpec, TypeVar
@@ -21,6 +22,8 @@ from gradcheck_cli.claims.layout import LAYOUTS
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
+from gradcheck_cli.schema import KINDS
+from gradcheck_cli.schema import schema as spec_schema
 
 app = typer.Typer(
     name="gradcheck",
@@ -32,6 +35,7 @@ app = typer.Typer(
 
 Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+SchemaKind = Enum("SchemaKind", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
 SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
@@ -100,6 +104,21 @@ def _emit(text: str, output: Path | None) -> None:
         raise GradcheckError(f"cannot write {output}: {exc.strerror}") from None
 
 
+@contextlib.contextmanager
+def _progress(total: int, format: str) -> Iterator[Callable[[Path], None] | None]:
+    """A transient bar on stderr while specs are checked: only for the console report on a
+    terminal, never in machine-readable or piped output."""
+    if format != "console" or not sys.stdout.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("checking specs", total=total)
+        yield lambda path: bar.update(task, advance=1, description=f"checked {path.name}")
+
+
 @app.command()
 @user_errors
 def check(
@@ -115,12 +134,14 @@ def check(
 
     Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid.
     """
-    report = api.check_paths(paths, seed=seed, show_answer=show_answer)
+    files = api.spec_files(paths)
+    with _progress(len(files), format.value) as progress:
+        report = api.check_paths(files, seed=seed, show_answer=show_answer, progress=progress)
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
-    for spec in report.specs:
-        if spec.error is not None:
-            typer.echo(f"gradcheck: {spec.error}", err=True)
-    if any(s.error is not None for s in report.specs):
+    problems = report.errors()
+    for message in problems:
+        typer.echo(f"gradcheck: {message}", err=True)
+    if problems:
         raise typer.Exit(2)
     raise typer.Exit(0 if report.passed else 1)
 
@@ -156,8 +177,11 @@ def expr(
                                  layout=layout.value, claim=claim)
     if question.claimed is None:
         truth = derive_within_budget(question).truth
-        typer.echo(sp.latex(truth) if latex else sp.pretty(truth, use_unicode=True))
+        shown = truth[0, 0] if truth.shape == (1, 1) else truth
+        typer.echo(sp.latex(shown) if latex else sp.pretty(shown, use_unicode=True))
         return
+    if format.value not in ("console", "json"):
+        raise GradcheckError(f"`expr` reports as console or json, not {format.value}")
     result = judge(question, seed=seed or 0, show_answer=show_answer)
     if format.value == "json":
         typer.echo(json.dumps(jsonout.question(result), indent=2))
@@ -177,6 +201,66 @@ def derive(
 
     derivation = symbolic.derivation(api.load_problem(spec))
     typer.echo(derivation.latex() if latex else derivation.pretty())
+
+
+@app.command()
+@user_errors
+def schema(
+    kind: Annotated[
+        Optional[SchemaKind],  # noqa: UP045
+        typer.Option("--kind", help="Only this kind of spec (default: any spec file)."),
+    ] = None,
+    output: OutputOpt = None,
+) -> None:
+    """Print the JSON Schema of spec files, for editors (YAML language server) and linters."""
+    document = spec_schema(None if kind is None else kind.value)
+    _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+
+
+RefOpt = Optional[str]  # noqa: UP045
+
+
+@app.command()
+@user_errors
+def func(
+    inputs: Annotated[Path, typer.Option("--inputs", help="An .npz of arrays, or a YAML file of shapes "
+                                         "and a seed (see the README).")],
+    fun: Annotated[RefOpt, typer.Argument(help="FILE.py:NAME or MODULE:NAME: the loss (with --grad) or the "
+                                               "array function (with --vjp).", show_default=False)] = None,
+    grad: Annotated[RefOpt, typer.Option("--grad", help="Its gradient: returns a dict name → array.")] = None,
+    vjp: Annotated[RefOpt, typer.Option("--vjp", help="Its VJP: vjp(cotangent, **inputs) → dict.")] = None,
+    layer: Annotated[RefOpt, typer.Option("--layer", help="FILE.py:FORWARD,BACKWARD of a layer: "
+                                          "forward(**inputs) → (out, cache); backward(dout, cache).")] = None,
+    wrt: Annotated[ListOpt, typer.Option("--wrt", help="An input to differentiate (repeat); default: "
+                                         "every float array not held fixed.")] = None,
+    scheme: Annotated[RefOpt, typer.Option("--scheme", help="richardson (default), central, or complex "
+                                           "(only for complex-safe code).")] = None,
+    format: FormatOpt = Format.console,  # type: ignore[attr-defined]
+    output: OutputOpt = None,
+    seed: Annotated[
+        Optional[int], typer.Option("--seed", help="Seed of the inputs and cotangents.", min=0)  # noqa: UP045
+    ] = None,
+    color: ColorOpt = None,
+) -> None:
+    """Check your own gradient code (a loss's gradient, a VJP, a layer's backward) against finite differences.
+
+    This IMPORTS AND RUNS the Python code you name; spec files never run code.
+
+    Exit code 0 when every gradient is right, 1 when one is wrong, 2 for invalid input or when your code
+    raises (its traceback is shown) or returns the wrong shape, NaN or inf.
+    """
+    from gradcheck_cli.results import Report
+    from gradcheck_cli.usercode import UserCodeError, command
+
+    request = command.Request(inputs, fun, grad, vjp, layer, tuple(wrt or ()), seed, scheme)
+    try:
+        result = command.run(request)
+    except UserCodeError as exc:
+        if exc.details:
+            typer.echo(exc.details, err=True)
+        raise
+    _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
+    raise typer.Exit(0 if result.passed else 1)
 
 
 @app.command()

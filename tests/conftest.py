@@ -10,6 +10,10 @@ from typer.testing import CliRunner, Result
 
 from gradcheck_cli.cli import app
 
+#: The pytest plugin's tests run pytest on spec files in temp dirs; pytester must be declared
+#: here, in the top-level conftest (pytest refuses ``pytest_plugins`` in nested ones).
+pytest_plugins = ["pytester"]
+
 #: The width the CLI uses when stdout is not a terminal; COLUMNS pins it when it is.
 WIDTH = 100
 

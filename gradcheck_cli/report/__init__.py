@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gradcheck_cli.report import console, jsonout
+from gradcheck_cli.report import console, jsonout, junit, markdown
 from gradcheck_cli.report.options import RenderOptions
 from gradcheck_cli.results import Report
 
@@ -14,6 +14,8 @@ Renderer = Callable[[Report, RenderOptions], str]
 REPORTERS: dict[str, Renderer] = {
     "console": console.render,
     "json": jsonout.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
 }
 
 __all__ = ["REPORTERS", "RenderOptions", "Renderer", "summary_line"]
