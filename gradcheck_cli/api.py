@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from gradcheck_cli import compare_directional, policy
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
-from gradcheck_cli.engines import Gradients, backprop, numeric, symbolic
+from gradcheck_cli.engines import Gradients, backprop, directional, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError
-from gradcheck_cli.problem import Problem
+from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import build, load
 
@@ -44,22 +45,30 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
 
 def check_problem(problem: Problem) -> SpecResult:
     """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims."""
+    directional_run = problem.mode == "directional"
+    engines = {k: v for k, v in ENGINES.items() if not (directional_run and k == "numeric")}
     with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
-        found = {name: engine(problem) for name, engine in ENGINES.items()}
-    result = compare(problem, found)
+        found = {name: engine(problem) for name, engine in engines.items()}
+        result = compare(problem, found)
+        if directional_run and result.error is None:
+            checks = directional.check(problem, found)
+            result = compare_directional.apply(result, checks, policy.DIRECTIONS)
     if not problem.claims:
         return result
     claims = judge_claims(problem, found["symbolic"], found["backprop"].activations)
     return dataclasses.replace(result, claims=claims)
 
 
-def check_spec(path: str | Path, *, seed: int | None = None, show_answer: bool = False) -> Result:
+def check_spec(
+    path: str | Path, *, seed: int | None = None, show_answer: bool = False, mode: Mode | None = None
+) -> Result:
     """Check one spec file of any kind.
 
     Args:
         path: a network spec or a claim file (YAML with `questions:`).
         seed: overrides the spec's seed.
         show_answer: claim files only: include the correct derivative in each result.
+        mode: network specs only: ``full``, ``directional`` or ``auto``, overriding the spec.
 
     Returns:
         A SpecResult (forward check, per-tensor verdicts) or a SheetResult (per-question
@@ -71,7 +80,10 @@ def check_spec(path: str | Path, *, seed: int | None = None, show_answer: bool =
     loaded = load(Path(path))
     if isinstance(loaded.spec, SheetSpec):
         return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer)
-    return check_problem(build(loaded, seed=seed))
+    problem = build(loaded, seed=seed)
+    if mode is not None:
+        problem = dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, mode=mode))
+    return check_problem(problem)
 
 
 def spec_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -95,8 +107,14 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def check_paths(paths: Sequence[str | Path], *, seed: int | None = None, show_answer: bool = False,
-                progress: Callable[[Path], None] | None = None) -> Report:
+def check_paths(
+    paths: Sequence[str | Path],
+    *,
+    seed: int | None = None,
+    show_answer: bool = False,
+    mode: Mode | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> Report:
     """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result.
 
     ``progress``, when given, is called with each spec file's path once it has been checked.
@@ -104,7 +122,7 @@ def check_paths(paths: Sequence[str | Path], *, seed: int | None = None, show_an
     results: list[Result] = []
     for path in spec_files(paths):
         try:
-            results.append(check_spec(path, seed=seed, show_answer=show_answer))
+            results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode))
         except SpecError as exc:
             results.append(SpecResult(path.stem, str(path), seed or 0, 0, "", "", (), None, (), str(exc)))
         if progress is not None:

@@ -42,6 +42,12 @@ SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
+Mode = Enum("Mode", {name: name for name in ("auto", "full", "directional")}, type=str)  # type: ignore[misc]
+ModeOpt = Annotated[
+    Optional[Mode],  # noqa: UP045
+    typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
+                                "to the wrong entry; auto (default): directional for very large problems."),
+]
 ShowAnswerOpt = Annotated[
     bool, typer.Option("--show-answer", help="Claims: also print the right answer (for instructors).")
 ]
@@ -127,6 +133,7 @@ def check(
     output: OutputOpt = None,
     seed: SeedOpt = None,
     show_answer: ShowAnswerOpt = False,
+    mode: ModeOpt = None,
     color: ColorOpt = None,
 ) -> None:
     """Check every spec: symbolic, backprop and finite differences must agree entry by entry;
@@ -136,7 +143,8 @@ def check(
     """
     files = api.spec_files(paths)
     with _progress(len(files), format.value) as progress:
-        report = api.check_paths(files, seed=seed, show_answer=show_answer, progress=progress)
+        report = api.check_paths(files, seed=seed, show_answer=show_answer,
+                                 mode=mode.value if mode else None, progress=progress)
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
     problems = report.errors()
     for message in problems:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from gradcheck_cli.expr import Expr
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.base import Array
@@ -15,6 +17,7 @@ from gradcheck_cli.ops.losses import L2Penalty
 INPUT = "x"
 
 Reduction = Literal["mean", "sum"]
+Mode = Literal["auto", "full", "directional"]
 Scheme = Literal["auto", "central", "forward", "richardson", "complex"]
 
 
@@ -35,6 +38,7 @@ class Settings:
     """How finite differences are taken and judged; ``None`` means "derive it" (see policy)."""
 
     scheme: Scheme = "auto"
+    mode: Mode = "auto"
     step: float | None = None
     atol: float | None = None
     rtol: float | None = None
@@ -97,6 +101,17 @@ class Problem:
         if self.settings.scheme != "auto":
             return self.settings.scheme
         return "complex" if self.complex_safe else "central"
+
+    @property
+    def mode(self) -> Mode:
+        """``full`` (a stencil per entry) or ``directional`` (random directions, then bisection);
+        ``auto`` is directional above ``policy.DIRECTIONAL_THRESHOLD`` differentiated entries."""
+        if self.settings.mode != "auto":
+            return self.settings.mode
+        from gradcheck_cli.policy import DIRECTIONAL_THRESHOLD
+
+        entries = sum(int(np.prod(self.shape_of(name))) for name in self.wrt)
+        return "directional" if entries > DIRECTIONAL_THRESHOLD else "full"
 
     def shape_of(self, name: str) -> tuple[int, ...]:
         return tuple(self.x.shape) if name == INPUT else tuple(self.values[name].shape)

@@ -80,6 +80,31 @@ class LayerInfo:
 
 
 @dataclass(frozen=True)
+class DirectionalCheck:
+    """An analytic source against directional finite differences along random ±1 directions."""
+
+    source: str
+    directions: int
+    worst_ratio: float
+    passed: bool
+    #: where bisection ended when it failed: tensor, index, the source's value, the numeric one
+    tensor: str | None = None
+    index: tuple[int, ...] = ()
+    analytic: float | None = None
+    numeric: float | None = None
+
+
+#: What a directional pass shows, printed with every directional report.
+DIRECTIONAL_NOTE = (
+    "directional check: uᵀ∇J agreed with the finite difference along random ±1 directions u; "
+    "this catches any single wrong entry above the directional tolerance and localises it by "
+    "bisection, but does not prove every entry individually (errors that cancel along every tried "
+    "direction, or smaller than the tolerance, which grows with √N, can pass) — use --mode full "
+    "for an entry-by-entry proof"
+)
+
+
+@dataclass(frozen=True)
 class SpecResult:
     """The check of one spec file."""
 
@@ -95,6 +120,9 @@ class SpecResult:
     error: str | None = None
     #: hand-derived gradients written in the spec, judged against the engines
     claims: tuple[QuestionResult, ...] = ()
+    #: ``full`` or ``directional``; a directional run lists what each analytic source showed
+    mode: str = "full"
+    directional: tuple[DirectionalCheck, ...] = ()
 
     @property
     def verdict(self) -> Verdict:

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from gradcheck_cli.report import console_claims
 from gradcheck_cli.report.options import RenderOptions, summary_line
-from gradcheck_cli.results import Pair, Report, SheetResult, SpecResult, TensorResult
+from gradcheck_cli.results import DIRECTIONAL_NOTE, Pair, Report, SheetResult, SpecResult, TensorResult
 
 STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
 SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd", "user": "user"}
@@ -59,6 +59,8 @@ def _spec(spec: SpecResult) -> RenderableType:
     for tensor in spec.tensors:
         if tensor.verdict != "pass":
             parts.extend(_failure(tensor))
+    if spec.directional:
+        parts.extend(_directional(spec))
     if spec.claims:
         parts.append(Text("claimed gradients (per example, reduced like J):", style="bold"))
         parts.extend(console_claims.claims(spec.claims))
@@ -104,6 +106,22 @@ def _tensors(spec: SpecResult) -> Table:
         table.add_row(t.name, "×".join(map(str, t.shape)), t.owner, *cells,
                       Text(f"{margin:.2g}", style=_heat(margin)), Text(t.verdict, style=STYLE[t.verdict]))
     return table
+
+
+def _directional(spec: SpecResult) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    for check in spec.directional:
+        if check.passed:
+            text = (f"directional: {check.source} agrees along {check.directions} random directions "
+                    f"(worst {check.worst_ratio:.2g} of the tolerance)")
+            lines.append(Text(text, style="green"))
+        else:
+            text = (f"directional: {check.source} DIFFERS (worst {check.worst_ratio:.3g}× the tolerance); "
+                    f"bisection localised {check.tensor}{list(check.index)}: {check.analytic:.10g} vs "
+                    f"numeric {check.numeric:.10g}")
+            lines.append(Text(text, style="bold red"))
+    lines.append(Text(DIRECTIONAL_NOTE, style="dim"))
+    return lines
 
 
 def _pair_cell(pair: Pair) -> Text:

@@ -94,6 +94,7 @@ class CheckSpec(Model):
     """How the finite differences are taken; tolerances default to the error estimate."""
 
     scheme: Literal["auto", "central", "forward", "richardson", "complex"] = "auto"
+    mode: Literal["auto", "full", "directional"] = "auto"
     step: PositiveFloat | None = None
     atol: NonNegativeFloat | None = None
     rtol: NonNegativeFloat | None = None

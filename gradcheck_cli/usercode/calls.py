@@ -1,0 +1,170 @@
+"""Calling the user's code: copies in, checked values out, the user's own traceback on failure.
+
+Every call gets fresh copies of the inputs, so user code that writes into its arguments (an
+in-place ``x -= mean``, a ``bn_param`` that records running statistics) can neither change the
+caller's arrays nor the points the check evaluates later.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradcheck_cli.errors import GradcheckError
+from gradcheck_cli.ops.base import Array
+
+#: Frames from files under this directory are ours and are left out of the user's traceback.
+_OURS = Path(__file__).resolve().parents[1]
+
+
+class UserCodeError(GradcheckError):
+    """The user's function raised, or returned something that cannot be checked.
+
+    ``details`` holds the user's traceback (frames from their own files only) when their code
+    raised, for the CLI to print above the one-line message.
+    """
+
+    def __init__(self, message: str, *, details: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.details = details
+
+
+def name_of(fn: object) -> str:
+    """How a user's callable is named in messages: its qualified name, from its enclosing
+    function on (``Net.loss``, ``loss``; not ``test_x.<locals>.loss``)."""
+    name = str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn))
+    return name.rpartition("<locals>.")[2]
+
+
+def user_traceback(exc: BaseException) -> str | None:
+    """The traceback of ``exc`` without our frames (nor importlib's): what the user wrote; None
+    when none of it is theirs (the one-line message says it all)."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith("<frozen") and not _is_ours(f.filename)
+    ]
+    if not frames and not isinstance(exc, SyntaxError):
+        return None
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+    return "".join(lines).rstrip("\n")
+
+
+def _is_ours(filename: str) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(_OURS)
+    except (OSError, ValueError):
+        return False
+
+
+def fresh(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Copies of every value: arrays copied, anything else deep-copied where it can be."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, np.ndarray):
+            out[name] = value.copy()
+            continue
+        try:
+            out[name] = copy.deepcopy(value)
+        except Exception:  # an uncopyable object (a module, a lock) is passed as it is
+            out[name] = value
+    return out
+
+
+def call(fn: Callable[..., Any], doing: str, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``; an exception in it becomes a UserCodeError saying what we were doing.
+
+    Raises:
+        UserCodeError: with the user's traceback in ``details`` and the exception as cause.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except (Exception, SystemExit) as exc:
+        summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = f"`{name_of(fn)}` raised {type(exc).__name__}{': ' + summary if summary else ''} ({doing})"
+        raise UserCodeError(message, details=user_traceback(exc)) from exc
+
+
+def as_output(value: Any, who: str, doing: str, *, scalar: bool) -> Array:
+    """The user's output as an array of floats (its own dtype kept, to judge its precision).
+
+    Raises:
+        UserCodeError: not numeric, not a scalar when one is expected, or not finite.
+    """
+    try:
+        out = np.asarray(value)
+    except Exception:
+        out = np.asarray(None, dtype=object)
+    if out.dtype.kind not in "fciub":
+        raise UserCodeError(f"`{who}` returned {type(value).__name__}, not numbers ({doing})")
+    if scalar and out.size != 1:
+        raise UserCodeError(f"`{who}` must return a scalar loss but returned an array of shape "
+                            f"{out.shape} ({doing})", hint="reduce it to one number, e.g. with .mean()")
+    if out.dtype.kind in "iub":
+        out = out.astype(np.float64)
+    if not np.isfinite(out).all():
+        bad = "nan" if np.isnan(out).any() else "inf"
+        raise UserCodeError(f"`{who}` returned {bad} ({doing})")
+    return out.reshape(()) if scalar else out
+
+
+def gradients(
+    returned: Any, who: str, wrt: Sequence[str], shapes: Mapping[str, tuple[int, ...]], doing: str
+) -> dict[str, Array]:
+    """The gradients the user returned, by name: a dict, a tuple in the order of ``wrt``, or a
+    single array when there is one input to differentiate.
+
+    Raises:
+        UserCodeError: a missing name, a wrong count, a wrong shape, or a value that is not finite.
+    """
+    if isinstance(returned, Mapping):
+        by_name = dict(returned)
+    elif isinstance(returned, (tuple, list)) and not _is_row_of_numbers(returned, wrt):
+        if len(returned) != len(wrt):
+            raise UserCodeError(f"`{who}` returned {len(returned)} gradients for {len(wrt)} inputs "
+                                f"({', '.join(wrt)}) ({doing})",
+                                hint="return them in that order, or as a dict")
+        by_name = dict(zip(wrt, returned, strict=True))
+    elif len(wrt) == 1:
+        by_name = {wrt[0]: returned}
+    else:
+        raise UserCodeError(f"`{who}` returned {type(returned).__name__}; expected a dict of gradients "
+                            f"for {', '.join(wrt)} ({doing})")
+    return {name: _one(by_name, name, who, shapes[name], doing) for name in wrt}
+
+
+def _is_row_of_numbers(returned: Sequence[Any], wrt: Sequence[str]) -> bool:
+    return len(wrt) == 1 and all(isinstance(v, (int, float)) for v in returned)
+
+
+def _one(by_name: Mapping[Any, Any], name: str, who: str, shape: tuple[int, ...], doing: str) -> Array:
+    if name not in by_name:
+        given = ", ".join(str(k) for k in by_name) or "nothing"
+        close = difflib.get_close_matches(name.lower(), [str(k).lower() for k in by_name], n=1, cutoff=0.5)
+        hint = (f"is `{next(str(k) for k in by_name if str(k).lower() == close[0])}` meant to be `{name}`? "
+                "the keys must be the input names" if close else "pass `wrt` to check only some inputs")
+        raise UserCodeError(f"`{who}` returned no gradient for `{name}`; it returned: {given} ({doing})",
+                            hint=hint)
+    value = by_name[name]
+    try:
+        grad = np.asarray(value)
+    except Exception:
+        grad = np.asarray(None, dtype=object)
+    if grad.dtype.kind not in "fiu":
+        raise UserCodeError(f"`{who}` returned {type(value).__name__} as the gradient of `{name}`, "
+                            f"not an array of floats ({doing})")
+    if grad.shape != shape:
+        transposed = grad.shape == shape[::-1]
+        raise UserCodeError(f"`{who}` returned a gradient of shape {grad.shape} for `{name}`, whose "
+                            f"shape is {shape} ({doing})",
+                            hint="it has the transposed shape: is it transposed?" if transposed else None)
+    if not np.isfinite(grad).all():
+        bad = "nan" if np.isnan(grad).any() else "inf"
+        raise UserCodeError(f"`{who}` returned {bad} in the gradient of `{name}` ({doing})")
+    return grad

@@ -1,0 +1,160 @@
+"""One check for every form of user code: a function f of named inputs, and the user's VJP of it.
+
+A loss and its gradient, a function and its VJP, a layer's forward and backward all become a
+``Form``: f at a point, and the user's gradient of ⟨c, f⟩ for a cotangent c. ``run`` takes the
+finite differences once, asks the user's code once per probe, and judges every input.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.results import SpecResult, TensorResult
+from gradcheck_cli.usercode import calls
+from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
+from gradcheck_cli.usercode.options import Options
+from gradcheck_cli.usercode.result import Result
+from gradcheck_cli.usercode.verdict import Compared, InputResult, judge
+
+#: The user's gradient code: (cotangent shaped like f's output, point) → what it returns.
+UserVjp = Callable[[Array, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Form:
+    """What to check: f, the user's VJP of it, and how to name them."""
+
+    title: str
+    #: the user's gradient code, named in messages
+    who: str
+    #: f, named in messages
+    fun: str
+    evaluate: Evaluate
+    user: UserVjp
+    #: f must return a scalar (a loss): the single probe is c = 1 and the VJP is the gradient
+    scalar: bool
+    path: str
+    #: how J is formed from f, for the report header
+    describes: str
+
+
+def prepare(
+    inputs: Mapping[str, Any], wrt: str | Sequence[str] | None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Inputs with every float array (and every scalar in ``wrt``) as float64 copies, and the
+    names to differentiate (default: every float array, in the order given).
+
+    Raises:
+        GradcheckError: inputs that are not a mapping, or a ``wrt`` that is unknown or not floats.
+    """
+    if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
+        raise GradcheckError("inputs must be a dict of name → value, passed to the function as keywords")
+    names = tuple(n for n, v in inputs.items() if _is_float_array(v)) if wrt is None else (
+        (wrt,) if isinstance(wrt, str) else tuple(wrt))
+    if not names:
+        raise GradcheckError("no float array among the inputs to differentiate", hint="pass `wrt`")
+    for name in names:
+        if name not in inputs:
+            hint = did_you_mean(name, inputs) or f"inputs: {', '.join(inputs)}"
+            raise GradcheckError(f"`wrt` names `{name}`, which is not among the inputs", hint=hint)
+        if not (_is_float_array(inputs[name]) or isinstance(inputs[name], (float, np.floating))):
+            raise GradcheckError(f"`{name}` is not an array of floats ({type(inputs[name]).__name__}, "
+                                 f"dtype {np.asarray(inputs[name]).dtype}); it can only be held fixed")
+    values = {n: (np.array(v, dtype=np.float64) if n in names or _is_float_array(v) else v)
+              for n, v in inputs.items()}
+    total = sum(np.size(values[n]) for n in names)
+    if total > policy.USER_MAX_ENTRIES:
+        raise GradcheckError(f"{total} entries to perturb is more than {policy.USER_MAX_ENTRIES}",
+                             hint="check smaller inputs, or fewer of them with `wrt`")
+    return values, names
+
+
+def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Options) -> Result:
+    """Finite differences against the user's gradients, for every input in ``wrt``."""
+    base = form.evaluate(values, "at the given inputs")
+    probes, labels = _probes(base, form.scalar, options)
+    numeric = differentiate(form.evaluate, values, base, wrt, probes, options, form.fun)
+    user, dtype = _user_gradients(form, numeric, wrt, probes, base)
+    limited = numeric.precision.limited or dtype != "float64"
+    note = numeric.precision.why if numeric.precision.limited else (
+        f"its gradients are {dtype}" if limited else "")
+    inputs: dict[str, InputResult] = {}
+    tensors: list[TensorResult] = []
+    for name in wrt:
+        arrays = Compared(user[name], numeric.value[name], numeric.error[name],
+                          max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
+        inputs[name], tensor = judge(name, np.shape(values[name]), arrays, labels,
+                                     0 if form.scalar else options.probes, options, form.who,
+                                     f"input of {form.fun}")
+        tensors.append(tensor)
+    precision = _lower(dtype, numeric)
+    spec = SpecResult(
+        name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
+        loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
+        reduction=f"{precision}, precision-limited: {note}" if limited else precision,
+        layers=(), forward=None, tensors=tuple(tensors),
+    )
+    return Result(form.title, inputs, precision, limited, note, spec)
+
+
+def _probes(base: Array, scalar: bool, options: Options) -> tuple[Array, list[str]]:
+    """Cotangents, one per row: c = 1 for a loss; else seeded random ones plus, for small
+    outputs, every unit vector (the rows of the Jacobian)."""
+    if scalar:
+        return np.ones((1, 1)), [""]
+    rng = np.random.default_rng(options.seed)
+    levels = policy.USER_PROBE_LEVELS
+    size = (options.probes, base.size)
+    random = rng.choice([-1.0, 1.0], size=size) * rng.integers(1, levels + 1, size=size) / levels
+    labels = [f"cotangent {i + 1} of {options.probes}, random with seed {options.seed}"
+              for i in range(options.probes)]
+    if base.size > policy.USER_JACOBIAN_MAX:
+        return random, labels
+    rows = [f"row {[int(i) for i in np.unravel_index(j, base.shape)]} of the Jacobian"
+            for j in range(base.size)]
+    return np.vstack([random, np.eye(base.size)]), labels + rows
+
+
+def _user_gradients(
+    form: Form, numeric: Numeric, wrt: tuple[str, ...], probes: Array, base: Array
+) -> tuple[dict[str, Array], str]:
+    """The user's gradients under every probe, (probes, entries) per input, and the lowest
+    float precision they came back in."""
+    shapes = {n: np.shape(numeric.values[n]) for n in wrt}
+    found: dict[str, list[Array]] = {n: [] for n in wrt}
+    dtype = "float64"
+    cast = base.dtype if base.dtype.kind == "f" else np.dtype(np.float64)
+    for c in probes:
+        doing = "computing the gradient" if form.scalar else "computing the VJP with a cotangent"
+        returned = form.user(c.reshape(base.shape).astype(cast), numeric.values)
+        grads = calls.gradients(returned, form.who, wrt, shapes, doing)
+        for name, grad in grads.items():
+            if grad.dtype.kind == "f" and np.finfo(grad.dtype).eps > np.finfo(dtype).eps:
+                dtype = grad.dtype.name
+            found[name].append(np.asarray(grad, dtype=np.float64).reshape(-1))
+    return {n: np.stack(rows) for n, rows in found.items()}, dtype
+
+
+def _lower(dtype: str, numeric: Numeric) -> str:
+    """The lower of the gradient's precision and the function's."""
+    return dtype if np.finfo(dtype).eps > numeric.precision.eps else numeric.precision.dtype
+
+
+def _is_float_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def source_file(fn: object) -> str:
+    """The file a user's function is defined in, or an empty string."""
+    try:
+        return inspect.getsourcefile(fn) or ""  # type: ignore[arg-type]
+    except TypeError:
+        return ""

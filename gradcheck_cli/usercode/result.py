@@ -1,0 +1,62 @@
+"""The outcome of checking user gradient code, and its rendering through the usual reporters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.report import REPORTERS, RenderOptions
+from gradcheck_cli.results import Report, SpecResult
+from gradcheck_cli.usercode.verdict import InputResult
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on a user's gradient code.
+
+    Attributes:
+        name: what was checked, e.g. ``affine_forward / affine_backward``.
+        inputs: the verdict per input differentiated, by name.
+        precision: the float type the user's code computes in (``float64``, ``float32``, …).
+        precision_limited: the code computes below float64, so it was judged with that
+            precision's error budget; ``precision_note`` says why we think so.
+        spec: the same verdict as the report tree every reporter renders.
+    """
+
+    name: str
+    inputs: Mapping[str, InputResult]
+    precision: str
+    precision_limited: bool
+    precision_note: str
+    spec: SpecResult
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.inputs.values())
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Names of the inputs whose gradient is wrong."""
+        return tuple(name for name, r in self.inputs.items() if not r.passed)
+
+    def report(self, format: str = "console", *, color: bool = False, width: int | None = None) -> str:
+        """The report as text, by any reporter of ``gradcheck check --format``.
+
+        Raises:
+            GradcheckError: an unknown format.
+        """
+        if format not in REPORTERS:
+            hint = did_you_mean(format, REPORTERS) or f"known: {', '.join(REPORTERS)}"
+            raise GradcheckError(f"unknown report format `{format}`", hint=hint)
+        return REPORTERS[format](Report((self.spec,)), RenderOptions(color=color, width=width))
+
+    def assert_ok(self) -> None:
+        """Raise ``AssertionError`` with the plain-text report unless every gradient is right."""
+        if not self.passed:
+            raise AssertionError("\n" + self.report("console"))
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else f"FAILED for {', '.join(self.failed)}"
+        note = f"; precision-limited ({self.precision})" if self.precision_limited else ""
+        return f"{self.name}: {verdict}{note}"

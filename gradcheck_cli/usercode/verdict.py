@@ -1,0 +1,149 @@
+"""Judge the user's gradients against finite differences: tolerance, worst entries, diagnosis.
+
+The tolerance of an entry is
+
+    ESTIMATE_SAFETY × (the finite-difference error estimate of that entry)
+  + ANALYTIC_ULPS ulps, in the precision the user's code computes in, of the probe's largest entry
+  + the user's ``atol`` + ``rtol`` × |finite difference|   (only when given)
+
+The first term is the error of the reference, the second the rounding the user's own gradient
+is entitled to (float32 code gets float32's ulps: a correct float32 gradient is not a failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.diagnose import classify
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.results import Entry, Pair, TensorResult
+from gradcheck_cli.usercode.options import Options
+
+#: The two sources every user-code check compares.
+SOURCES = ("user", "numeric")
+
+
+@dataclass(frozen=True)
+class InputResult:
+    """The verdict on the gradient of one input.
+
+    Attributes:
+        name, shape: the input.
+        passed: every entry, under every probe, within its tolerance.
+        max_abs, max_rel: largest absolute / relative difference, over every probe.
+        worst_ratio: largest difference over its tolerance (≤ 1 passes).
+        failing: entries over tolerance, counted over every probe.
+        tolerance: where the tolerance comes from, in words.
+        probe: the probe (cotangent) the worst entries and the diagnosis come from; empty for
+            the gradient of a scalar function.
+        worst: the worst entries of that probe, with the user's and the numeric values.
+        diagnosis: ``sign``, ``factor``, ``transpose``, ``partial`` or ``other`` when it fails.
+        explanation: one sentence on how it fails, or None when it passes.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    passed: bool
+    max_abs: float
+    max_rel: float
+    worst_ratio: float
+    failing: int
+    tolerance: str
+    probe: str
+    worst: tuple[Entry, ...]
+    diagnosis: str | None = None
+    explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One input's arrays, all of shape (probes, entries)."""
+
+    user: Array
+    numeric: Array
+    estimate: Array
+    #: unit round-off of the precision the user's gradient is computed in
+    eps: float
+    dtype: str
+
+
+def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[str], random: int,
+          options: Options, who: str, owner: str) -> tuple[InputResult, TensorResult]:
+    """The verdict on ∂/∂``name``, as our InputResult and as the report tree's TensorResult.
+
+    The first ``random`` probes are random cotangents; the rest (if any) are rows of the
+    Jacobian. The worst entries and the diagnosis come from the worst random probe when one
+    fails: a Jacobian row's gradient is mostly zeros, so any error in it looks like a scaling.
+    """
+    tol, source = _tolerance(arrays, options)
+    err = np.abs(arrays.user - arrays.numeric)
+    rel = err / np.maximum(np.maximum(np.abs(arrays.user), np.abs(arrays.numeric)), policy.TINY)
+    ratio = err / np.maximum(tol, policy.TINY)
+    wrong = err > tol
+    by_probe = ratio.max(axis=1, initial=0.0)
+    random_fails = random > 0 and by_probe[:random].max() > 1
+    p = int(np.argmax(by_probe[:random] if random_fails else by_probe))
+    worst = _worst(arrays, p, ratio[p], tol[p], shape)
+    failing = int(wrong.sum())
+    kind, explanation = None, None
+    if failing:
+        kind, phrase = _diagnose(arrays.user[p].reshape(shape), arrays.numeric[p].reshape(shape),
+                                 wrong[p].reshape(shape))
+        if kind in ("partial", "other") and worst:
+            phrase += f" (worst: {name}{list(worst[0].index)}, {worst[0].rel_error:.1e} relative)"
+        explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
+    result = InputResult(name, shape, failing == 0, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
+                         float(ratio.max(initial=0.0)), failing, source, probes[p], worst, kind, explanation)
+    pair = Pair(*SOURCES, result.max_abs, result.max_rel, result.worst_ratio, failing, source)
+    tensor = TensorResult(name, shape, owner, "pass" if result.passed else "fail", (pair,),
+                          odd_one_out="user" if failing else None, explanation=explanation,
+                          worst=worst, grid=_grid(ratio[p].reshape(shape)) if failing else ())
+    return result, tensor
+
+
+def _diagnose(user: Array, numeric: Array, wrong: Array) -> tuple[str, str]:
+    """``classify``'s kind and phrase; but a difference too small for its tests to resolve
+    (sign, factor, transpose all "fit" it) is described by where it is."""
+    if float(np.linalg.norm(user - numeric)) > policy.DIAGNOSIS_RESIDUAL * float(np.linalg.norm(numeric)):
+        found = classify(user, numeric, wrong)
+        if found:
+            return found
+    count = int(wrong.sum())
+    where = (f"only entry {[int(i) for i in np.argwhere(wrong)[0]]} differs" if count == 1
+             else f"{count} of {wrong.size} entries differ")
+    return ("other" if count == wrong.size else "partial"), where
+
+
+def _tolerance(arrays: Compared, options: Options) -> tuple[Array, str]:
+    scale = np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
+                       np.abs(arrays.numeric).max(axis=1, initial=0.0))
+    tol = policy.ESTIMATE_SAFETY * arrays.estimate + (policy.ANALYTIC_ULPS * arrays.eps * scale)[:, None]
+    source = (f"{policy.ESTIMATE_SAFETY:g} × finite-difference error estimate + "
+              f"{policy.ANALYTIC_ULPS:g} {arrays.dtype} ulps of the largest entry")
+    if options.atol is not None or options.rtol is not None:
+        tol = tol + (options.atol or 0.0) + (options.rtol or 0.0) * np.abs(arrays.numeric)
+        source += " + atol/rtol"
+    return tol, source
+
+
+def _worst(arrays: Compared, p: int, ratio: Array, tol: Array, shape: tuple[int, ...]) -> tuple[Entry, ...]:
+    order = np.argsort(ratio, kind="stable")[::-1][: policy.WORST_ENTRIES]
+    entries = []
+    for flat in order:
+        u, n = float(arrays.user[p, flat]), float(arrays.numeric[p, flat])
+        err = abs(u - n)
+        index = tuple(int(i) for i in np.unravel_index(int(flat), shape)) if shape else ()
+        entries.append(Entry(index, {"user": u, "numeric": n}, err,
+                             err / max(abs(u), abs(n), policy.TINY), float(tol[flat])))
+    return tuple(entries)
+
+
+def _grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
+    if ratio.size > policy.GRID_MAX_ENTRIES:
+        return ()
+    rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
+    return tuple(tuple(float(v) for v in row) for row in rows)
