@@ -98,14 +98,23 @@ CLAIM_RTOL = 1e-8
 
 #: Seconds SymPy may spend proving one claim equal to the truth (or simplifying a residual)
 #: before the numeric evidence decides alone.
-SYMBOLIC_BUDGET = 2.0
+SYMBOLIC_BUDGET = 10.0
+
+#: SymPy tries to prove claim − truth = 0 only for differences of at most this many operations
+#: (a size gate decides the same way on every machine; the time budget above is a safety net).
+PROOF_MAX_OPS = 2000
 
 #: Seconds SymPy may spend building f and its derivative at the declared sizes (a symbolic
 #: inverse of a 7×7 matrix alone takes seconds); beyond it the question is refused as too big.
 DERIVE_BUDGET = 20.0
 
 #: Seconds spent putting a wrong claim's residual (claim − truth) in a readable form.
-RESIDUAL_BUDGET = 2.0
+RESIDUAL_BUDGET = 10.0
+
+#: Residuals and term comparisons are only attempted on expressions of at most this many SymPy
+#: operations. A size gate, unlike a timer, gives the same answer on a fast and a slow machine,
+#: so reports stay byte-identical; 500 operations simplify in well under a second.
+RESIDUAL_MAX_OPS = 500
 
 # --- User gradient code (``gradcheck_cli.usercode``) ------------------------------------------
 

@@ -175,6 +175,8 @@ def _partial(case: Case) -> Diagnosis | None:
 def _terms(case: Case) -> Diagnosis | None:
     claim = case.derived.claim
     assert claim is not None
+    if not budget.small(claim - case.derived.truth, policy.RESIDUAL_MAX_OPS):
+        return None
     kind = budget.within(policy.RESIDUAL_BUDGET, lambda: repairs.term_kind(claim, case.derived.truth))
     if kind is None:
         return None

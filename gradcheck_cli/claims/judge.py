@@ -68,13 +68,18 @@ def _prove(derived: Derived, question: Question) -> str:
     assert claim is not None
     tie = _symmetric_ties(derived, question)
     difference = (claim - derived.truth).xreplace(tie)
+    if not budget.small(difference, policy.PROOF_MAX_OPS):
+        return _numeric_evidence()
     proved = budget.within(policy.SYMBOLIC_BUDGET, lambda: all(_is_zero(d) for d in difference))
     if proved:
         return "symbolic"
-    # One wording whether SymPy ran out of time or gave up: which of the two happened can
-    # depend on the machine's speed, and reports must be identical from run to run.
-    budget_text = f"{policy.SYMBOLIC_BUDGET:g} s"
-    return f"numeric at {policy.CLAIM_POINTS} random points (SymPy did not prove it within {budget_text})"
+    return _numeric_evidence()
+
+
+def _numeric_evidence() -> str:
+    # One wording whether SymPy ran out of time, gave up or was not tried (too large): which of
+    # these happened can depend on the machine's speed, and reports must be identical run to run.
+    return f"numeric at {policy.CLAIM_POINTS} random points (SymPy did not prove it)"
 
 
 def _is_zero(expr: sp.Expr) -> bool:
@@ -100,6 +105,8 @@ def _symmetric_ties(derived: Derived, question: Question) -> dict[sp.Symbol, sp.
 def _residual(derived: Derived) -> str | None:
     claim = derived.claim
     if claim is None or claim.shape != derived.truth.shape:
+        return None
+    if not budget.small(claim - derived.truth, policy.RESIDUAL_MAX_OPS):
         return None
     simplified = budget.within(policy.RESIDUAL_BUDGET, lambda: (claim - derived.truth).applyfunc(tidy))
     if simplified is None:

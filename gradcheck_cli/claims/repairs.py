@@ -48,7 +48,7 @@ def name_factor(case: Case, ratios: list[float]) -> str | None:
         return None
     assert claim is not None
     entry = next((k for k in range(len(truth)) if truth[k] != 0), None)
-    if entry is None:
+    if entry is None or not budget.small([claim[entry], truth[entry]], policy.RESIDUAL_MAX_OPS):
         return "a factor that changes with the point"
     ratio = budget.within(policy.RESIDUAL_BUDGET, lambda: sp.cancel(claim[entry] / truth[entry]))
     return str(ratio) if ratio is not None else "a factor that changes with the point"

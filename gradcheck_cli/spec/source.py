@@ -16,6 +16,10 @@ Loc = tuple[str | int, ...]
 #: Most nodes a spec may expand to; an alias bomb ("billion laughs") stops here, fast.
 MAX_NODES = 200_000
 
+#: Deepest nesting of lists and mappings. PyYAML composes nodes recursively, so a document
+#: nested thousands deep (``[[[[…``) would overflow Python's stack; real specs nest 5 deep.
+MAX_DEPTH = 100
+
 
 @dataclass(frozen=True)
 class SourceMap:
@@ -92,12 +96,15 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Like ``load_yaml`` for text already in memory; ``file`` names it in errors."""
     source = SourceMap(file, text=text)
-    loader = yaml.SafeLoader(text)
+    loader = _DepthLimitedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the file is empty; a spec needs at least `network` and `loss`", file=file)
         data = _Builder(loader, source).build(node, ())
+    except _TooDeep as exc:
+        message = f"lists and mappings are nested more than {MAX_DEPTH} deep; flatten the document"
+        raise SpecError(message, file=file, line=exc.mark.line + 1, column=exc.mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or "invalid YAML").rstrip(".")
@@ -112,6 +119,26 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     finally:
         loader.dispose()
     return data, source
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses nesting deeper than ``MAX_DEPTH`` before it recurses further."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Builder:

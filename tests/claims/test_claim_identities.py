@@ -126,4 +126,4 @@ def test_when_sympy_runs_out_of_time_the_evidence_is_named_numeric(monkeypatch: 
     assert result.verdict == "correct"
     assert result.evidence != "symbolic"
     assert result.evidence.startswith(f"numeric at {policy.CLAIM_POINTS} random points")
-    assert "SymPy" in result.evidence and "0.0001 s" in result.evidence  # names the budget it ran out of
+    assert "SymPy did not prove it" in result.evidence

@@ -1,0 +1,137 @@
+"""The numerics of user-code checks: honest error estimates, no wasted calls, the options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import student_layers as s
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradcheck_cli import GradcheckError, UserCodeError, check_function, check_vjp, policy
+from gradcheck_cli.report import REPORTERS
+
+Array = np.ndarray[Any, Any]
+RNG = np.random.default_rng(3)
+VJP = {"x": RNG.standard_normal((3, 4)), "w": RNG.standard_normal((4, 2))}
+
+
+def smooth(x: Array) -> float:
+    return float(np.sum(np.exp(np.sin(x)) * x**2))
+
+
+def smooth_grad(x: Array) -> dict[str, Array]:
+    return {"x": np.exp(np.sin(x)) * (np.cos(x) * x**2 + 2 * x)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), log_scale=st.floats(-3, 2))
+def test_a_correct_gradient_passes_at_any_scale_of_the_inputs(seed: int, log_scale: float) -> None:
+    x = 10**log_scale * np.random.default_rng(seed).standard_normal(6)
+    result = check_function(smooth, smooth_grad, {"x": x})
+    assert result.passed, result.report()
+
+
+def test_the_tolerance_is_tight_enough_to_catch_a_relative_error_of_1e_6() -> None:
+    x = RNG.standard_normal(6)
+
+    def slightly_off(x: Array) -> dict[str, Array]:
+        return {"x": smooth_grad(x)["x"] * (1 + 1e-6)}
+
+    assert not check_function(smooth, slightly_off, {"x": x}).passed
+
+
+def test_the_function_is_called_once_per_stencil_point_and_the_gradient_once() -> None:
+    calls = {"fun": 0, "grad": 0}
+
+    def counted(x: Array) -> float:
+        calls["fun"] += 1
+        return smooth(x)
+
+    def counted_grad(x: Array) -> dict[str, Array]:
+        calls["grad"] += 1
+        return smooth_grad(x)
+
+    check_function(counted, counted_grad, {"x": RNG.standard_normal((2, 3))})
+    assert calls == {"fun": 1 + policy.NOISE_POINTS + 4 * 6, "grad": 1}
+
+
+def test_a_vjp_is_checked_with_random_cotangents_and_every_row_of_a_small_jacobian() -> None:
+    cotangents: list[Array] = []
+
+    def recording(cotangent: Array, x: Array, w: Array) -> dict[str, Array]:
+        cotangents.append(cotangent)
+        return s.tanh_affine_vjp(cotangent, x, w)
+
+    assert check_vjp(s.tanh_affine, recording, VJP).passed
+    assert len(cotangents) == policy.USER_PROBES + 3 * 2
+    assert all(c.shape == (3, 2) for c in cotangents)
+    assert all(np.all(np.abs(c[: policy.USER_PROBES]) * 8 % 1 == 0) for c in cotangents)
+
+
+def test_a_sign_flipped_vjp_fails_with_a_sign_diagnosis() -> None:
+    result = check_vjp(s.tanh_affine, s.tanh_affine_vjp_sign_flipped, VJP)
+    assert result.failed == ("w",) and result.inputs["w"].diagnosis == "sign"
+
+
+def test_the_cotangents_depend_on_the_seed_and_only_on_it() -> None:
+    def first_probe(seed: int) -> str:
+        return check_vjp(s.tanh_affine, s.tanh_affine_vjp_sign_flipped, VJP, seed=seed).report("json")
+
+    assert first_probe(1) == first_probe(1) != first_probe(2)
+
+
+def test_the_complex_step_checks_complex_safe_code_to_rounding() -> None:
+    def complex_safe(x: Array) -> Array:
+        return np.sum(np.exp(np.sin(x)) * x**2)
+
+    result = check_function(complex_safe, smooth_grad, {"x": RNG.standard_normal(5)}, scheme="complex")
+    assert result.passed and result.inputs["x"].max_rel < 1e-12
+
+
+def test_the_complex_step_refuses_code_that_is_not_complex_safe() -> None:
+    def real_only(x: Array) -> Array:
+        return np.sum(np.real(x) ** 2)
+
+    with pytest.raises(UserCodeError, match=r"`real_only` returned a real float64 output .* complex-safe"):
+        check_function(real_only, lambda x: {"x": 2 * x}, {"x": RNG.standard_normal(3)}, scheme="complex")
+
+
+def test_user_atol_and_rtol_widen_the_tolerance_and_say_so() -> None:
+    def doubled(x: Array) -> dict[str, Array]:
+        return {"x": 2 * smooth_grad(x)["x"]}
+
+    x = {"x": RNG.standard_normal(4)}
+    assert not check_function(smooth, doubled, x).passed
+    result = check_function(smooth, doubled, x, rtol=1.5)
+    assert result.passed and "atol/rtol" in result.inputs["x"].tolerance
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    ({"schem": "central"}, "unknown option `schem`; did you mean `scheme`?"),
+    ({"scheme": "forwards"}, "unknown scheme `forwards`"),
+    ({"step": -1e-3}, "option `step` must be a positive number"),
+    ({"probes": 0}, "option `probes` must be a positive integer"),
+])
+def test_a_bad_option_is_a_gradcheck_error(options: dict[str, Any], words: str) -> None:
+    with pytest.raises(GradcheckError, match="^" + words.replace("?", r"\?")):
+        check_function(smooth, smooth_grad, {"x": np.ones(2)}, **options)
+
+
+@pytest.mark.parametrize("format", sorted(REPORTERS))
+def test_every_reporter_renders_a_user_code_result(format: str) -> None:
+    text = check_vjp(s.tanh_affine, s.tanh_affine_vjp_sign_flipped, VJP).report(format)
+    assert "tanh_affine_vjp_sign_flipped" in text.replace("\\_", "_")
+
+
+def test_the_json_report_compares_the_user_with_finite_differences() -> None:
+    import json
+
+    document = json.loads(check_vjp(s.tanh_affine, s.tanh_affine_vjp_sign_flipped, VJP).report("json"))
+    (spec,) = document["specs"]
+    assert [(t["name"], t["verdict"]) for t in spec["tensors"]] == [("x", "pass"), ("w", "fail")]
+    pair = spec["tensors"][1]["pairs"][0]
+    assert (pair["first"], pair["second"]) == ("user", "numeric")
+    assert set(spec["tensors"][1]["worst"][0]["values"]) == {"user", "numeric"}
