@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional, ParamSpec, TypeVar
+from typing import Annotated, Any, Optional, ParamSpec, TypeVar
 
 import sympy as sp
 import typer
@@ -158,6 +159,8 @@ LayoutOpt = Annotated[
     Layout, typer.Option("--layout", help="gradient: the shape of the variable; jacobian: rows = outputs.")
 ]
 ListOpt = Optional[list[str]]  # noqa: UP045
+OptionalText = Optional[str]  # noqa: UP045
+OptionalPath = Optional[Path]  # noqa: UP045
 
 
 @app.command()
@@ -196,6 +199,44 @@ def expr(
     else:
         sys.stdout.write(console_claims.question(result, _options(color, None)))
     raise typer.Exit(0 if result.verdict == "correct" else 1)
+
+
+@app.command()
+@user_errors
+def steps(
+    target: Annotated[str, typer.Argument(help="A network spec (.yaml), or FILE.py:loss / MODULE:loss.")],
+    grad: Annotated[OptionalText, typer.Option("--grad", help="FILE.py:grad, for a function.")] = None,
+    inputs: Annotated[OptionalPath, typer.Option("--inputs", help=".npz or YAML inputs (function).")] = None,
+    entry: Annotated[OptionalText, typer.Option("--entry", help="e.g. 'W0[1, 2]'; default: the worst")] = None,
+    format: FormatOpt = Format.console,  # type: ignore[attr-defined]
+) -> None:
+    """Plot the error of a central difference against its step for one entry (the V of
+    truncation and round-off), with gradcheck's chosen step marked. A function target imports
+    and runs your code."""
+    from gradcheck_cli import steps as steps_module
+
+    if target.endswith((".yaml", ".yml")):
+        curve = steps_module.for_problem(api.load_problem(target), entry)
+    else:
+        curve = _function_curve(target, grad, inputs, entry)
+    if format.value == "json":
+        typer.echo(json.dumps({"schema_version": 1, "kind": "steps", **dataclasses.asdict(curve)}, indent=2))
+        return
+    typer.echo(f"∂J/∂{curve.entry}: reference {curve.reference:.12g} ({curve.reference_source})")
+    typer.echo(steps_module.plot(curve))
+
+
+def _function_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None) -> Any:
+    from gradcheck_cli import steps as steps_module
+    from gradcheck_cli.usercode import inputs as inputs_file
+    from gradcheck_cli.usercode.loading import Loader
+
+    if grad is None or inputs is None:
+        raise GradcheckError("for a function, give --grad FILE.py:grad and --inputs INPUTS")
+    loader = Loader()
+    values, _, _ = inputs_file.load(inputs)
+    return steps_module.for_function(loader.function(target, "TARGET"), loader.function(grad, "--grad"),
+                                     values, entry)
 
 
 @app.command()

@@ -127,9 +127,18 @@ class _TooDeep(Exception):
 
 
 class _DepthLimitedLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses nesting deeper than ``MAX_DEPTH`` before it recurses further."""
+    """A SafeLoader that refuses nesting deeper than ``MAX_DEPTH`` before it recurses further.
+
+    Flow brackets are counted as they are scanned: the scanner's work per bracket grows with
+    the nesting, so 100,000 ``[`` would take minutes before the composer saw the first node.
+    """
 
     depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         self.depth += 1

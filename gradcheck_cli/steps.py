@@ -1,0 +1,143 @@
+"""The error of a finite difference against its step: the V of truncation and round-off.
+
+For one entry θ_k, the central difference D(h) = (J(θ + h e_k) − J(θ − h e_k)) / 2h is computed
+for steps from 1e-15 to 1e-1 (relative to max(1, |θ_k|)) and compared with a reference value
+(the symbolic engine for a spec; the user's own gradient for a function). On the right the error
+falls as h² (truncation); on the left it grows as ε|J|/h (round-off); gradcheck's chosen step
+should sit near the bottom of the V.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradcheck_cli import policy
+from gradcheck_cli.engines import forward, numeric, symbolic
+from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.ops.base import Array
+from gradcheck_cli.problem import INPUT, Problem
+from gradcheck_cli.usercode import calls
+
+#: Relative steps tried: 10^-15 … 10^-1, four per decade.
+EXPONENTS = np.arange(-15.0, -0.99, 0.25)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """|D(h) − reference| for every step h, and where gradcheck's own step falls."""
+
+    entry: str
+    reference: float
+    reference_source: str
+    steps: tuple[float, ...]
+    errors: tuple[float, ...]
+    chosen: float
+
+
+def for_problem(problem: Problem, entry: str | None = None) -> Curve:
+    """The curve for ``entry`` (``W0[1, 2]``), or for the entry whose default finite difference
+    is furthest from the symbolic value."""
+    truth = symbolic.gradients(problem).grads
+    name, index = parse_entry(entry, problem) if entry else _worst(problem, truth)
+    base = problem.x if name == INPUT else problem.values[name]
+    theta = float(base[index])
+    h = 10.0**EXPONENTS * max(1.0, abs(theta))
+    flat = np.ravel_multi_index(index, base.shape) if base.ndim else 0
+    stack = np.broadcast_to(base, (2 * h.size, *base.shape)).copy().reshape(2 * h.size, -1)
+    stack[:, flat] += np.concatenate([h, -h])
+    J, _, _, _ = forward.run(problem, {**problem.values, name: stack.reshape(-1, *base.shape)})
+    J = np.asarray(J).reshape(2, h.size)
+    chosen = policy.CENTRAL_STEP * max(1.0, abs(theta))
+    return _curve(f"{name}{list(index)}", float(truth[name][index]), "symbolic", h, J, chosen)
+
+
+def for_function(
+    fun: Callable[..., Any], grad: Callable[..., Any], inputs: Mapping[str, Any], entry: str | None
+) -> Curve:
+    """The curve for a user's scalar function, against the user's own gradient."""
+    values = {k: np.array(v, dtype=np.float64) if _is_float(v) else v for k, v in inputs.items()}
+    floats = [k for k, v in values.items() if _is_float(v)]
+    if not floats:
+        raise GradcheckError("the inputs have no float array to differentiate")
+    shapes = {k: values[k].shape for k in floats}
+    name, index = _entry_in(entry, shapes) if entry else (floats[0], (0,) * values[floats[0]].ndim)
+    given = calls.call(grad, "computing the gradient", **calls.fresh(values))
+    g = np.asarray(given[name] if isinstance(given, Mapping) else given, dtype=np.float64)
+    theta = float(values[name][index])
+    h = 10.0**EXPONENTS * max(1.0, abs(theta))
+    J = np.empty((2, h.size))
+    for side, sign in enumerate((1.0, -1.0)):
+        for i, step in enumerate(h):
+            moved = calls.fresh(values)
+            moved[name][index] += sign * step
+            J[side, i] = float(np.asarray(calls.call(fun, "evaluating the loss", **moved)).real)
+    chosen = policy.CENTRAL_STEP * max(1.0, abs(theta))
+    return _curve(f"{name}{list(index)}", float(g[index]), "your gradient", h, J, chosen)
+
+
+def _curve(entry: str, reference: float, source: str, h: Array, J: Array, chosen: float) -> Curve:
+    d = (J[0] - J[1]) / (2 * h)
+    errors = np.abs(d - reference)
+    steps = tuple(float(v) for v in h)
+    return Curve(entry, reference, source, steps, tuple(float(v) for v in errors), chosen)
+
+
+def _worst(problem: Problem, truth: Mapping[str, Array]) -> tuple[str, tuple[int, ...]]:
+    found = numeric.gradients(problem)
+    best: tuple[float, str, tuple[int, ...]] = (-1.0, problem.wrt[0], ())
+    for name in problem.wrt:
+        gap = np.abs(found.grads[name] - truth[name])
+        flat = int(np.argmax(gap))
+        index = tuple(int(i) for i in np.unravel_index(flat, gap.shape))
+        if float(gap.reshape(-1)[flat]) > best[0]:
+            best = (float(gap.reshape(-1)[flat]), name, index)
+    return best[1], best[2]
+
+
+def parse_entry(text: str, problem: Problem) -> tuple[str, tuple[int, ...]]:
+    return _entry_in(text, {n: problem.shape_of(n) for n in problem.wrt})
+
+
+def _entry_in(text: str, shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, tuple[int, ...]]:
+    """``W0[1, 2]`` → ("W0", (1, 2)), checked against the shapes."""
+    name, _, rest = text.partition("[")
+    name = name.strip()
+    if name not in shapes:
+        raise GradcheckError(f"--entry {text!r}: `{name}` is not differentiated here",
+                             hint=did_you_mean(name, shapes) or f"known: {', '.join(shapes)}")
+    try:
+        index = tuple(int(p) for p in rest.rstrip("] ").split(",") if p.strip())
+    except ValueError:
+        raise GradcheckError(f"--entry {text!r}: write NAME[i, j] with integer indices") from None
+    shape = shapes[name]
+    if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape, strict=False)):
+        raise GradcheckError(f"--entry {text!r}: `{name}` has shape {list(shape)}")
+    return name, index
+
+
+def _is_float(value: Any) -> bool:
+    return isinstance(value, (float, np.ndarray)) and np.asarray(value).dtype.kind == "f"
+
+
+def plot(curve: Curve, rows: int = 14) -> str:
+    """A log-log text plot of error against step; the chosen step is marked ▲ under the axis."""
+    logs = np.log10(np.maximum(np.array(curve.errors), policy.TINY))
+    finite = logs[logs > np.log10(policy.TINY) + 1]
+    top, bottom = (float(finite.max()), float(finite.min())) if finite.size else (0.0, -1.0)
+    top, bottom = np.ceil(top), np.floor(bottom)
+    height = max(top - bottom, 1.0)
+    lines = []
+    for r in range(rows):
+        level = top - r * height / (rows - 1)
+        marks = "".join("●" if abs(v - level) <= height / (2 * (rows - 1)) else " " for v in logs)
+        lines.append(f"{level:6.1f} │{marks}")
+    chosen = int(np.argmin(np.abs(np.log10(curve.steps) - np.log10(curve.chosen))))
+    lines.append("       └" + "─" * len(curve.steps))
+    lines.append("        " + " " * chosen + "▲ gradcheck's central step h = " + f"{curve.chosen:.1e}")
+    lines.append(f"        log10 h from {np.log10(curve.steps[0]):.0f} to {np.log10(curve.steps[-1]):.0f}; "
+                 "y: log10 |D(h) − reference|")
+    return "\n".join(lines)

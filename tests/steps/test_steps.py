@@ -1,0 +1,76 @@
+"""`gradcheck steps`: the V of truncation and round-off, with the chosen step near its bottom."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from gradcheck_cli.api import load_problem
+from gradcheck_cli.cli import app
+from gradcheck_cli.steps import for_problem
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+USER_CODE = """\
+import numpy as np
+
+def loss(w, x):
+    return float(np.sum(np.tanh(x @ w) ** 2))
+
+def grad(w, x):
+    t = np.tanh(x @ w)
+    return {"w": x.T @ (2 * t * (1 - t ** 2))}
+"""
+
+INPUTS = """\
+seed: 3
+inputs:
+  w: {shape: [3]}
+  x: {shape: [4, 3], fixed: true}
+"""
+
+
+def _v_shape(steps: list[float], errors: list[float], chosen: float) -> None:
+    errors_ = np.array(errors)
+    at_chosen = errors_[int(np.argmin(np.abs(np.log10(steps) - np.log10(chosen))))]
+    assert at_chosen < errors_[0] / 100, "round-off should dominate at the smallest step"
+    assert at_chosen < errors_[-1] / 100, "truncation should dominate at the largest step"
+    assert at_chosen <= 100 * errors_.min(), "the chosen step should sit near the bottom of the V"
+
+
+def test_a_spec_gives_a_v_shaped_curve_with_the_chosen_step_near_the_bottom() -> None:
+    curve = for_problem(load_problem(SPECS / "mlp-cross-entropy.yaml"))
+    _v_shape(list(curve.steps), list(curve.errors), curve.chosen)
+    assert curve.reference_source == "symbolic"
+
+
+def test_the_cli_plots_a_named_entry_of_a_spec_and_prints_json() -> None:
+    spec = str(SPECS / "tanh-layer-squared-loss.yaml")
+    shown = CliRunner().invoke(app, ["steps", spec, "--entry", "A[1, 2]"])
+    assert shown.exit_code == 0, shown.output
+    assert "∂J/∂A[1, 2]" in shown.output and "▲ gradcheck's central step" in shown.output
+    as_json = CliRunner().invoke(app, ["steps", spec, "--entry", "A[1, 2]", "--format", "json"])
+    data = json.loads(as_json.output)
+    assert data["kind"] == "steps" and len(data["steps"]) == len(data["errors"])
+    _v_shape(data["steps"], data["errors"], data["chosen"])
+
+
+def test_a_user_function_gives_the_curve_against_its_own_gradient(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(USER_CODE)
+    (tmp_path / "inputs.yaml").write_text(INPUTS)
+    args = ["steps", f"{tmp_path / 'mine.py'}:loss", "--grad", f"{tmp_path / 'mine.py'}:grad",
+            "--inputs", str(tmp_path / "inputs.yaml"), "--entry", "w[1]", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["reference_source"] == "your gradient" and data["entry"] == "w[1]"
+    _v_shape(data["steps"], data["errors"], data["chosen"])
+
+
+def test_an_unknown_entry_is_a_clean_error() -> None:
+    result = CliRunner().invoke(app, ["steps", str(SPECS / "mlp-cross-entropy.yaml"), "--entry", "W9[0, 0]"])
+    assert result.exit_code == 2
+    assert "`W9` is not differentiated here" in result.output
