@@ -207,7 +207,7 @@ def steps(
     target: Annotated[str, typer.Argument(help="A network spec (.yaml), or FILE.py:loss / MODULE:loss.")],
     grad: Annotated[OptionalText, typer.Option("--grad", help="FILE.py:grad, for a function.")] = None,
     inputs: Annotated[OptionalPath, typer.Option("--inputs", help=".npz or YAML inputs (function).")] = None,
-    entry: Annotated[OptionalText, typer.Option("--entry", help="e.g. 'W0[1, 2]'; default: the worst")] = None,
+    entry: Annotated[OptionalText, typer.Option("--entry", help="e.g. 'W0[1, 2]' (default: worst)")] = None,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
 ) -> None:
     """Plot the error of a central difference against its step for one entry (the V of
