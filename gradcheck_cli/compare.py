@@ -146,7 +146,7 @@ def _tensor(
         odd_one_out=odd,
         explanation=_explain(name, found, odd, wrong, culprit),
         worst=worst,
-        grid=_grid(ratio),
+        grid=error_grid(ratio),
         kinks=kinked,
     )
 
@@ -192,7 +192,8 @@ def _worst(found: Mapping[str, Gradients], name: str, ratio: Array, pair: Pair) 
     return tuple(entries)
 
 
-def _grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
+def error_grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
+    """Error / tolerance per entry, row by row, for a tensor small enough to show as a grid."""
     if ratio.size > policy.GRID_MAX_ENTRIES:
         return ()
     rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.compare import error_grid
 from gradcheck_cli.diagnose import classify
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.results import Entry, Pair, TensorResult
@@ -101,7 +102,7 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     pair = Pair(*SOURCES, result.max_abs, result.max_rel, result.worst_ratio, failing, source)
     tensor = TensorResult(name, shape, owner, "pass" if result.passed else "fail", (pair,),
                           odd_one_out="user" if failing else None, explanation=explanation,
-                          worst=worst, grid=_grid(ratio[p].reshape(shape)) if failing else ())
+                          worst=worst, grid=error_grid(ratio[p].reshape(shape)) if failing else ())
     return result, tensor
 
 
@@ -141,9 +142,3 @@ def _worst(arrays: Compared, p: int, ratio: Array, tol: Array, shape: tuple[int,
                              err / max(abs(u), abs(n), policy.TINY), float(tol[flat])))
     return tuple(entries)
 
-
-def _grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
-    if ratio.size > policy.GRID_MAX_ENTRIES:
-        return ()
-    rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
-    return tuple(tuple(float(v) for v in row) for row in rows)
