@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, get_args
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, directional, numeric, symbolic
-from gradcheck_cli.errors import GradcheckError, SpecError
+from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import build, load
@@ -29,6 +31,29 @@ ENGINES: dict[str, Engine] = {
 }
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+MODES: tuple[str, ...] = get_args(Mode)
+
+
+def _arguments(seed: Any, mode: Any = None) -> int | None:
+    """The seed as an ``int``, after refusing a seed or mode the engines would choke on.
+
+    Raises:
+        GradcheckError: a seed that is not a non-negative integer, an unknown mode.
+    """
+    if mode is not None and not (isinstance(mode, str) and mode in MODES):
+        hint = did_you_mean(str(mode), MODES) or f"known: {', '.join(MODES)}"
+        raise GradcheckError(f"unknown mode {mode!r}", hint=hint)
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise GradcheckError(f"the seed must be a non-negative integer, not {seed!r}")
+    return int(seed)
+
+
+def _path(raw: Any) -> Path:
+    if not isinstance(raw, (str, os.PathLike)):
+        raise GradcheckError(f"a spec path must be a str or a Path, not {type(raw).__name__}")
+    return Path(raw)
 
 
 def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
@@ -37,7 +62,8 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
     Raises:
         SpecError: the file is not a valid network spec.
     """
-    loaded = load(Path(path))
+    seed = _arguments(seed)
+    loaded = load(_path(path))
     if isinstance(loaded.spec, SheetSpec):
         raise SpecError("this is a claim file (`questions:`), not a network spec", file=str(path))
     return build(loaded, seed=seed)
@@ -76,8 +102,11 @@ def check_spec(
 
     Raises:
         SpecError: the file is not a valid spec.
+        GradcheckError: a seed that is not a non-negative integer, an unknown mode, a path that
+            is not a str or Path.
     """
-    loaded = load(Path(path))
+    seed = _arguments(seed, mode)
+    loaded = load(_path(path))
     if isinstance(loaded.spec, SheetSpec):
         return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer)
     problem = build(loaded, seed=seed)
@@ -93,8 +122,8 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
         GradcheckError: a path that does not exist, or a directory without specs.
     """
     found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
+    for raw in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+        path = _path(raw)
         if path.is_dir():
             inside = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
             if not inside:
@@ -119,6 +148,7 @@ def check_paths(
 
     ``progress``, when given, is called with each spec file's path once it has been checked.
     """
+    seed = _arguments(seed, mode)
     results: list[Result] = []
     for path in spec_files(paths):
         try:

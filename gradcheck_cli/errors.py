@@ -35,11 +35,17 @@ class GradcheckError(Exception):
         text = f"{self.place}: {self.message}" if self.place else self.message
         if self.hint:
             text = f"{text.rstrip('.')}; {self.hint}"
-        return text
+        return printable(text)
 
 
 class SpecError(GradcheckError):
     """A spec file is malformed: YAML syntax, a wrong type, a missing or unknown key, a bad shape."""
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (``\\x1b``): names quoted
+    from the input stay on one line and cannot drive the terminal (ANSI escapes in a CI log)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gradcheck_cli.errors import printable
+
 Verdict = Literal["pass", "fail", "error"]
 
 
@@ -248,7 +250,7 @@ class Report:
                 if q.error is not None:
                     where = "" if q.error.startswith(spec.path) else f"{spec.path}: {q.name}: "
                     found.append(where + q.error)
-        return found
+        return [printable(line) for line in found]
 
     @property
     def passed(self) -> bool:

@@ -14,6 +14,10 @@ import sympy as sp
 T = TypeVar("T")
 
 
+#: Seconds between further alarms once the budget has run out, until the work stops.
+RETRY = 0.05
+
+
 class OutOfTime(Exception):
     """The budget ran out before the SymPy work finished."""
 
@@ -30,7 +34,9 @@ def _alarm(seconds: float) -> Iterator[None]:
         raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The timer repeats: an OutOfTime raised inside a gc or weakref callback is swallowed by
+    # Python, and a one-shot timer would then leave the work unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
         yield
     finally:

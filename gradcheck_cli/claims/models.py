@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import keyword
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, PositiveInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+)
 
 from gradcheck_cli.claims.layout import Layout
 from gradcheck_cli.claims.points import PROPERTIES
@@ -16,6 +25,16 @@ Kind = Literal[
     "shape", "layout", "sign", "transpose", "factor", "symmetric-assumption",
     "activation-derivative", "partial", "missing-term", "extra-term", "other",
 ]
+
+
+def _name(text: str) -> str:
+    if not text.isidentifier() or text.startswith("_") or keyword.iskeyword(text):
+        raise ValueError(f"`{text}` is not a name: use letters, digits and `_`, starting with a letter")
+    return text
+
+
+#: A variable's or a let's name: what the expression language can refer to.
+Name = Annotated[str, AfterValidator(_name)]
 
 #: Largest declared dimension: the truth is derived entry by entry, so sizes stay homework-sized.
 MAX_DIMENSION = 12
@@ -29,9 +48,9 @@ class QuestionSpec(Model):
     """One claimed derivative ∂f/∂wrt, over variables with declared shapes."""
 
     name: str
-    variables: dict[str, list[PositiveInt]] = Field(min_length=1)
-    assume: dict[str, list[Property]] = Field(default_factory=dict)
-    let: dict[str, str] = Field(default_factory=dict)
+    variables: dict[Name, list[PositiveInt]] = Field(min_length=1)
+    assume: dict[Name, list[Property]] = Field(default_factory=dict)
+    let: dict[Name, str] = Field(default_factory=dict)
     f: str
     wrt: str
     layout: Layout = "gradient"
@@ -51,4 +70,4 @@ class SheetSpec(Model):
     questions: list[QuestionSpec] = Field(min_length=1)
 
 
-__all__ = ["MAX_DIMENSION", "Kind", "PositiveInt", "QuestionSpec", "SheetSpec"]
+__all__ = ["MAX_DIMENSION", "Kind", "Name", "PositiveInt", "QuestionSpec", "SheetSpec"]

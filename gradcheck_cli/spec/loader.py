@@ -46,7 +46,7 @@ def load(path: Path) -> Loaded:
 
 def _dotted(loc: Loc) -> str:
     text = ""
-    for part in loc:
+    for part in (p for p in loc if p != "[key]"):  # pydantic's marker of an error in a key
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 

@@ -96,12 +96,20 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Like ``load_yaml`` for text already in memory; ``file`` names it in errors."""
     source = SourceMap(file, text=text)
-    loader = _DepthLimitedLoader(text)
+    try:
+        loader = _DepthLimitedLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character, found before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        message = f"the control character U+{exc.character:04X} is not allowed in YAML; remove it"
+        raise SpecError(message, file=file, line=line, column=column) from None
     try:
         node = loader.get_single_node()
         if node is None:
             raise SpecError("the file is empty; a spec needs at least `network` and `loss`", file=file)
-        data = _Builder(loader, source).build(node, ())
+        builder = _Builder(loader, source)
+        builder.check_size(node)
+        data = builder.build(node, ())
     except _TooDeep as exc:
         message = f"lists and mappings are nested more than {MAX_DEPTH} deep; flatten the document"
         raise SpecError(message, file=file, line=exc.mark.line + 1, column=exc.mark.column + 1) from None
@@ -119,6 +127,12 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     finally:
         loader.dispose()
     return data, source
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [value for _, value in node.value]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 class _TooDeep(Exception):
@@ -156,10 +170,36 @@ class _Builder:
         self.source = source
         self.count = 0
 
+    def check_size(self, root: yaml.Node) -> None:
+        """Refuse a document that aliases expand beyond ``MAX_NODES``, measured without building
+        it: a node's size is counted once however often it is aliased (a billion laughs is ten
+        nodes of ten aliases each), then the error points at the first node too large."""
+        sizes: dict[int, int] = {}
+        opened: set[int] = set()
+        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            children = _children(node)
+            if ready:  # a child still open is a cycle: `build` refuses it by its depth
+                sizes[id(node)] = min(1 + sum(sizes.get(id(c), 1) for c in children), MAX_NODES + 1)
+            elif id(node) not in sizes and id(node) not in opened:
+                opened.add(id(node))
+                stack += [(node, True), *((c, False) for c in children)]
+        node = root
+        while sizes[id(node)] > MAX_NODES:
+            larger = next((c for c in _children(node) if sizes.get(id(c), 0) > MAX_NODES), None)
+            if larger is None:
+                raise self._error(node, f"the document expands to more than {MAX_NODES} nodes")
+            node = larger
+
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise self._error(node, f"the document expands to more than {MAX_NODES} nodes")
+        if len(loc) > MAX_DEPTH:  # only aliases get here: the text's own nesting is refused earlier
+            message = (f"aliases nest lists and mappings more than {MAX_DEPTH} deep; "
+                       "an alias must not refer to a list or mapping that contains it")
+            raise self._error(node, message)
         self.source.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             self._expect_tag(node, "map")
