@@ -24,6 +24,14 @@ COMPLEX_STEP = 1e-20
 #: many ulps of the tensor's largest entry (as for two analytic gradients).
 COMPLEX_ULPS = 1024.0
 
+#: A kinked op's input counts as *on* its kink when moving it by this many ulps (of max(1, |z|))
+#: either way changes its piece. The complex step never moves a real part, so it cannot see a
+#: kink: there it would silently take one piece's derivative. ``auto`` then takes central
+#: differences, whose stencils straddle the kink and are judged against one-sided differences.
+#: A few ulps is "exactly there, up to the rounding of the forward that computed z"; an input
+#: merely near a kink is on a smooth piece, where the complex step is exact.
+KINK_ULPS = 16.0
+
 #: Forward-difference step: truncation h|f''|/2 against round-off 2 EPS|f|/h gives h ≈ √EPS.
 FORWARD_STEP = EPS**0.5
 

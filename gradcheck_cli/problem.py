@@ -97,7 +97,8 @@ class Problem:
     @property
     def scheme(self) -> Scheme:
         """The finite-difference scheme in force: ``auto`` is the complex step where every op is
-        complex-safe (exact to rounding), else central differences."""
+        complex-safe (exact to rounding), else central differences. The engines make it central
+        also where a kinked input sits on its kink (``engines.kinks.resolved``)."""
         if self.settings.scheme != "auto":
             return self.settings.scheme
         return "complex" if self.complex_safe else "central"

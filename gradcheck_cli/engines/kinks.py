@@ -8,10 +8,12 @@ entry is judged against the interval between the one-sided differences instead.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
+from gradcheck_cli import policy
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.problem import Node, Problem
@@ -37,3 +39,25 @@ def crossed(base: Sequence[Array | None], stacked: Sequence[Array | None], copie
 
 def has_kinks(problem: Problem) -> bool:
     return any(isinstance(n.op, Elementwise) and n.op.branch(np.zeros(1)) is not None for n in problem.nodes)
+
+
+def on_a_kink(nodes: Sequence[Node], caches: Sequence[Cache]) -> bool:
+    """Does some kinked op's input sit on its kink (within ``policy.KINK_ULPS``) at this point?"""
+    for node, cache in zip(nodes, caches, strict=True):
+        op = node.op
+        if not isinstance(op, Elementwise) or op.branch(cache[0]) is None:
+            continue
+        z = np.asarray(cache[0]).real
+        nudge = policy.KINK_ULPS * policy.EPS * np.maximum(1.0, np.abs(z))
+        if np.any(op.branch(z + nudge) != op.branch(z - nudge)):
+            return True
+    return False
+
+
+def resolved(problem: Problem, caches: Sequence[Cache]) -> Problem:
+    """``problem`` with the scheme ``auto`` chose made explicit: the complex step, unless some
+    kinked input sits on its kink, where the complex step cannot see it (central instead)."""
+    scheme = problem.scheme
+    if problem.settings.scheme == "auto" and scheme == "complex" and on_a_kink(problem.nodes, caches):
+        scheme = "central"
+    return dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, scheme=scheme))

@@ -37,6 +37,7 @@ def gradients(problem: Problem) -> Gradients:
     """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry;
     entries whose stencil straddled a kink are flagged, with their one-sided differences."""
     J, outputs, caches, _ = forward.run(problem)
+    problem = kinks.resolved(problem, caches)
     base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, float(J)))
     found: dict[str, Stencil] = {name: _differentiate(problem, name, base) for name in problem.wrt}
     return Gradients(

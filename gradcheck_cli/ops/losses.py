@@ -10,7 +10,7 @@ import sympy as sp
 from pydantic import FiniteFloat, NonNegativeFloat, field_validator
 
 from gradcheck_cli.ops import register
-from gradcheck_cli.ops.activations import logistic
+from gradcheck_cli.ops.activations import logistic, softplus
 from gradcheck_cli.ops.base import Array, Cache, Loss, Op
 
 
@@ -76,7 +76,6 @@ class CrossEntropy(Loss):
     kind = "cross_entropy"
     targets = "onehot"
     domain = "simplex"
-    complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         return -(y * np.log(yhat)).sum(axis=-1), (yhat, y)
@@ -129,7 +128,6 @@ class BinaryCrossEntropy(Loss):
     kind = "binary_cross_entropy"
     targets = "binary"
     domain = "unit"
-    complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         losses = -(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat))
@@ -152,11 +150,9 @@ class SigmoidBinaryCrossEntropy(Loss):
 
     kind = "sigmoid_binary_cross_entropy"
     targets = "binary"
-    complex_safe = False
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
-        softplus = np.maximum(yhat, 0.0) + np.log1p(np.exp(-np.abs(yhat)))
-        return (softplus - y * yhat).sum(axis=-1), (yhat, y)
+        return (softplus(yhat) - y * yhat).sum(axis=-1), (yhat, y)
 
     def backward(self, cache: Cache) -> Array:
         z, y = cache

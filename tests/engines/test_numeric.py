@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from problems import make_problem
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines import backprop, noise, numeric
-from gradcheck_cli.ops.activations import Identity, Tanh
+from gradcheck_cli.engines import backprop, forward, kinks, noise, numeric
+from gradcheck_cli.ops import Elementwise
+from gradcheck_cli.ops.activations import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from gradcheck_cli.ops.layers import Linear
 from gradcheck_cli.ops.losses import SquaredError
 from gradcheck_cli.problem import Settings
@@ -77,8 +80,30 @@ def test_the_complex_step_is_the_default_for_a_complex_safe_network_and_exact_to
         assert np.abs(found.grads[name] - exact[name]).max() <= 1e-14 * scale, name
 
 
-def test_a_network_with_a_kinked_op_falls_back_to_central_differences():
-    from gradcheck_cli.ops.activations import ReLU
+@pytest.mark.parametrize("op", [ReLU(), LeakyReLU(slope=0.2), Sigmoid(), Softplus()], ids=lambda o: o.kind)
+def test_piecewise_and_branch_computed_activations_take_the_exact_complex_step(op: Elementwise) -> None:
+    # relu and leaky relu off their kink, and σ / softplus (computed by a branch on the sign for
+    # overflow safety), are analytic where they are evaluated: the complex step is exact there
+    p = make_problem([Linear(out=4), op, Linear(out=2)], SquaredError(), batch=6, seed=3)
+    assert p.scheme == "complex"
+    exact = backprop.gradients(p).grads
+    found = numeric.gradients(p)
+    for name in p.wrt:
+        scale = np.abs(exact[name]).max()
+        assert np.abs(found.grads[name] - exact[name]).max() <= 1e-14 * scale, name
 
-    p = make_problem([Linear(out=4), ReLU(), Linear(out=2)], SquaredError())
-    assert p.scheme == "central"
+
+def test_a_relu_input_exactly_on_its_kink_makes_auto_take_central_differences() -> None:
+    # the complex step never moves a real part, so it cannot see a kink; central stencils do
+    p = make_problem([Linear(out=4), ReLU(), Linear(out=2)], SquaredError(), batch=6, seed=3)
+    W, b, x = p.values["W0"], p.values["b0"].copy(), p.x
+    b[1] = -(W[1] @ x[2])
+    on_kink = dataclasses.replace(p, values={**p.values, "b0": b})
+    _, _, caches, _ = forward.run(on_kink)
+    assert kinks.on_a_kink(on_kink.nodes, caches)
+    assert kinks.resolved(on_kink, caches).scheme == "central"
+    found = numeric.gradients(on_kink)
+    assert found.kinks["b0"][1] and not found.kinks["b0"][0]
+    _, _, caches, _ = forward.run(p)
+    assert not kinks.on_a_kink(p.nodes, caches)
+    assert kinks.resolved(p, caches).scheme == "complex"
