@@ -88,7 +88,9 @@ def _spread(
     """The stack of perturbed arrays entering layer ``k`` (or its output, for a linear layer)."""
     if k < len(problem.nodes) and isinstance(problem.nodes[k].op, Linear):
         W = problem.local_values(problem.nodes[k])["W"]
-        updated: Array = outputs[k][None] + (col - base_col)[:, :, None] * W[:, p].T[:, None, :]
+        # one (copies, batch, width) array, written in place: the product, then the base added
+        updated: Array = np.multiply((col - base_col)[:, :, None], W[:, p].T[:, None, :])
+        updated += outputs[k][None]
         return updated
     before = outputs[k - 1]
     stack: Array = np.broadcast_to(before, (col.shape[0], *before.shape)).astype(np.result_type(before, col))
