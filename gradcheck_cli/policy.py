@@ -144,10 +144,6 @@ USER_JACOBIAN_MAX = 64
 #: (about 50 µs each for a small NumPy layer), so 20 000 entries take a few seconds.
 USER_MAX_ENTRIES = 20_000
 
-#: Complex-step size relative to max(1, |θ|). There is no subtraction, so round-off does not
-#: grow as h shrinks; truncation is h²|f'''|/6, far below EPS for h = 1e-20.
-COMPLEX_STEP = 1e-20
-
 #: ECnoise spacing by the precision the user's function computes in. It must move the inputs
 #: by many ulps of that precision (else the samples are identical and no noise is seen) while
 #: the smooth part of the 4th differences (~spacing⁴) stays below its rounding: 1e-9 suits
