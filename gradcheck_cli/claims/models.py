@@ -36,6 +36,18 @@ def _name(text: str) -> str:
 #: A variable's or a let's name: what the expression language can refer to.
 Name = Annotated[str, AfterValidator(_name)]
 
+
+def _label(text: str) -> str:
+    bad = next((c for c in text if not c.isprintable() and c not in "\n\t"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character {bad.encode('unicode_escape').decode()}: "
+                         "names and descriptions are printed, write plain text")
+    return text
+
+
+#: A name or description shown in reports: printable text, so it cannot drive a terminal.
+Label = Annotated[str, AfterValidator(_label)]
+
 #: Largest declared dimension: the truth is derived entry by entry, so sizes stay homework-sized.
 MAX_DIMENSION = 12
 
@@ -47,7 +59,7 @@ class Model(BaseModel):
 class QuestionSpec(Model):
     """One claimed derivative ∂f/∂wrt, over variables with declared shapes."""
 
-    name: str
+    name: Label
     variables: dict[Name, list[PositiveInt]] = Field(min_length=1)
     assume: dict[Name, list[Property]] = Field(default_factory=dict)
     let: dict[Name, str] = Field(default_factory=dict)
@@ -64,8 +76,8 @@ class QuestionSpec(Model):
 class SheetSpec(Model):
     """A homework sheet: questions judged one by one, with a score where points are given."""
 
-    name: str | None = None
-    description: str | None = None
+    name: Label | None = None
+    description: Label | None = None
     seed: NonNegativeInt = 0
     questions: list[QuestionSpec] = Field(min_length=1)
 

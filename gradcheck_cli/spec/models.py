@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from gradcheck_cli.claims.models import Name
+from gradcheck_cli.claims.models import Label, Name
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
 from gradcheck_cli.policy import MAX_WIDTH
 
@@ -139,8 +139,8 @@ def network_model() -> type[Model]:
 class NetworkBase(Model):
     """Top-level keys of a network spec other than ``network`` and ``loss``."""
 
-    name: str | None = None
-    description: str | None = None
+    name: Label | None = None
+    description: Label | None = None
     seed: NonNegativeInt = 0
     data: DataSpec
     reduction: Literal["mean", "sum"] = "mean"
