@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NonNegativeFloat,
@@ -45,6 +46,17 @@ def _label(text: str) -> str:
     return text
 
 
+def _number_as_text(value: object) -> object:
+    """A YAML number (``claimed: 2``, ``claimed: 0.5``) is the expression that writes it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return value
+
+
+#: An expression in the expression language; an unquoted YAML number is one too.
+Expression = Annotated[str, BeforeValidator(_number_as_text)]
+
+
 #: A name or description shown in reports: printable text, so it cannot drive a terminal.
 Label = Annotated[str, AfterValidator(_label)]
 
@@ -62,11 +74,11 @@ class QuestionSpec(Model):
     name: Label
     variables: dict[Name, list[PositiveInt]] = Field(min_length=1)
     assume: dict[Name, list[Property]] = Field(default_factory=dict)
-    let: dict[Name, str] = Field(default_factory=dict)
-    f: str
+    let: dict[Name, Expression] = Field(default_factory=dict)
+    f: Expression
     wrt: str
     layout: Layout = "gradient"
-    claimed: str | None = None
+    claimed: Expression | None = None
     points: NonNegativeFloat | None = None
     #: An answer key's expectation: the check passes when the verdict (and diagnosis) match.
     expect: Literal["correct", "incorrect"] | None = None

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from gradcheck_cli.claims.models import Label, Name
+from gradcheck_cli.claims.models import Expression, Label, Name
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
 from gradcheck_cli.policy import MAX_WIDTH
 
@@ -148,6 +148,6 @@ class NetworkBase(Model):
     wrt: list[str] | None = Field(default=None, min_length=1)
     check: CheckSpec = CheckSpec()
     #: named sub-expressions for the claims, per example, in order
-    let: dict[Name, str] = Field(default_factory=dict)
+    let: dict[Name, Expression] = Field(default_factory=dict)
     #: claimed ∂L/∂θ for one example (θ a parameter or x), written over the network's quantities
-    claims: dict[str, str] = Field(default_factory=dict)
+    claims: dict[str, Expression] = Field(default_factory=dict)

@@ -221,3 +221,15 @@ def test_check_shows_the_answer_only_with_show_answer(gradcheck: Invoke, write_s
     asked = gradcheck("check", path, "--show-answer")
     assert asked.exit_code == 1, asked.output
     assert "answer:" in asked.stdout and "a_0" in asked.stdout
+
+
+def test_unquoted_yaml_numbers_are_expressions(gradcheck: Invoke, write_spec: WriteSpec) -> None:
+    # `claimed: 2` and `f: 3` load as YAML numbers; they are the expressions that write them
+    text = ("questions:\n"
+            "  - {name: twice, variables: {c: []}, f: 2*c, wrt: c, claimed: 2}\n"
+            "  - {name: constant, variables: {c: []}, f: 3, wrt: c, claimed: 0}\n"
+            "  - {name: half, variables: {c: []}, f: c**2/4, wrt: c, claimed: 0.5}\n")
+    result = gradcheck("check", "--format", "json", write_spec(text))
+    assert result.exit_code == 1, result.output
+    verdicts = [q["verdict"] for q in json.loads(result.stdout)["specs"][0]["questions"]]
+    assert verdicts == ["correct", "correct", "incorrect"]
