@@ -15,7 +15,7 @@ from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
-from gradcheck_cli.engines import Gradients, backprop, directional, numeric, symbolic
+from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
@@ -70,7 +70,19 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
 
 
 def check_problem(problem: Problem) -> SpecResult:
-    """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims."""
+    """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims.
+
+    With ``settings.avoid_kinks`` the point is first moved off kinks (``kinks.moved_off``); the
+    result says how.
+    """
+    moved = None
+    if problem.settings.avoid_kinks:
+        problem, moved = kinks.moved_off(problem)
+    result = _check_at(problem)
+    return result if moved is None else dataclasses.replace(result, moved=moved)
+
+
+def _check_at(problem: Problem) -> SpecResult:
     directional_run = problem.mode == "directional"
     engines = {k: v for k, v in ENGINES.items() if not (directional_run and k == "numeric")}
     with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
@@ -86,7 +98,8 @@ def check_problem(problem: Problem) -> SpecResult:
 
 
 def check_spec(
-    path: str | Path, *, seed: int | None = None, show_answer: bool = False, mode: Mode | None = None
+    path: str | Path, *, seed: int | None = None, show_answer: bool = False, mode: Mode | None = None,
+    avoid_kinks: bool | None = None,
 ) -> Result:
     """Check one spec file of any kind.
 
@@ -95,6 +108,8 @@ def check_spec(
         seed: overrides the spec's seed.
         show_answer: claim files only: include the correct derivative in each result.
         mode: network specs only: ``full``, ``directional`` or ``auto``, overriding the spec.
+        avoid_kinks: network specs only: move the point off kinks first (overrides
+            ``check.avoid_kinks``).
 
     Returns:
         A SpecResult (forward check, per-tensor verdicts) or a SheetResult (per-question
@@ -110,9 +125,14 @@ def check_spec(
     if isinstance(loaded.spec, SheetSpec):
         return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer)
     problem = build(loaded, seed=seed)
+    settings = problem.settings
     if mode is not None:
-        problem = dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, mode=mode))
-    return check_problem(problem)
+        settings = dataclasses.replace(settings, mode=mode)
+    if avoid_kinks is not None:
+        if not isinstance(avoid_kinks, bool):
+            raise GradcheckError(f"avoid_kinks must be True, False or None, not {avoid_kinks!r}")
+        settings = dataclasses.replace(settings, avoid_kinks=avoid_kinks)
+    return check_problem(dataclasses.replace(problem, settings=settings))
 
 
 def spec_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -142,6 +162,7 @@ def check_paths(
     seed: int | None = None,
     show_answer: bool = False,
     mode: Mode | None = None,
+    avoid_kinks: bool | None = None,
     progress: Callable[[Path], None] | None = None,
 ) -> Report:
     """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result.
@@ -152,7 +173,8 @@ def check_paths(
     results: list[Result] = []
     for path in spec_files(paths):
         try:
-            results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode))
+            results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode,
+                                      avoid_kinks=avoid_kinks))
         except SpecError as exc:
             results.append(SpecResult(path.stem, str(path), seed or 0, 0, "", "", (), None, (), str(exc)))
         if progress is not None:

@@ -49,6 +49,13 @@ ModeOpt = Annotated[
     typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
                                 "to the wrong entry; auto (default): directional for very large problems."),
 ]
+AvoidKinksOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option("--avoid-kinks/--at-kinks",
+                 help="Move the check point off kinks (relu at 0, …) before checking; default: the "
+                      "spec's check.avoid_kinks (off: entries at a kink are judged by one-sided "
+                      "differences)."),
+]
 ShowAnswerOpt = Annotated[
     bool, typer.Option("--show-answer", help="Claims: also print the right answer (for instructors).")
 ]
@@ -135,6 +142,7 @@ def check(
     seed: SeedOpt = None,
     show_answer: ShowAnswerOpt = False,
     mode: ModeOpt = None,
+    avoid_kinks: AvoidKinksOpt = None,
     color: ColorOpt = None,
 ) -> None:
     """Check every spec: symbolic, backprop and finite differences must agree entry by entry;
@@ -145,7 +153,8 @@ def check(
     files = api.spec_files(paths)
     with _progress(len(files), format.value) as progress:
         report = api.check_paths(files, seed=seed, show_answer=show_answer,
-                                 mode=mode.value if mode else None, progress=progress)
+                                 mode=mode.value if mode else None, avoid_kinks=avoid_kinks,
+                                 progress=progress)
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
     problems = report.errors()
     for message in problems:

@@ -32,6 +32,14 @@ COMPLEX_ULPS = 1024.0
 #: merely near a kink is on a smooth piece, where the complex step is exact.
 KINK_ULPS = 16.0
 
+#: ``avoid_kinks`` moves the point until every kinked input is at least this far from its kink
+#: (relative to max(1, |z|)): 10× beyond the central stencil's reach (a step of ε^(1/3) ≈ 6e-6
+#: moves z by about that much times an activation or weight of order one), so no stencil
+#: straddles. The move is random, relative to max(1, |θ|), seeded, and grows tenfold per try.
+KINK_CLEARANCE = 1e-4
+KINK_MOVE = 1e-3
+KINK_MOVE_TRIES = 4
+
 #: Forward-difference step: truncation h|f''|/2 against round-off 2 EPS|f|/h gives h ≈ √EPS.
 FORWARD_STEP = EPS**0.5
 

@@ -42,6 +42,7 @@ class Settings:
     step: float | None = None
     atol: float | None = None
     rtol: float | None = None
+    avoid_kinks: bool = False
 
 
 @dataclass(frozen=True)

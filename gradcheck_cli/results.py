@@ -125,6 +125,8 @@ class SpecResult:
     #: ``full`` or ``directional``; a directional run lists what each analytic source showed
     mode: str = "full"
     directional: tuple[DirectionalCheck, ...] = ()
+    #: how the check point was moved off kinks (``check.avoid_kinks``), or None when it was not
+    moved: str | None = None
 
     @property
     def verdict(self) -> Verdict:

@@ -14,6 +14,7 @@ from pydantic import (
     NonNegativeFloat,
     NonNegativeInt,
     PositiveInt,
+    WithJsonSchema,
 )
 
 from gradcheck_cli.claims.layout import Layout
@@ -54,7 +55,9 @@ def _number_as_text(value: object) -> object:
 
 
 #: An expression in the expression language; an unquoted YAML number is one too.
-Expression = Annotated[str, BeforeValidator(_number_as_text)]
+Expression = Annotated[
+    str, BeforeValidator(_number_as_text), WithJsonSchema({"type": ["string", "number"]})
+]
 
 
 #: A name or description shown in reports: printable text, so it cannot drive a terminal.

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.engines import forward
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.problem import Node, Problem
@@ -61,3 +62,48 @@ def resolved(problem: Problem, caches: Sequence[Cache]) -> Problem:
     if problem.settings.scheme == "auto" and scheme == "complex" and on_a_kink(problem.nodes, caches):
         scheme = "central"
     return dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, scheme=scheme))
+
+
+def _clearance(nodes: Sequence[Node], caches: Sequence[Cache]) -> tuple[int, float]:
+    """How many kinked inputs lie within ``KINK_CLEARANCE`` of their kink, and the closest
+    relative distance among them (measured as the smallest nudge that changes the piece)."""
+    close, nearest = 0, np.inf
+    for node, cache in zip(nodes, caches, strict=True):
+        op = node.op
+        if not isinstance(op, Elementwise) or op.branch(cache[0]) is None:
+            continue
+        z = np.asarray(cache[0]).real
+        reach = policy.KINK_CLEARANCE * np.maximum(1.0, np.abs(z))
+        near = op.branch(z + reach) != op.branch(z - reach)
+        close += int(near.sum())
+        if near.any():
+            nearest = min(nearest, float((np.abs(z) / np.maximum(1.0, np.abs(z)))[near].min()))
+    return close, nearest
+
+
+def moved_off(problem: Problem) -> tuple[Problem, str | None]:
+    """``problem`` at a point where no kinked input is within ``KINK_CLEARANCE`` of its kink,
+    and a sentence saying how it was moved (None when it already was clear).
+
+    Every parameter moves by a seeded random ``KINK_MOVE``·max(1, |θ|)·N(0, 1), ten times more
+    per try; the data x, y stay as given. If no try clears the kinks the problem is returned
+    unmoved and the sentence says so: the check then judges at the kinks as usual.
+    """
+    _, _, caches, _ = forward.run(problem)
+    close, _ = _clearance(problem.nodes, caches)
+    if close == 0:
+        return problem, None
+    rng = np.random.default_rng(problem.seed)
+    size = policy.KINK_MOVE
+    for _ in range(policy.KINK_MOVE_TRIES):
+        values = {name: v + size * np.maximum(1.0, np.abs(v)) * rng.standard_normal(v.shape)
+                  for name, v in problem.values.items()}
+        moved = dataclasses.replace(problem, values=values)
+        _, _, caches, _ = forward.run(moved)
+        if _clearance(moved.nodes, caches)[0] == 0:
+            return moved, (f"moved off {close} kinked input{'s' if close != 1 else ''} (within "
+                           f"{policy.KINK_CLEARANCE:g} of a kink): every parameter shifted by "
+                           f"{size:g}·max(1, |θ|)·N(0, 1), seed {problem.seed}")
+        size *= 10.0
+    return problem, (f"{close} kinked input{'s' if close != 1 else ''} could not be moved off their "
+                     f"kink (parameters shifted by up to {size / 10:g}·max(1, |θ|)): judged at the kinks")

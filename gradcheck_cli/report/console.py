@@ -45,6 +45,8 @@ def _spec(spec: SpecResult) -> RenderableType:
         f"seed {spec.seed} · batch {spec.batch} · loss {spec.loss} ({spec.reduction})", style="dim"
     )
     parts: list[RenderableType] = [head, meta, _layers(spec)]
+    if spec.moved is not None:
+        parts.append(Text(f"⚠ {spec.moved}", style="yellow"))
     if spec.forward is not None:
         parts.append(_forward(spec))
     parts.append(_tensors(spec))

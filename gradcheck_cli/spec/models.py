@@ -99,6 +99,8 @@ class CheckSpec(Model):
     step: PositiveFloat | None = None
     atol: NonNegativeFloat | None = None
     rtol: NonNegativeFloat | None = None
+    #: move the check point off kinks (relu at 0, …) before checking, instead of judging there
+    avoid_kinks: bool = False
 
 
 class RegularizationSpec(Model):

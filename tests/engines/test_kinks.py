@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
+from gradcheck_cli import policy
 from gradcheck_cli.api import check_problem, load_problem
-from gradcheck_cli.engines import numeric
+from gradcheck_cli.engines import forward, kinks, numeric
 from gradcheck_cli.ops import registered
 from gradcheck_cli.ops.activations import ReLU
 from gradcheck_cli.ops.base import Array
@@ -57,3 +59,33 @@ def test_a_smooth_point_has_no_kinks() -> None:
     problem = load_problem(SPEC.parents[1] / "relu-softmax-cross-entropy.yaml")
     found = numeric.gradients(problem)
     assert not any(mask.any() for mask in found.kinks.values())
+
+
+def test_avoid_kinks_moves_every_kinked_input_clear_and_says_how(gradcheck) -> None:  # type: ignore[no-untyped-def]
+    problem = load_problem(SPEC)
+    moved, note = kinks.moved_off(problem)
+    assert note is not None and note.startswith("moved off 4 kinked inputs")
+    _, _, caches, _ = forward.run(moved)
+    z = caches[1][0]  # relu's input
+    assert np.abs(z).min() > policy.KINK_CLEARANCE
+    assert moved.x is problem.x and moved.y is problem.y
+    assert kinks.resolved(moved, caches).scheme == "complex"
+    result = gradcheck("check", "--avoid-kinks", "--format", "json", SPEC)
+    spec = json.loads(result.stdout)["specs"][0]
+    assert result.exit_code == 0 and spec["moved"] == note
+    assert all(t["kinks"] == 0 for t in spec["tensors"])
+
+
+def test_avoid_kinks_leaves_a_clear_point_alone() -> None:
+    problem = load_problem(SPEC.parents[1] / "relu-softmax-cross-entropy.yaml")
+    assert kinks.moved_off(problem) == (problem, None)
+
+
+def test_a_wrong_derivative_is_still_caught_after_moving_off_the_kinks(tmp_path: Path) -> None:
+    text = SPEC.read_text().replace("  - relu\n", "  - leaky_backward_relu\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text + "check: {avoid_kinks: true}\n")
+    with registered(LeakyBackwardReLU):
+        result = check_problem(load_problem(spec))
+    assert result.moved is not None
+    assert {t.name: t.verdict for t in result.tensors}["W0"] == "fail"
