@@ -74,7 +74,7 @@ def _clearance(nodes: Sequence[Node], caches: Sequence[Cache]) -> tuple[int, flo
             continue
         z = np.asarray(cache[0]).real
         reach = policy.KINK_CLEARANCE * np.maximum(1.0, np.abs(z))
-        near = op.branch(z + reach) != op.branch(z - reach)
+        near = np.asarray(op.branch(z + reach) != op.branch(z - reach))
         close += int(near.sum())
         if near.any():
             nearest = min(nearest, float((np.abs(z) / np.maximum(1.0, np.abs(z)))[near].min()))
