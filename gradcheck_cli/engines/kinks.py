@@ -64,21 +64,18 @@ def resolved(problem: Problem, caches: Sequence[Cache]) -> Problem:
     return dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, scheme=scheme))
 
 
-def _clearance(nodes: Sequence[Node], caches: Sequence[Cache]) -> tuple[int, float]:
-    """How many kinked inputs lie within ``KINK_CLEARANCE`` of their kink, and the closest
-    relative distance among them (measured as the smallest nudge that changes the piece)."""
-    close, nearest = 0, np.inf
+def _close(nodes: Sequence[Node], caches: Sequence[Cache]) -> int:
+    """How many kinked inputs lie within ``KINK_CLEARANCE`` (relative to max(1, |z|)) of their
+    kink: moving them that far either way changes their piece."""
+    close = 0
     for node, cache in zip(nodes, caches, strict=True):
         op = node.op
         if not isinstance(op, Elementwise) or op.branch(cache[0]) is None:
             continue
         z = np.asarray(cache[0]).real
         reach = policy.KINK_CLEARANCE * np.maximum(1.0, np.abs(z))
-        near = np.asarray(op.branch(z + reach) != op.branch(z - reach))
-        close += int(near.sum())
-        if near.any():
-            nearest = min(nearest, float((np.abs(z) / np.maximum(1.0, np.abs(z)))[near].min()))
-    return close, nearest
+        close += int(np.count_nonzero(op.branch(z + reach) != op.branch(z - reach)))
+    return close
 
 
 def moved_off(problem: Problem) -> tuple[Problem, str | None]:
@@ -90,7 +87,7 @@ def moved_off(problem: Problem) -> tuple[Problem, str | None]:
     unmoved and the sentence says so: the check then judges at the kinks as usual.
     """
     _, _, caches, _ = forward.run(problem)
-    close, _ = _clearance(problem.nodes, caches)
+    close = _close(problem.nodes, caches)
     if close == 0:
         return problem, None
     rng = np.random.default_rng(problem.seed)
@@ -100,7 +97,7 @@ def moved_off(problem: Problem) -> tuple[Problem, str | None]:
                   for name, v in problem.values.items()}
         moved = dataclasses.replace(problem, values=values)
         _, _, caches, _ = forward.run(moved)
-        if _clearance(moved.nodes, caches)[0] == 0:
+        if _close(moved.nodes, caches) == 0:
             return moved, (f"moved off {close} kinked input{'s' if close != 1 else ''} (within "
                            f"{policy.KINK_CLEARANCE:g} of a kink): every parameter shifted by "
                            f"{size:g}·max(1, |θ|)·N(0, 1), seed {problem.seed}")
