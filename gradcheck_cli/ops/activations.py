@@ -10,10 +10,7 @@ from pydantic import confloat
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Elementwise, Layer
-
-#: Below this |Im z| = |b|, tan b = b and 1 + b² = 1 in float64 (b³/3 and b² are under half an
-#: ulp of b and of 1): tanh(a + ib) is tanh a + i·b(1 - tanh² a) to rounding.
-SMALL_IMAGINARY = 1e-9
+from gradcheck_cli.ops.complexstep import exp, tanh
 
 
 def logistic(z: Array) -> Array:
@@ -24,7 +21,7 @@ def logistic(z: Array) -> Array:
     complex argument (the complex step) gets σ's analytic continuation.
     """
     ahead = z.real >= 0
-    e = np.exp(np.where(ahead, -z, z))
+    e = exp(np.where(ahead, -z, z))
     return np.where(ahead, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -32,32 +29,7 @@ def softplus(z: Array) -> Array:
     """log(1 + e^z) as max(z, 0) + log1p(e^{-|z|}), which never overflows; branches chosen by
     the real part, so it is analytic at complex points as ``logistic`` is."""
     ahead = z.real > 0
-    return np.where(ahead, z, 0.0) + np.log1p(np.exp(np.where(ahead, -z, z)))
-
-
-def tanh(z: Array) -> Array:
-    """tanh, with complex arguments computed from real functions of their parts.
-
-    By the addition theorem (tanh ib = i tan b), tanh(a + ib) = (t(1 + s²) + i s(1 - t²)) /
-    (1 + t²s²) with t = tanh a, s = tan b. For |b| < ``SMALL_IMAGINARY`` (the complex step's
-    b ~ 1e-20 by far) s = b and s² vanishes next to 1 in float64, so the value is t + i b(1 - t²)
-    to rounding: the imaginary part's absolute error is ~ε·|b|, as for NumPy's complex tanh.
-    That takes one real tanh, which NumPy vectorises, instead of a complex one, ~20× slower —
-    and the complex step pushes every perturbed copy of a network through it. Other complex
-    arguments go to NumPy.
-    """
-    if not np.iscomplexobj(z):
-        return np.tanh(z)
-    b = z.imag
-    if not (b.max(initial=0.0) < SMALL_IMAGINARY and -b.min(initial=0.0) < SMALL_IMAGINARY):
-        return np.tanh(z)
-    out = np.empty(z.shape, dtype=z.dtype)
-    t = np.tanh(z.real)
-    out.real = t
-    np.multiply(t, t, out=t)
-    np.subtract(1.0, t, out=t)
-    np.multiply(b, t, out=out.imag)
-    return out
+    return np.where(ahead, z, 0.0) + np.log1p(exp(np.where(ahead, -z, z)))
 
 
 @register
@@ -181,7 +153,7 @@ class Softmax(Layer):
     def forward(self, x: Array, params: Mapping[str, Array]) -> tuple[Array, Cache]:
         # the shift by the largest real part keeps exp from overflowing and, being a constant
         # along the axis, leaves the function analytic (the complex step still applies)
-        e = np.exp(x - x.real.max(axis=-1, keepdims=True))
+        e = exp(x - x.real.max(axis=-1, keepdims=True))
         s = e / e.sum(axis=-1, keepdims=True)
         return s, (s,)
 

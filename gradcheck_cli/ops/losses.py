@@ -12,6 +12,7 @@ from pydantic import FiniteFloat, NonNegativeFloat, field_validator
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.activations import logistic, softplus
 from gradcheck_cli.ops.base import Array, Cache, Loss, Op
+from gradcheck_cli.ops.complexstep import exp, log
 
 
 def _entry(name: str) -> sp.Symbol:
@@ -78,7 +79,7 @@ class CrossEntropy(Loss):
     domain = "simplex"
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
-        return -(y * np.log(yhat)).sum(axis=-1), (yhat, y)
+        return -(y * log(yhat)).sum(axis=-1), (yhat, y)
 
     def backward(self, cache: Cache) -> Array:
         yhat, y = cache
@@ -103,7 +104,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         top = yhat.real.max(axis=-1, keepdims=True)
-        lse = top + np.log(np.exp(yhat - top).sum(axis=-1, keepdims=True))
+        lse = top + log(exp(yhat - top).sum(axis=-1, keepdims=True))
         return (y * (lse - yhat)).sum(axis=-1), (yhat, y, lse)
 
     def backward(self, cache: Cache) -> Array:
@@ -130,7 +131,7 @@ class BinaryCrossEntropy(Loss):
     domain = "unit"
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
-        losses = -(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat))
+        losses = -(y * log(yhat) + (1.0 - y) * np.log1p(-yhat))
         return losses.sum(axis=-1), (yhat, y)
 
     def backward(self, cache: Cache) -> Array:
