@@ -94,6 +94,27 @@ class LeakyReLU(Elementwise):
 
 
 @register
+class Abs(Elementwise):
+    """g(z) = |z|; g'(z) = sign(z) (the subgradient 0 is taken at the kink)."""
+
+    kind = "abs"
+
+    def scalar(self, t: sp.Symbol) -> sp.Expr:
+        # max(z, -z) rather than Abs: SymPy differentiates Max of indexed reals piece by piece
+        return sp.Max(t, -t)
+
+    def value(self, z: Array) -> Array:
+        # complex points take the piece of their real part (each piece, ±z, is analytic)
+        return np.where(z.real >= 0, z, -z) if np.iscomplexobj(z) else np.abs(z)
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return np.sign(z)
+
+    def branch(self, z: Array) -> Array:
+        return np.asarray(z.real > 0)
+
+
+@register
 class Sigmoid(Elementwise):
     """g(z) = σ(z) = 1/(1 + e^{-z}); g'(z) = σ(z)(1 - σ(z)) = y(1 - y)."""
 

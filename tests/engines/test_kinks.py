@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
+from problems import make_problem
 
 from gradcheck_cli import policy
 from gradcheck_cli.api import check_problem, load_problem
 from gradcheck_cli.engines import forward, kinks, numeric
 from gradcheck_cli.ops import registered
-from gradcheck_cli.ops.activations import ReLU
+from gradcheck_cli.ops.activations import Abs, ReLU
 from gradcheck_cli.ops.base import Array
+from gradcheck_cli.ops.layers import Linear
+from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.problem import Problem
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "kinks" / "relu-at-its-kink.yaml"
 
@@ -88,4 +93,32 @@ def test_a_wrong_derivative_is_still_caught_after_moving_off_the_kinks(tmp_path:
     with registered(LeakyBackwardReLU):
         result = check_problem(load_problem(spec))
     assert result.moved is not None
+    assert {t.name: t.verdict for t in result.tensors}["W0"] == "fail"
+
+
+class AbsWithoutSign(Abs):
+    """|z| with a backward that forgets the sign: g'(z) = 1."""
+
+    kind = "abs_without_sign"
+
+    def derivative(self, z: Array, y: Array) -> Array:
+        return np.ones_like(z)
+
+
+def _abs_network_at_its_kink(op: Abs) -> Problem:
+    problem = make_problem([Linear(out=3), op, Linear(out=1)], SquaredError(), inputs=2, batch=4, seed=5)
+    b = problem.values["b0"].copy()
+    b[0] = -(problem.values["W0"][0] @ problem.x[1])  # unit 0 at z = 0 for example 1
+    return dataclasses.replace(problem, values={**problem.values, "b0": b})
+
+
+def test_abs_at_its_kink_passes_and_says_so() -> None:
+    result = check_problem(_abs_network_at_its_kink(Abs()))
+    assert result.verdict == "pass"
+    assert {t.name: t.kinks for t in result.tensors}["b0"] == 1
+
+
+def test_abs_with_a_derivative_that_forgets_the_sign_fails_next_to_its_kink() -> None:
+    with registered(AbsWithoutSign):
+        result = check_problem(_abs_network_at_its_kink(AbsWithoutSign()))
     assert {t.name: t.verdict for t in result.tensors}["W0"] == "fail"
