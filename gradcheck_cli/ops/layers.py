@@ -118,7 +118,18 @@ class Linear(Layer):
 
 def _product(x: Array, W: Array) -> Array:
     """x Wᵀ over any leading axes, on real BLAS: a complex operand is split into its real and
-    imaginary parts (NumPy's mixed and stacked complex products take a slow generic loop)."""
+    imaginary parts (NumPy's mixed and stacked complex products take a slow generic loop).
+
+    Products take as many rows as they can at once (a product of a few rows is bound by reading
+    W): a complex x against a real W multiplies its real and imaginary parts stacked as rows, and
+    leading axes against one W are rows too.
+    """
+    if np.iscomplexobj(x) and not np.iscomplexobj(W):
+        m = x.shape[-2]
+        both = _product(np.concatenate([x.real, x.imag], axis=-2), W)
+        out = np.empty((*both.shape[:-2], m, both.shape[-1]), dtype=np.result_type(x, W))
+        out.real, out.imag = both[..., :m, :], both[..., m:, :]
+        return out
     if np.iscomplexobj(x) or np.iscomplexobj(W):
         real = _product(x.real, W.real)
         imag = _product(x.real, W.imag) if np.iscomplexobj(W) else 0.0
@@ -128,6 +139,9 @@ def _product(x: Array, W: Array) -> Array:
         return real + 1j * imag
     if W.ndim > 2 and x.ndim == 2:
         return np.swapaxes(W @ x.T, -1, -2)
+    if W.ndim == 2 and x.ndim > 2:
+        flat: Array = x.reshape(-1, x.shape[-1]) @ W.T
+        return flat.reshape(*x.shape[:-1], W.shape[0])
     return x @ np.swapaxes(W, -1, -2)
 
 
