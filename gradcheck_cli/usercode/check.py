@@ -1,8 +1,9 @@
 """Check hand-written gradient code against finite differences: the public functions.
 
 The reference is taken in float64 (float inputs are cast before every call), with central
-differences at h and 2h, Richardson-extrapolated, a step per entry and an error estimate per
-entry; the tolerance is a multiple of that estimate (see ``numerics`` and ``verdict``).
+differences at s, 2s and 4s, Richardson-extrapolated, a step per entry sized from the measured
+rounding noise (shrunk where the function has a kink) and an error bound per entry; the
+tolerance is a multiple of that bound (see ``numerics``, ``stencil`` and ``verdict``).
 User code is called with fresh copies of the inputs: the caller's arrays are never modified.
 """
 

@@ -1,20 +1,25 @@
-"""Finite differences of the user's function, one entry at a time, with an error estimate each.
+"""Finite differences of the user's function, one entry at a time, with an error bound each.
 
 The function f maps the inputs to an output of m entries (m = 1 for a loss). It is probed with k
 cotangents c (rows of ``probes``): every quantity is the derivative of J_c = ⟨c, f⟩, so one
 evaluation of f per perturbed point serves every probe; no evaluation is repeated.
 
-Per entry θ_i, f is evaluated at θ_i ± h and θ_i ± 2h with h = ε^(1/3)·max(1, |θ_i|), ε the unit
-round-off of the precision f computes in, each point rounded to that precision so the step is
-the one actually taken. D(h) and D(2h) are central differences; Richardson extrapolation
-(r²D(h) − D(2h))/(r² − 1), r = 2, cancels their h² term. The error estimate per entry is
+Rounding noise. σ_c, the noise of J_c, is measured (Moré & Wild's ECnoise) along
+``USER_NOISE_DIRECTIONS`` random directions of ``USER_NOISE_POINTS`` points each, combined as a
+root mean square: one short run can see almost no noise (its samples may even be exactly
+polynomial), several rarely all do. It is never taken below the probes' pooled relative noise
+(a Jacobian row's own estimate rests on one output entry) nor below the rounding of the
+returned values themselves (``OUTPUT_ROUNDING``).
 
-    |D(h) − D(2h)|/(r² − 1)   (truncation of D(h): an upper bound for the extrapolated value)
-  + σ_c / h                   (round-off: σ_c is the measured rounding noise of J_c, ECnoise)
+Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
+step is s = ν^(1/4)·max(1, |θ_i|) for Richardson (ν^(1/3) for ``central``), rounded to a power of
+two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
+in, θ ± s is exact (the moves actually taken are used either way). ``stencil`` differences each
+entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
 
 Precision: inputs arrive in float64. If f returns a lower-precision float, or its measured noise
 is far above float64's (it computes in float32 inside), the check is *precision-limited*: points
-are rounded to that precision, steps and noise are sized for it, and the verdict says so.
+are rounded to that precision, noise is measured at its scale, and the verdict says so.
 """
 
 from __future__ import annotations
@@ -28,14 +33,12 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.engines.noise import estimate
 from gradcheck_cli.ops.base import Array
+from gradcheck_cli.usercode import stencil
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
 
 #: f at a point: (values, what we are doing, for messages) → the output array, checked finite.
 Evaluate = Callable[[Mapping[str, Any], str], Array]
-
-#: Stencil offsets in units of h: D(h) from the first two, D(2h) from the last two.
-OFFSETS = (1.0, -1.0, 2.0, -2.0)
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,16 @@ def differentiate(
         base = evaluate(values, f"at the inputs rounded to {precision.dtype}")
         samples = None
     if samples is None:
-        samples = _samples(evaluate, values, wrt, precision.dtype, options.seed)
+        samples = _samples(evaluate, values, wrt, precision.dtype, options.seed, base)
     output = _f64(base).reshape(-1)
     sigma = _sigma(samples, probes, output, precision.eps)
-    found = {n: _central(evaluate, values, n, probes, sigma, precision, options) for n in wrt}
+    scales = np.array([_scale(c, output) for c in probes])
+    relative = sigma / np.where(scales > 0, scales, np.inf)
+    # ν for the step: the noisiest probe's; ε where f is 0 (nothing to be relative to); at most
+    # 1, so that a step is never more than max(1, |θ|) (the stencil shrinks it if f needs it).
+    noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
+    found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
+             for n in wrt}
     return Numeric(values, output, precision, {n: v for n, (v, _) in found.items()},
                    {n: e for n, (_, e) in found.items()})
 
@@ -96,12 +105,12 @@ def _precision(
     dtype = _real_dtype(base)
     if dtype != "float64":
         return Precision(dtype, True, f"it returns {base.dtype}"), None
-    samples = _samples(evaluate, values, wrt, "float64", seed)
+    samples = _samples(evaluate, values, wrt, "float64", seed, base)
     scale = max(_scale(probes[0], _f64(base).reshape(-1)), policy.TINY)
-    sigma = estimate(samples @ probes[0])
+    sigma = _noise(samples @ probes[0])
     if sigma <= policy.PRECISION_LIMITED_NOISE * scale and np.ptp(samples @ probes[0]) == 0:
         # Identical samples: constant, or rounding every input to float32 hides our moves.
-        sigma = estimate(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
+        sigma = _noise(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
     if sigma > policy.PRECISION_LIMITED_NOISE * scale:
         why = f"it computes below float64: its rounding noise is {sigma / scale:.0e} of |J|"
         return Precision("float32", True, why), None
@@ -109,51 +118,82 @@ def _precision(
 
 
 def _samples(
-    evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], dtype: str, seed: int
+    evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], dtype: str, seed: int,
+    start: Array | None = None,
 ) -> Array:
-    """f at ``NOISE_POINTS`` equally spaced points along a random ±1 direction: (points, m)."""
+    """f at ``USER_NOISE_POINTS`` equally spaced points along each of ``USER_NOISE_DIRECTIONS``
+    random directions, all from ``values`` (where f is ``start``, if known): (directions,
+    points, m)."""
     rng = np.random.default_rng(seed)
     spacing = policy.USER_NOISE_SPACING[dtype]
-    moves = {n: rng.choice([-1.0, 1.0], size=np.shape(values[n])) * spacing
-             * np.maximum(1.0, np.abs(values[n])) for n in wrt}
-    rows = []
-    for t in range(policy.NOISE_POINTS):
-        point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
-        rows.append(_f64(evaluate(point, "measuring its rounding noise")).reshape(-1))
-    return np.stack(rows)
+    first = start if start is not None else evaluate(
+        {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
+    runs = []
+    for _ in range(policy.USER_NOISE_DIRECTIONS):
+        # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
+        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing
+                 * np.maximum(1.0, np.abs(values[n])) for n in wrt}
+        rows = [_f64(first).reshape(-1)]
+        for t in range(1, policy.USER_NOISE_POINTS):
+            point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
+            rows.append(_f64(evaluate(point, "measuring its rounding noise")).reshape(-1))
+        runs.append(np.stack(rows))
+    return np.stack(runs)
+
+
+def _noise(runs: Array) -> float:
+    """The root mean square of the ECnoise estimates of several runs: (directions, points)."""
+    return float(np.sqrt(np.mean([estimate(run) ** 2 for run in runs])))
 
 
 def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
-    """Noise of every J_c, at least ``FORWARD_NOISE_ULPS`` ulps of the terms it sums: (probes,)."""
-    measured = np.array([estimate(samples @ c) for c in probes])
-    floor = policy.FORWARD_NOISE_ULPS * eps * np.array([_scale(c, output) for c in probes])
+    """Noise of every J_c: measured, but at least the typical relative noise of all the probes
+    (pooled: a single probe's estimate can be low, a Jacobian row's especially, where it is
+    the rounding of one output entry), and at least the rounding of f's values: (probes,)."""
+    measured = np.array([_noise(samples @ c) for c in probes])
+    size = np.array([float(np.linalg.norm(c * output)) for c in probes])
+    relative = measured[size > 0] / size[size > 0]
+    pooled = float(np.sqrt(np.mean(relative**2))) if relative.size else 0.0
+    floor = max(pooled, policy.OUTPUT_ROUNDING * eps) * size
     return np.asarray(np.maximum(measured, floor), dtype=np.float64)
 
 
-def _central(
-    evaluate: Evaluate, values: Mapping[str, Any], name: str, probes: Array, sigma: Array,
-    precision: Precision, options: Options,
+def _entries(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, base: Array, probes: Array, sigma: Array,
+    noise: float, precision: Precision, options: Options,
 ) -> tuple[Array, Array]:
-    base = np.asarray(values[name], dtype=np.float64)
-    flat = base.reshape(-1)
-    relative = options.step if options.step is not None else precision.eps ** (1.0 / 3.0)
-    h = relative * np.maximum(1.0, np.abs(flat))
-    points = np.stack([_rounded(flat + o * h, precision.dtype) for o in OFFSETS])
-    shifted = np.empty((len(OFFSETS), flat.size, probes.shape[0]))
+    """Every entry of input ``name``: values and error bounds, each (probes, entries)."""
+    flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
+    richardson = options.scheme == "richardson"
+    power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
+    relative = options.step if options.step is not None else noise ** power
+    steps = relative * np.maximum(1.0, np.abs(flat))
+    if options.step is None:
+        steps = 2.0 ** np.round(np.log2(steps))
+    value = np.empty((flat.size, probes.shape[0]))
+    error = np.empty_like(value)
     for i in range(flat.size):
-        for j, offset in enumerate(OFFSETS):
-            moved = flat.copy()
-            moved[i] = points[j, i]
-            doing = f"at {_entry(name, base.shape, i)} {'+' if offset > 0 else '-'} {abs(offset):g}h"
-            out = evaluate({**values, name: moved.reshape(base.shape)}, doing)
-            shifted[j, i] = probes @ _f64(out).reshape(-1)
-    a1, a2 = points[0] - points[1], points[2] - points[3]
-    d1 = (shifted[0] - shifted[1]) / a1[:, None]
-    d2 = (shifted[2] - shifted[3]) / a2[:, None]
-    r2 = ((a2 / a1) ** 2 - 1.0)[:, None]
-    value = d1 if options.scheme == "central" else d1 + (d1 - d2) / r2
-    error = np.abs(d1 - d2) / r2 + 2.0 * sigma[None, :] / a1[:, None]
+        probe = _mover(evaluate, values, name, i, probes, precision.dtype)
+        value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma,
+                                                richardson)
     return value.T.copy(), error.T.copy()
+
+
+def _mover(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
+) -> stencil.Probe:
+    """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""
+    shape = np.shape(values[name])
+    flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
+
+    def probe(offset: float) -> tuple[float, Array]:
+        moved = flat.copy()
+        moved[i] = float(_rounded(flat[i] + offset, dtype))
+        doing = f"at {_entry(name, shape, i)} {'+' if offset > 0 else '-'} {abs(offset):.3g}"
+        out = evaluate({**values, name: moved.reshape(shape)}, doing)
+        return float(moved[i]), probes @ _f64(out).reshape(-1)
+
+    return probe
 
 
 def _complex_step(

@@ -19,9 +19,11 @@ class Options:
     """Settings of a check; every ``None`` means "derive it" (see ``policy``).
 
     Attributes:
-        scheme: ``richardson`` (default: central differences at h and 2h, extrapolated),
+        scheme: ``richardson`` (default: central differences at s, 2s and 4s, extrapolated),
             ``central``, or ``complex`` (complex step: only for complex-safe code).
-        step: the step relative to max(1, |θ|); default ε^(1/3) of the precision computed in.
+        step: the first step s relative to max(1, |θ|), shrunk where the function is not
+            smooth at its scale; default ν^(1/4) (``central``: ν^(1/3)), ν the measured
+            rounding noise of the function relative to its size.
         atol: absolute error allowed on top of the estimated finite-difference error.
         rtol: relative error (of the finite-difference value) allowed on top of it.
         seed: seed of the random cotangents (VJPs and layers).

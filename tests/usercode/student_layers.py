@@ -204,6 +204,36 @@ def softmax_grad_float32_inside(x: Array, y: Array) -> dict[str, Array]:
     return {"x": softmax_loss(x.astype(np.float32), y)[1].astype(np.float64)}
 
 
+# --- a tanh MLP with a softmax loss, in a chosen precision --------------------------------------
+
+def tanh_net_loss(W1: Array, b1: Array, W2: Array, b2: Array, X: Array, y: Array,
+                  dtype: type = np.float64) -> tuple[float, dict[str, Array]]:
+    """affine - tanh - affine - softmax, forward and backward computed in ``dtype``."""
+    W1, b1, W2, b2, X = (a.astype(dtype) for a in (W1, b1, W2, b2, X))
+    hidden = np.tanh(X @ W1 + b1)
+    data_loss, dscores = softmax_loss(hidden @ W2 + b2, y)
+    dhidden = (dscores.astype(dtype) @ W2.T) * (1 - hidden**2)
+    return data_loss, {"W1": X.T @ dhidden, "b1": dhidden.sum(axis=0),
+                       "W2": hidden.T @ dscores.astype(dtype), "b2": dscores.astype(dtype).sum(axis=0)}
+
+
+def tanh_net_value(**inputs: Any) -> float:
+    return tanh_net_loss(**inputs)[0]
+
+
+def tanh_net_grad(**inputs: Any) -> dict[str, Array]:
+    return tanh_net_loss(**inputs)[1]
+
+
+def tanh_net_value_float32(**inputs: Any) -> float:
+    """The loss computed in float32 and handed back as a Python (float64) number."""
+    return tanh_net_loss(**inputs, dtype=np.float32)[0]
+
+
+def tanh_net_grad_float32(**inputs: Any) -> dict[str, Array]:
+    return tanh_net_loss(**inputs, dtype=np.float32)[1]
+
+
 # --- a function and its VJP ----------------------------------------------------------------------
 
 def tanh_affine(x: Array, w: Array) -> Array:

@@ -44,18 +44,38 @@ def test_the_tolerance_is_tight_enough_to_catch_a_relative_error_of_1e_6() -> No
 
 
 def test_the_function_is_called_once_per_stencil_point_and_the_gradient_once() -> None:
-    calls = {"fun": 0, "grad": 0}
+    points: list[bytes] = []
+    calls = {"grad": 0}
 
-    def counted(x: Array) -> float:
-        calls["fun"] += 1
-        return smooth(x)
+    def cubic(x: Array) -> float:
+        points.append(x.tobytes())
+        return float(np.sum(x**3 - x))
 
-    def counted_grad(x: Array) -> dict[str, Array]:
+    def cubic_grad(x: Array) -> dict[str, Array]:
         calls["grad"] += 1
-        return smooth_grad(x)
+        return {"x": 3 * x**2 - 1}
 
-    check_function(counted, counted_grad, {"x": RNG.standard_normal((2, 3))})
-    assert calls == {"fun": 1 + policy.NOISE_POINTS + 4 * 6, "grad": 1}
+    assert check_function(cubic, cubic_grad, {"x": RNG.standard_normal((2, 3))}).passed
+    noise = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)  # all from the given point
+    # f⁽⁴⁾ = 0: smooth at every scale, so no stencil is shrunk: θ ± s, ±2s, ±4s per entry
+    assert (len(points), calls["grad"]) == (1 + noise + 6 * 6, 1)
+    assert len(set(points)) == len(points)
+
+
+def test_a_stencil_is_shrunk_only_where_the_function_is_not_smooth_at_its_scale() -> None:
+    moves: list[float] = []
+
+    def hinge(x: Array) -> float:
+        moves.append(float(x[0]) - 0.5)
+        return float(np.maximum(x[0], 0.5) + x[1] ** 2)
+
+    x = np.array([0.5 - 2.0**-14, 0.25])  # the kink at x0 = 0.5 is within the first stencil of x0
+    result = check_function(hinge, lambda x: {"x": np.array([0.0, 2 * x[1]])}, {"x": x})
+    assert result.passed, result.report()
+    noise = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)
+    stencil = [m + 2.0**-14 for m in moves[1 + noise:]]
+    first = max(stencil[:6])  # x0's stencil: the largest move is its first 4s
+    assert len(stencil) > 6 + 6 and min(abs(m) for m in stencil[:-6] if m) < first / 4
 
 
 def test_a_vjp_is_checked_with_random_cotangents_and_every_row_of_a_small_jacobian() -> None:
