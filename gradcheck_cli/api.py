@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 import numpy as np
 
-from gradcheck_cli import compare_directional, policy
+from gradcheck_cli import compare_directional
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
@@ -89,8 +89,7 @@ def _check_at(problem: Problem) -> SpecResult:
         found = {name: engine(problem) for name, engine in engines.items()}
         result = compare(problem, found)
         if directional_run and result.error is None:
-            checks = directional.check(problem, found)
-            result = compare_directional.apply(result, checks, policy.DIRECTIONS)
+            result = compare_directional.apply(problem, found, result, directional.check(problem, found))
     if not problem.claims:
         return result
     claims = judge_claims(problem, found["symbolic"], found["backprop"].activations)

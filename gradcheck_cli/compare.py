@@ -24,11 +24,17 @@ from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResu
 PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeric"))
 
 
-def compare(problem: Problem, found: Mapping[str, Gradients]) -> SpecResult:
-    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients."""
+def compare(
+    problem: Problem, found: Mapping[str, Gradients], bands: Mapping[str, Band] | None = None
+) -> SpecResult:
+    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients.
+
+    ``bands``: entries at a kink, per tensor, when another witness than the numeric engine found
+    them (a directional check); by default they come from the numeric engine's stencils.
+    """
     fault = forward_fault(problem, found)
     culprit = _first_wrong_rule(problem, found) if fault is None else None
-    tensors = () if fault else tuple(_tensor(problem, name, found, culprit) for name in problem.wrt)
+    tensors = () if fault else tuple(_tensor(problem, name, found, culprit, bands) for name in problem.wrt)
     return SpecResult(
         name=problem.name,
         path=problem.path or "",
@@ -121,12 +127,13 @@ class Band:
 
 
 def _tensor(
-    problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None
+    problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None,
+    bands: Mapping[str, Band] | None,
 ) -> TensorResult:
     broken = not_finite(problem, name, found)
     if broken is not None:
         return broken
-    band = Band.of(found, name)
+    band = Band.of(found, name) if bands is None else bands.get(name)
     compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
                 for p, r, w in [_pair(problem, found[x], found[y], name, band)]]
     kinked = int(band.at.sum()) if band is not None else 0

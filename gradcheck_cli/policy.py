@@ -74,9 +74,19 @@ TINY = 1e-300
 MAX_WIDTH = 100_000
 MAX_ENTRIES = 4_000_000
 
-#: Random ±1 directions tried in a directional check; each sees every entry with weight 1, so a
-#: single wrong entry is caught by any one of them — several guard against cancelling errors.
+#: Random directions tried in a directional check. Each entry of a direction is ±(1 + k/L), k
+#: uniform in 0..L-1 (L = ``DIRECTION_LEVELS``), so every direction sees every entry with a
+#: weight of at least 1 and a single wrong entry is caught by any one of them. Wrong entries can
+#: cancel along a direction, but for any error vector that is not 0 the weight of one wrong entry
+#: must then take the one value that cancels the rest: 1 chance in 2L = 16. Four directions miss
+#: it at most 1 time in 16⁴ ≈ 65,000. (With weights ±1 alone a swapped pair of entries cancels
+#: along half of all directions, and four would miss it 1 time in 16.) Each direction costs about
+#: one forward+backward pass (the complex step through every layer); four keep a check within
+#: ~6–8× of one such pass at 100,000 parameters (``benchmarks/compare_checkers.py``).
 DIRECTIONS = 4
+#: Levels of a direction's entries: a power of two, at most 8 (each entry takes four random
+#: bits: a sign and three for the level).
+DIRECTION_LEVELS = 8
 
 #: Above this many differentiated entries, `mode: auto` checks directionally instead of fully.
 DIRECTIONAL_THRESHOLD = 250_000

@@ -1,38 +1,50 @@
 """Directional checks for large problems: compare uᵀ∇J with the finite difference of J along u
 for a few random directions u, and when they disagree, localise the wrong entry by bisection.
 
-A full check costs one stencil per entry; a direction costs one stencil for all of them. A
-random ±1 direction sees every entry with weight 1, so a single wrong entry moves uᵀ∇J by its
-full error: it is detected as soon as that error exceeds the directional difference's own error
-estimate. Then the direction is restricted to half of the entries, and to the half of that half
-where the disagreement stays, until one entry is left: ~log₂(N) more stencils name it.
+A full check costs one stencil per entry; a direction costs one stencil for all of them. Every
+entry of a random direction is ±(1 + k/8), k = 0..7 (``policy.DIRECTION_LEVELS``), so a single
+wrong entry moves uᵀ∇J by at least its full error: it is detected as soon as that error exceeds
+the directional difference's own error estimate. Then the direction is restricted to half of the
+entries, and to the half of that half where the disagreement stays, until one entry is left:
+~log₂(N) more stencils name it.
+
+Kinks. A central stencil whose perturbed copies put some kinked input (relu at 0, …) on another
+piece than the base point crossed a kink; its difference is not a derivative, and with several
+kinks of both signs uᵀ∇J need not even lie between the one-sided differences. So a direction
+that crossed is split in halves, and again, until every part either crossed nothing — and is
+judged strictly like any direction — or is a single entry that still crosses: that entry is
+judged as the full check judges it, against the interval between its one-sided differences.
+A wrong entry next to a kink sits in a part that does not cross, or is itself such an entry.
 
 What a directional pass does not prove: errors in several entries that cancel along every tried
-direction (vanishingly unlikely for random signs), or errors below the directional tolerance,
-which grows with √N while a full check's tolerance is per entry.
+direction (see ``policy.DIRECTIONS``), or errors below the directional tolerance, which grows
+with the size of the terms in uᵀ∇J while a full check's tolerance is per entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines import Gradients, forward, noise
+from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines.directions import Directions, Segment, Stencil
 from gradcheck_cli.ops.base import Array
-from gradcheck_cli.problem import INPUT, Problem
+from gradcheck_cli.problem import Problem
 
 
 @dataclass(frozen=True)
 class Located:
-    """The entry bisection ended on, and the two values there."""
+    """The entry bisection ended on, and the values there: the source's, the finite
+    difference's, and at a kink the interval of valid subgradients (low, high)."""
 
     tensor: str
     index: tuple[int, ...]
     analytic: float
     numeric: float
+    kink: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ class SourceCheck:
     """One analytic source against the directional differences."""
 
     source: str
-    #: the largest |uᵀg - D_u J| over its tolerance, across the random directions
+    #: the largest |uᵀg - D_u J| over its tolerance, across the directions and their parts
     worst_ratio: float
     located: Located | None
 
@@ -49,94 +61,114 @@ class SourceCheck:
         return self.worst_ratio <= 1.0
 
 
-class Directions:
-    """The concatenated entries of every tensor in ``wrt``, and directional differences of J."""
+@dataclass(frozen=True)
+class KinkEntries:
+    """Entries whose own stencil crossed a kink, per tensor (``at``), with the interval a valid
+    subgradient lies in there: the one-sided differences widened by ``ESTIMATE_SAFETY`` × the
+    error estimate, intersected over the directions that reached the entry."""
 
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.names = list(problem.wrt)
-        self.values = {n: problem.x if n == INPUT else problem.values[n] for n in self.names}
-        self.sizes = [self.values[n].size for n in self.names]
-        self.total = int(sum(self.sizes))
-        flat = np.concatenate([self.values[n].reshape(-1) for n in self.names])
-        self.complex = problem.scheme == "complex"
-        base = policy.COMPLEX_STEP if self.complex else policy.CENTRAL_STEP
-        self.h = base * max(1.0, float(np.sqrt(np.mean(flat * flat))))
-        J, _, _, _ = forward.run(problem)
-        # the complex step has no round-off from subtraction: no need to measure J's noise
-        self.sigma = 0.0 if self.complex else noise.level(problem, float(J))
-
-    def derivative(self, u: Array) -> tuple[Array, Array]:
-        """D_u J for each row of ``u`` (directions × entries) and its error estimate."""
-        offsets = np.array([1j]) if self.complex else np.array([1.0, -1.0, 2.0, -2.0])
-        steps = (offsets[:, None] * self.h).reshape(-1, 1)
-        stacked = {}
-        start = 0
-        for name, size in zip(self.names, self.sizes, strict=True):
-            shape = self.values[name].shape
-            piece = u[:, start:start + size].reshape(1, u.shape[0], *shape)
-            moved = self.values[name][None, None] + steps.reshape(-1, 1, *([1] * len(shape))) * piece
-            stacked[name] = moved.reshape(-1, *shape)
-            start += size
-        J, _, _, _ = forward.run(self.problem, {**self.problem.values, **stacked})
-        f = np.asarray(J).reshape(offsets.size, u.shape[0])
-        if self.complex:
-            d = f[0].imag / self.h
-            return d, policy.COMPLEX_ULPS * policy.EPS * (np.abs(d) + policy.TINY)
-        f = f.real
-        d1, d2 = (f[0] - f[1]) / (2 * self.h), (f[2] - f[3]) / (4 * self.h)
-        return d1, np.abs(d1 - d2) / 3 + self.sigma / self.h
-
-    def project(self, grads: Mapping[str, Array], u: Array) -> Array:
-        g = np.concatenate([np.asarray(grads[n]).reshape(-1) for n in self.names])
-        return np.asarray(u @ g)
-
-    def scale(self, grads: Mapping[str, Array], u: Array) -> Array:
-        """The size of the terms in uᵀg, for the rounding allowance of the analytic side."""
-        g = np.concatenate([np.asarray(grads[n]).reshape(-1) for n in self.names])
-        return np.asarray(np.abs(u) @ np.abs(g))
-
-    def entry(self, k: int) -> tuple[str, tuple[int, ...]]:
-        for name, size in zip(self.names, self.sizes, strict=True):
-            if k < size:
-                return name, tuple(int(i) for i in np.unravel_index(k, self.values[name].shape))
-            k -= size
-        raise IndexError(k)
+    at: Mapping[str, Array]
+    low: Mapping[str, Array]
+    high: Mapping[str, Array]
 
 
-def check(problem: Problem, analytic: Mapping[str, Gradients], count: int | None = None) -> list[SourceCheck]:
-    """Compare every analytic source with ``count`` random ±1 directions; localise failures."""
-    d = Directions(problem)
-    rng = np.random.default_rng(problem.seed)
-    u = rng.choice([-1.0, 1.0], size=(count or policy.DIRECTIONS, d.total))
-    numeric, error = d.derivative(u)
-    results = []
+@dataclass(frozen=True)
+class Outcome:
+    """Every analytic source's check, how many random directions there were and how many of them
+    crossed a kink, and the entries found at a kink."""
+
+    checks: tuple[SourceCheck, ...]
+    directions: int
+    crossing: int
+    kinks: KinkEntries
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+def check(problem: Problem, analytic: Mapping[str, Gradients], count: int | None = None) -> Outcome:
+    """Compare every analytic source with ``count`` (default ``policy.DIRECTIONS``) random
+    directions, split where they cross kinks; localise the worst disagreement of a failing source."""
+    d = Directions(problem, count or policy.DIRECTIONS)
+    parts, found, crossing = _screen(d)
+    checks = []
     for source, gradients in analytic.items():
-        ratio = _ratios(d, gradients.grads, u, numeric, error)
-        located = None
-        if ratio.max() > 1.0:
-            located = _bisect(d, gradients.grads, u[int(np.argmax(ratio))])
-        results.append(SourceCheck(source, float(ratio.max()), located))
-    return results
+        g = d.flat(gradients.grads)
+        ratio = _ratios(d, g, parts, found)
+        worst = int(np.argmax(ratio))
+        located = _localise(d, g, parts[worst], found.take(worst)) if ratio[worst] > 1.0 else None
+        checks.append(SourceCheck(source, float(ratio[worst]), located))
+    return Outcome(tuple(checks), d.count, crossing, _kink_entries(d, parts, found))
 
 
-def _ratios(d: Directions, grads: Mapping[str, Array], u: Array, numeric: Array, error: Array) -> Array:
-    tol = policy.ESTIMATE_SAFETY * error + policy.ANALYTIC_ULPS * policy.EPS * d.scale(grads, u)
-    return np.asarray(np.abs(d.project(grads, u) - numeric) / np.maximum(tol, policy.TINY))
+def _screen(d: Directions) -> tuple[list[Segment], Stencil, int]:
+    """Every random direction, split until its parts cross no kink or are single entries: the
+    parts, their differences, and how many whole directions crossed."""
+    pending = d.full()
+    stencil = d.evaluate(pending)
+    crossing = int(stencil.crossed.sum())
+    parts: list[Segment] = []
+    found: list[Stencil] = []
+    while True:
+        split = stencil.crossed & (np.array([s.size for s in pending]) > 1)
+        keep = np.flatnonzero(~split)
+        parts += [pending[i] for i in keep]
+        found.append(stencil.take(keep))
+        pending = [half for i in np.flatnonzero(split) for half in pending[i].halves()]
+        if not pending:
+            return parts, Stencil.join(found), crossing
+        stencil = d.evaluate(pending)
 
 
-def _bisect(d: Directions, grads: Mapping[str, Array], u: Array) -> Located:
-    """Halve the failing direction's support, keeping the half that disagrees more."""
-    lo, hi = 0, d.total
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        halves = np.zeros((2, d.total))
-        halves[0, lo:mid], halves[1, mid:hi] = u[lo:mid], u[mid:hi]
-        numeric, error = d.derivative(halves)
-        ratio = _ratios(d, grads, halves, numeric, error)
-        lo, hi = (lo, mid) if ratio[0] >= ratio[1] else (mid, hi)
-    single = np.zeros((1, d.total))
-    single[0, lo] = 1.0
-    numeric, _ = d.derivative(single)
-    name, index = d.entry(lo)
-    return Located(name, index, float(np.asarray(grads[name])[index]), float(numeric[0]))
+def _ratios(d: Directions, g: Array, parts: Sequence[Segment], found: Stencil) -> Array:
+    """|uᵀg - D| over its tolerance for each part; a single entry whose stencil crossed a kink
+    passes (0) when uᵀg lies between its one-sided differences, as in a full check."""
+    p, scale = d.project(g, parts)
+    ratio = np.abs(p - found.value) / _tolerance(found, scale)
+    inside = (p >= found.low) & (p <= found.high)
+    single = np.array([s.size == 1 for s in parts])
+    # a difference that is not finite (a copy left the function's domain) is no agreement
+    return np.where(found.crossed & single & inside, 0.0, np.nan_to_num(ratio, nan=np.inf))
+
+
+def _tolerance(found: Stencil, scale: Array) -> Array:
+    """What |uᵀg - D| may be: the difference's error estimate times ``ESTIMATE_SAFETY``, plus
+    the rounding of uᵀg (``ANALYTIC_ULPS`` of the size of its terms), as for a single entry."""
+    tol = policy.ESTIMATE_SAFETY * found.error + policy.ANALYTIC_ULPS * policy.EPS * scale
+    return np.maximum(tol, policy.TINY)
+
+
+def _localise(d: Directions, g: Array, part: Segment, found: Stencil) -> Located:
+    """Halve the failing part, keeping the half that disagrees more, down to one entry."""
+    while part.size > 1:
+        halves = list(part.halves())
+        found = d.evaluate(halves)
+        p, scale = d.project(g, halves)
+        # a half that crossed a kink (only if the parent's moves of that input cancelled) is
+        # scored by how far uᵀg lies outside its one-sided differences
+        gap = np.where(found.crossed, np.maximum(found.low - p, p - found.high), np.abs(p - found.value))
+        which = int(np.argmax(gap / _tolerance(found, scale)))
+        part, found = halves[which], found.take(which)
+    k, i = part.k, part.lo
+    weight = float(d.u[k, i])
+    name, index = d.entry(i)
+    kink = None
+    if bool(found.crossed[0]):
+        ends = sorted((float(found.low[0]) / weight, float(found.high[0]) / weight))
+        kink = (ends[0], ends[1])
+    return Located(name, index, float(g[i]), float(found.value[0]) / weight, kink)
+
+
+def _kink_entries(d: Directions, parts: Sequence[Segment], found: Stencil) -> KinkEntries:
+    kinked = [j for j, part in enumerate(parts) if part.size == 1 and found.crossed[j]]
+    if not kinked:
+        return KinkEntries({}, {}, {})
+    at = np.zeros(d.total, dtype=bool)
+    low, high = np.full(d.total, -np.inf), np.full(d.total, np.inf)
+    for j in kinked:
+        part = parts[j]
+        i, weight = part.lo, float(d.u[part.k, part.lo])
+        ends = sorted((float(found.low[j]) / weight, float(found.high[j]) / weight))
+        at[i], low[i], high[i] = True, max(low[i], ends[0]), min(high[i], ends[1])
+    return KinkEntries(d.split(at), d.split(low), d.split(high))

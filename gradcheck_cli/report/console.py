@@ -116,6 +116,9 @@ def _directional(spec: SpecResult) -> list[RenderableType]:
         if check.passed:
             text = (f"directional: {check.source} agrees along {check.directions} random directions "
                     f"(worst {check.worst_ratio:.2g} of the tolerance)")
+            if check.kinks:
+                text += (f"; {check.kinks} of them crossed a kink and were split: parts that crossed "
+                         "none judged as usual, single entries that still did as at a kink (above)")
             lines.append(Text(text, style="green"))
         else:
             text = (f"directional: {check.source} DIFFERS (worst {check.worst_ratio:.3g}× the tolerance); "
