@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
-import inspect
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import numpy as np
 
 from gradcheck_cli.api import check_problem
 from gradcheck_cli.compare import compare
-from gradcheck_cli.engines import Gradients, backprop, numeric
+from gradcheck_cli.engines import Gradients, backprop, directional, numeric
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import Problem, Scheme
 
@@ -163,47 +162,29 @@ def _check_user_code(net: nets.Net, scheme: Scheme, g: Array) -> bool:
 
 
 class GradcheckDirectional(Tool):
-    """gradcheck's directional mode (``gradcheck_cli.engines.directional``), when it exists:
-    backprop's gradient against directional differences along a few random directions."""
+    """gradcheck's directional mode: ``gradcheck_cli.engines.directional.check`` of backprop's
+    gradient (computed beforehand, untimed: the check is given the gradient it checks, as the
+    other tools are) against directional differences along a few random directions."""
 
     name = "gradcheck directional"
     per_entry = False
 
-    def missing(self) -> str | None:
-        return None if callable(_directional()) else "n/a (not yet)"
-
     def run(self, case: Case, ready: Any) -> bool:
         if case.net.dtype != "float64":
             raise NotImplementedError("n/a (float32 user code)")
-        return _directional_passes(case.problem, backprop.gradients(case.problem))
+        return directional_check(case.problem, case.exact).passed
 
     def verdict(self, case: Case, ready: Any, raw: bool) -> Check:
         return Check(raw, directional=True)
 
     def flags(self, case: Case, ready: Any, check: Check, broken: Array) -> bool:
         wrong = dataclasses.replace(case.exact, grads=case.net.split(broken.copy()))
-        return not _directional_passes(case.problem, wrong)
+        return not directional_check(case.problem, wrong).passed
 
 
-def _directional() -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module("gradcheck_cli.engines.directional")
-    except ImportError:
-        return None
-    found = getattr(module, "check", None)
-    return found if callable(found) else None
-
-
-def _directional_passes(problem: Problem, gradients: Gradients) -> bool:
-    """Call ``directional.check`` without depending on its exact API: with the analytic
-    sources if it takes them; a result passes when everything it returns has ``passed``."""
-    check = _directional()
-    assert check is not None
-    takes_sources = len(inspect.signature(check).parameters) >= 2
+def directional_check(problem: Problem, gradients: Gradients) -> directional.Outcome:
     with np.errstate(all="ignore"):
-        out = check(problem, {"backprop": gradients}) if takes_sources else check(problem)
-    results = out if isinstance(out, (list, tuple)) else [out]
-    return all(bool(getattr(r, "passed", True)) for r in results)
+        return directional.check(problem, {"backprop": gradients})
 
 
 # --- PyTorch -----------------------------------------------------------------------------------

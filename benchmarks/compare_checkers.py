@@ -12,7 +12,10 @@ On tanh MLPs (batch 8) with a softmax cross-entropy and a squared-error loss of 
 * agreement: the relative error of the tool's numbers against the exact gradient;
 * the smallest relative error injected into one entry of the gradient (the entry of median
   magnitude) that the tool flags — along with every larger one of 1e-3, 1e-4, …, 1e-10;
-* false failures on a correct gradient at relu's kink and in float32 code (~1,000 parameters).
+* false failures on a correct gradient at relu's kink and in float32 code (~1,000 parameters);
+* gradcheck's directional check: its time against one forward+backward pass (gradcheck's
+  backprop engine) measured in the same run, and whether a sign flip of the largest and of the
+  median entry fails the check and is localised to that entry.
 
 A tool whose check is estimated to take longer than ``--budget`` seconds is not run: its time is
 extrapolated from the previous size and printed as ``~est.``. The output is Markdown.
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import datetime
+import functools
 import io
 import os
 import platform
@@ -39,7 +44,7 @@ import nets
 import numpy as np
 from checkers import Case, Check, Tool
 
-from gradcheck_cli.engines import numeric
+from gradcheck_cli.engines import backprop, numeric
 from gradcheck_cli.ops.base import Array
 
 #: Widths (input, two tanh layers, output) for about 100, 1,000, 10,000 and 100,000 parameters.
@@ -291,6 +296,72 @@ def misc_report(runs: Sequence[dict[str, Outcome]], tools: Sequence[Tool]) -> st
                       _table(header, rows)])
 
 
+def directional_report(sizes: Sequence[int], losses: Sequence[nets.LossName]) -> str:
+    """gradcheck's directional check: its time over one forward+backward pass, and sign flips."""
+    times, flips = [], []
+    for loss in losses:
+        for size in sorted(sizes):
+            case = Case.of(nets.make(SIZES[size], "tanh", loss))
+            label = f"{nets.count(SIZES[size]):,} {loss}"
+            forward_backward, check = same_run(functools.partial(backprop.gradients, case.problem),
+                                               functools.partial(checkers.directional_check, case.problem,
+                                                                 case.exact))
+            times.append([label, f"{forward_backward * 1e3:.3g}", f"{check * 1e3:.3g}",
+                          f"×{check / forward_backward:.3g}"])
+            order = np.argsort(np.abs(case.analytic), kind="stable")
+            flips.append([label, *(sign_flip(case, int(k)) for k in (order[-1], order[order.size // 2]))])
+            print(f"    directional: {' · '.join(times[-1][1:])} · {' · '.join(flips[-1][1:])}",
+                  file=sys.stderr, flush=True)
+    return "\n".join([
+        "### Directional check time vs one forward+backward pass (ratio)", "",
+        "forward+backward: `backprop.gradients(problem)` (gradcheck's NumPy forward and backward "
+        "rules); directional check: `directional.check(problem, {\"backprop\": g})` of that correct "
+        "gradient. Milliseconds, each the best of alternating timing loops in the same run.", "",
+        _table(["params, loss", "forward+backward, ms", "directional check, ms", "ratio"], times),
+        "", "### Directional check of the gradient with one sign-flipped entry", "",
+        "Each cell: the flipped entry, then what the check said (it must fail and bisection must "
+        "name that entry).", "",
+        _table(["params, loss", "entry of largest magnitude flipped", "entry of median magnitude flipped"],
+               flips)])
+
+
+def same_run(first: Callable[[], object], second: Callable[[], object], rounds: int = 3
+             ) -> tuple[float, float]:
+    """Seconds per call of two functions, timed in alternation (so that a change in the
+    machine's load hits both) and the best of ``rounds`` each."""
+    a = b = float("inf")
+    for _ in range(rounds):
+        a, b = min(a, per_call(first)), min(b, per_call(second))
+    return a, b
+
+
+def sign_flip(case: Case, k: int) -> str:
+    """The directional check of the correct gradient with entry ``k`` negated: caught and named?"""
+    name, index = entry_of(case.net, k)
+    broken = case.analytic.copy()
+    broken[k] = -broken[k]
+    wrong = dataclasses.replace(case.exact, grads=case.net.split(broken))
+    (check,) = checkers.directional_check(case.problem, wrong).checks
+    where = f"{name}{list(index)}"
+    if check.passed:
+        return f"{where}: **not caught**"
+    found = check.located
+    if found is None or (found.tensor, found.index) != (name, index):
+        named = f"{found.tensor}{list(found.index)}" if found else "nothing"
+        return f"{where}: caught, **named {named} instead**"
+    return f"{where}: caught and named (worst {check.worst_ratio:.2g}× the tolerance)"
+
+
+def entry_of(net: nets.Net, k: int) -> tuple[str, tuple[int, ...]]:
+    """The tensor and index of entry ``k`` of the flat θ."""
+    for name, shape in net.shapes():
+        count = int(np.prod(shape))
+        if k < count:
+            return name, tuple(int(i) for i in np.unravel_index(k, shape))
+        k -= count
+    raise IndexError(k)
+
+
 def machine() -> str:
     cpu = "?"
     with open("/proc/cpuinfo", encoding="utf-8") as info:
@@ -360,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(f"    {tool.name:<22} {_seconds(outcome, results[key].get('gradcheck')):<24} "
                       f"{_agreement(outcome):<28} {_detected(outcome)}", file=sys.stderr, flush=True)
     print(report(results, tools, schemes, magnitudes), flush=True)
+    if any(isinstance(t, checkers.GradcheckDirectional) for t in tools):
+        print("\n" + directional_report(args.sizes, args.losses), flush=True)
 
     if not args.no_misc:
         widths = SIZES[MISC_SIZE]
