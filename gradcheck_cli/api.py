@@ -92,7 +92,7 @@ def _check_at(problem: Problem) -> SpecResult:
             result = compare_directional.apply(problem, found, result, directional.check(problem, found))
     if not problem.claims:
         return result
-    claims = judge_claims(problem, found["symbolic"], found["backprop"].activations)
+    claims = judge_claims(problem, found)
     return dataclasses.replace(result, claims=claims)
 
 

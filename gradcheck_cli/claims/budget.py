@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -34,14 +35,19 @@ def _alarm(seconds: float) -> Iterator[None]:
         raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, ring)
-    # The timer repeats: an OutOfTime raised inside a gc or weakref callback is swallowed by
-    # Python, and a one-shot timer would then leave the work unbounded.
+    # An OutOfTime raised inside a gc or weakref callback is swallowed by Python (with a warning):
+    # the collector is paused for the (short) budget, and the timer repeats for the weakref case,
+    # where a one-shot timer would leave the work unbounded.
+    collecting = gc.isenabled()
+    gc.disable()
     signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if collecting:
+            gc.enable()
 
 
 def within(seconds: float, work: Callable[[], T]) -> T | None:

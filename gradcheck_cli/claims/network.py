@@ -1,16 +1,18 @@
 """Judge claims written on a network spec: a claimed ∂L/∂θ for one example, evaluated at every
 example of the batch with that example's quantities, reduced like J (mean or sum, plus the L2
-term) and compared with the symbolic engine's gradient."""
+term) and compared with the symbolic engine's gradient — except at entries whose stencil straddled
+a kink, where any value between the one-sided differences (a valid subgradient) is correct."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims.evidence import close
+from gradcheck_cli.compare import Band
 from gradcheck_cli.diagnose import classify
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.expr import Expr, to_numpy
@@ -20,11 +22,14 @@ from gradcheck_cli.results import Diagnosis, QuestionResult
 from gradcheck_cli.spec.network_claims import OUTPUT, TARGET
 
 
-def judge_claims(
-    problem: Problem, reference: Gradients, activations: Sequence[Array]
-) -> tuple[QuestionResult, ...]:
-    """One QuestionResult per claim of ``problem``."""
-    return tuple(_judge(problem, name, expr, reference, activations) for name, expr in problem.claims.items())
+def judge_claims(problem: Problem, found: Mapping[str, Gradients]) -> tuple[QuestionResult, ...]:
+    """One QuestionResult per claim of ``problem``, against the symbolic engine's gradients in
+    ``found`` (and the numeric engine's one-sided differences where a kink was straddled)."""
+    reference, activations = found["symbolic"], found["backprop"].activations
+    return tuple(
+        _judge(problem, name, expr, reference, activations, Band.of(found, name))
+        for name, expr in problem.claims.items()
+    )
 
 
 def _example(problem: Problem, activations: Sequence[Array], i: int) -> dict[str, Array]:
@@ -38,7 +43,8 @@ def _example(problem: Problem, activations: Sequence[Array], i: int) -> dict[str
 
 
 def _judge(
-    problem: Problem, name: str, expr: Expr, reference: Gradients, activations: Sequence[Array]
+    problem: Problem, name: str, expr: Expr, reference: Gradients, activations: Sequence[Array],
+    band: Band | None,
 ) -> QuestionResult:
     want = (problem.x.shape[1], 1) if name == INPUT else _shape2d(problem.shape_of(name))
 
@@ -47,10 +53,11 @@ def _judge(
         return QuestionResult(
             name=f"∂J/∂{name} (claimed per example)", verdict=verdict, f="J", wrt=name, layout="gradient",
             claimed=expr.text, expected_shape=want, claimed_shape=expr.shape,
-            evidence=f"numeric at the spec's point ({problem.batch} example(s))", diagnosis=diagnosis,
+            evidence=evidence, diagnosis=diagnosis,
             error=error,
         )
 
+    evidence = f"numeric at the spec's point ({problem.batch} example(s))"
     truth = reference.grads.get(name)
     if truth is None:
         return result("error", error=f"`{name}` is not in `wrt`: nothing to compare the claim with")
@@ -59,6 +66,11 @@ def _judge(
     examples = (_example(problem, activations, i) for i in range(problem.batch))
     per_example = [np.asarray(to_numpy(expr, values)) for values in examples]
     claimed = _reduce(problem, name, per_example).reshape(truth.shape)
+    if band is not None:
+        # at a kink every subgradient is right: there the claim meets its interval, not SymPy's pick
+        valid = band.at & (claimed >= band.low) & (claimed <= band.high)
+        truth = np.where(valid, claimed, truth)
+        evidence += f"; {int(band.at.sum())} entries at a kink judged between the one-sided differences"
     if close(claimed, truth):
         return result("correct")
     scale = max(float(np.abs(truth).max(initial=0.0)), policy.TINY)

@@ -77,6 +77,7 @@ def shifted_losses(
         a, cache = later.op.forward(a, problem.local_values(later))
         caches.append(cache)
     crossed |= kinks.crossed(base.pieces[start:], kinks.pieces(problem.nodes[start:], caches), flat.size)
+    crossed |= kinks.crossed([base.hinges], [kinks.loss_pieces(problem, a)], flat.size)
     per_example, _ = problem.loss.forward(a, problem.y)
     J: Array = problem.scale * per_example.sum(axis=-1) + _penalty(problem, node.params[local], flat, delta)
     return J, crossed

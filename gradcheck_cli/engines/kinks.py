@@ -9,7 +9,7 @@ entry is judged against the interval between the one-sided differences instead.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from gradcheck_cli.engines import forward
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.problem import Node, Problem
+
+#: Names the smooth piece each entry of a kinked quantity is on.
+Piece = Callable[[Array], Array]
 
 
 def pieces(nodes: Sequence[Node], caches: Sequence[Cache]) -> list[Array | None]:
@@ -38,56 +41,72 @@ def crossed(base: Sequence[Array | None], stacked: Sequence[Array | None], copie
     return out
 
 
-def has_kinks(problem: Problem) -> bool:
-    return any(isinstance(n.op, Elementwise) and n.op.branch(np.zeros(1)) is not None for n in problem.nodes)
+def loss_pieces(problem: Problem, yhat: Array) -> Array | None:
+    """Which piece each of the loss's hinges is on (hinge loss: margin > 0), None for a smooth
+    loss; ``yhat`` may carry leading axes of perturbed copies."""
+    hinges = problem.loss.hinges(yhat, problem.y)
+    return None if hinges is None else np.asarray(hinges.real > 0)
 
 
-def on_a_kink(nodes: Sequence[Node], caches: Sequence[Cache]) -> bool:
-    """Does some kinked op's input sit on its kink (within ``policy.KINK_ULPS``) at this point?"""
-    for node, cache in zip(nodes, caches, strict=True):
+def _pieces_of(op: Elementwise) -> Piece:
+    def piece(z: Array) -> Array:
+        return np.asarray(op.branch(z))
+
+    return piece
+
+
+def _active(m: Array) -> Array:
+    return np.asarray(m > 0)
+
+
+def _kinked(
+    problem: Problem, outputs: Sequence[Array], caches: Sequence[Cache]
+) -> Iterator[tuple[Piece, Array]]:
+    """Every quantity whose sign (or other threshold) picks a smooth piece at this point, with the
+    function that names the piece: kinked ops' inputs and the loss's hinges."""
+    for node, cache in zip(problem.nodes, caches, strict=True):
         op = node.op
-        if not isinstance(op, Elementwise) or op.branch(cache[0]) is None:
-            continue
-        z = np.asarray(cache[0]).real
-        nudge = policy.KINK_ULPS * policy.EPS * np.maximum(1.0, np.abs(z))
-        if np.any(op.branch(z + nudge) != op.branch(z - nudge)):
-            return True
-    return False
+        if isinstance(op, Elementwise) and op.branch(cache[0]) is not None:
+            yield _pieces_of(op), np.asarray(cache[0]).real
+    hinges = problem.loss.hinges(outputs[-1], problem.y)
+    if hinges is not None:
+        yield _active, np.asarray(hinges).real
 
 
-def resolved(problem: Problem, caches: Sequence[Cache]) -> Problem:
+def _straddling(problem: Problem, outputs: Sequence[Array], caches: Sequence[Cache], reach: float) -> int:
+    """How many kinked quantities z change piece when moved by ``reach``·max(1, |z|) either way."""
+    count = 0
+    for piece, z in _kinked(problem, outputs, caches):
+        nudge = reach * np.maximum(1.0, np.abs(z))
+        count += int(np.count_nonzero(piece(z + nudge) != piece(z - nudge)))
+    return count
+
+
+def on_a_kink(problem: Problem, outputs: Sequence[Array], caches: Sequence[Cache]) -> bool:
+    """Does some kinked quantity sit on its kink (within ``policy.KINK_ULPS``) at this point?"""
+    return _straddling(problem, outputs, caches, policy.KINK_ULPS * policy.EPS) > 0
+
+
+def resolved(problem: Problem, outputs: Sequence[Array], caches: Sequence[Cache]) -> Problem:
     """``problem`` with the scheme ``auto`` chose made explicit: the complex step, unless some
-    kinked input sits on its kink, where the complex step cannot see it (central instead)."""
+    kinked quantity sits on its kink, where the complex step cannot see it (central instead)."""
     scheme = problem.scheme
-    if problem.settings.scheme == "auto" and scheme == "complex" and on_a_kink(problem.nodes, caches):
+    if problem.settings.scheme == "auto" and scheme == "complex" and on_a_kink(problem, outputs, caches):
         scheme = "central"
     return dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, scheme=scheme))
 
 
-def _close(nodes: Sequence[Node], caches: Sequence[Cache]) -> int:
-    """How many kinked inputs lie within ``KINK_CLEARANCE`` (relative to max(1, |z|)) of their
-    kink: moving them that far either way changes their piece."""
-    close = 0
-    for node, cache in zip(nodes, caches, strict=True):
-        op = node.op
-        if not isinstance(op, Elementwise) or op.branch(cache[0]) is None:
-            continue
-        z = np.asarray(cache[0]).real
-        reach = policy.KINK_CLEARANCE * np.maximum(1.0, np.abs(z))
-        close += int(np.count_nonzero(op.branch(z + reach) != op.branch(z - reach)))
-    return close
-
-
 def moved_off(problem: Problem) -> tuple[Problem, str | None]:
-    """``problem`` at a point where no kinked input is within ``KINK_CLEARANCE`` of its kink,
-    and a sentence saying how it was moved (None when it already was clear).
+    """``problem`` at a point where no kinked quantity (an op's input, a hinge's margin) is within
+    ``KINK_CLEARANCE`` of its kink, and a sentence saying how it was moved (None when it already
+    was clear).
 
     Every parameter moves by a seeded random ``KINK_MOVE``·max(1, |θ|)·N(0, 1), ten times more
     per try; the data x, y stay as given. If no try clears the kinks the problem is returned
     unmoved and the sentence says so: the check then judges at the kinks as usual.
     """
-    _, _, caches, _ = forward.run(problem)
-    close = _close(problem.nodes, caches)
+    _, outputs, caches, _ = forward.run(problem)
+    close = _straddling(problem, outputs, caches, policy.KINK_CLEARANCE)
     if close == 0:
         return problem, None
     rng = np.random.default_rng(problem.seed)
@@ -96,8 +115,8 @@ def moved_off(problem: Problem) -> tuple[Problem, str | None]:
         values = {name: v + size * np.maximum(1.0, np.abs(v)) * rng.standard_normal(v.shape)
                   for name, v in problem.values.items()}
         moved = dataclasses.replace(problem, values=values)
-        _, _, caches, _ = forward.run(moved)
-        if _close(moved.nodes, caches) == 0:
+        _, outputs, caches, _ = forward.run(moved)
+        if _straddling(moved, outputs, caches, policy.KINK_CLEARANCE) == 0:
             return moved, (f"moved off {close} kinked input{'s' if close != 1 else ''} (within "
                            f"{policy.KINK_CLEARANCE:g} of a kink): every parameter shifted by "
                            f"{size:g}·max(1, |θ|)·N(0, 1), seed {problem.seed}")

@@ -37,8 +37,9 @@ def gradients(problem: Problem) -> Gradients:
     """Finite-difference ∂J/∂(every name in ``problem.wrt``) and the error estimate per entry;
     entries whose stencil straddled a kink are flagged, with their one-sided differences."""
     J, outputs, caches, _ = forward.run(problem)
-    problem = kinks.resolved(problem, caches)
-    base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, float(J)))
+    problem = kinks.resolved(problem, outputs, caches)
+    base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, float(J)),
+                kinks.loss_pieces(problem, outputs[-1]))
     found: dict[str, Stencil] = {name: _differentiate(problem, name, base) for name in problem.wrt}
     return Gradients(
         "numeric",
@@ -59,6 +60,8 @@ class Base:
     outputs: list[Array]
     pieces: list[Array | None]
     noise: float
+    #: the loss's hinge pieces (``kinks.loss_pieces``), None for a smooth loss
+    hinges: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def _differentiate(problem: Problem, name: str, base: Base) -> Stencil:
     for start in range(0, flat.size, chunk):
         idx = np.arange(start, min(start + chunk, flat.size))
         if where is None:
-            J_s, kinked = _shifted_losses(problem, name, value, idx, h[idx], offsets, base.pieces)
+            J_s, kinked = _shifted_losses(problem, name, value, idx, h[idx], offsets, base)
         else:
             delta = (offsets[:, None] * h[idx][None, :]).reshape(-1)
             flat_idx = np.tile(idx, offsets.size)
@@ -118,8 +121,7 @@ def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -
 
 
 def _shifted_losses(
-    problem: Problem, name: str, base: Array, idx: Array, h: Array, offsets: Array,
-    pieces: list[Array | None],
+    problem: Problem, name: str, base: Array, idx: Array, h: Array, offsets: Array, point: Base,
 ) -> tuple[Array, Array]:
     """J at θ + offset·h·e_i for every offset and every entry i in ``idx`` (flattened, offsets
     first), and whether each copy crossed a kink."""
@@ -128,8 +130,11 @@ def _shifted_losses(
     cols = np.arange(count)
     stack[:, cols, idx] += offsets[:, None] * h[None, :]
     values = {**problem.values, name: stack.reshape(offsets.size * count, *base.shape)}
-    J, _, caches, _ = forward.run(problem, values)
-    return J.reshape(-1), kinks.crossed(pieces, kinks.pieces(problem.nodes, caches), offsets.size * count)
+    J, outputs, caches, _ = forward.run(problem, values)
+    copies = offsets.size * count
+    crossed = kinks.crossed(point.pieces, kinks.pieces(problem.nodes, caches), copies)
+    crossed |= kinks.crossed([point.hinges], [kinks.loss_pieces(problem, outputs[-1])], copies)
+    return J.reshape(-1), crossed
 
 
 def _combine(
@@ -153,7 +158,12 @@ def _combine(
     value = d1 if scheme == "central" else (4 * d1 - d2) / 3
     right, left = (f[0] - J) / h, (J - f[1]) / h
     error = np.abs(d1 - d2) / 3 + sigma / h
-    return _shaped(value, error, kink, np.minimum(left, right), np.maximum(left, right), shape)
+    # A one-sided difference is O(h) off its one-sided derivative; the same difference over 2h
+    # is twice as far off, so their gap estimates it (and its round-off is σ/h).
+    slack = np.maximum(np.abs(right - (f[2] - J) / (2 * h)), np.abs(left - (J - f[3]) / (2 * h)))
+    slack += 2 * sigma / h
+    low, high = np.minimum(left, right) - slack, np.maximum(left, right) + slack
+    return _shaped(value, error, kink, low, high, shape)
 
 
 def _shaped(

@@ -139,6 +139,11 @@ class Loss(Op):
         """Numeric constants the math refers to (name → array), e.g. Σ⁻¹."""
         return {}
 
+    def hinges(self, yhat: Array, y: Array) -> Array | None:
+        """For a loss with kinks: the quantities whose signs select its smooth piece (a hinge's
+        margins), shape ``(..., m, k)``; None for a smooth loss."""
+        return None
+
     @abstractmethod
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         """Per-example losses of shape ``(..., m)`` and what ``backward`` needs."""

@@ -167,6 +167,46 @@ class SigmoidBinaryCrossEntropy(Loss):
 
 
 @register
+class Hinge(Loss):
+    """Multiclass hinge (SVM) loss on scores z with one-hot y: L = Σ_{j≠c} max(0, z_j - z_c + Δ),
+    c the label, margin Δ (default 1). ∂L/∂z_j = 1[m_j > 0] for j ≠ c, -Σ_{j≠c} 1[m_j > 0] for c
+    (the subgradient 0 taken at a kink m_j = 0).
+    """
+
+    kind = "hinge"
+    targets = "onehot"
+    examples = ({}, {"margin": 0.5})
+
+    margin: NonNegativeFloat = 1.0
+
+    def describe(self) -> str:
+        return "hinge" if self.margin == 1.0 else f"hinge({self.margin:g})"
+
+    def hinges(self, yhat: Array, y: Array) -> Array:
+        """m_j = z_j - z_c + Δ for every j ≠ c (−1 at the label itself: never a kink there)."""
+        correct = (y * yhat).sum(axis=-1, keepdims=True)
+        return np.where(y > 0, -1.0, yhat - correct + self.margin)
+
+    def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
+        m = self.hinges(yhat, y)
+        # complex points take the piece of the real part, as relu does
+        return (m * (m.real > 0)).sum(axis=-1), (m, y)
+
+    def backward(self, cache: Cache) -> Array:
+        m, y = cache
+        active = (m > 0).astype(m.dtype)
+        return active - y * active.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+
+    def math(
+        self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
+    ) -> sp.Expr:
+        i, j = _entry("i"), _entry("j")
+        correct = sp.Sum(y[i] * yhat[i], (i, 0, k - 1))
+        term = yhat[j] - correct + sp.Float(self.margin)
+        return sp.Sum((1 - y[j]) * sp.Max(term, 0), (j, 0, k - 1))
+
+
+@register
 class GaussianNLL(Loss):
     """Negative log-likelihood of y ~ N(ŷ, Σ): L = ½ eᵀ Σ⁻¹ e + ½ log det(2πΣ), e = y - ŷ.
 

@@ -88,7 +88,10 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     """
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # a NUL in the path; UnicodeDecodeError is a ValueError too
+        reason = exc.__class__.__name__ if isinstance(exc, UnicodeDecodeError) else "a NUL in the path"
+        raise SpecError(f"cannot read the file ({reason})", file=repr(str(path))[1:-1]) from None
+    except OSError as exc:
         raise SpecError(f"cannot read the file ({exc.__class__.__name__})", file=str(path)) from None
     return parse_yaml(text, str(path))
 

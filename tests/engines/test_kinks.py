@@ -13,10 +13,10 @@ from gradcheck_cli import policy
 from gradcheck_cli.api import check_problem, load_problem
 from gradcheck_cli.engines import forward, kinks, numeric
 from gradcheck_cli.ops import registered
-from gradcheck_cli.ops.activations import Abs, ReLU
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.ops.activations import Abs, ReLU, Tanh
+from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.ops.layers import Linear
-from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.ops.losses import Hinge, SquaredError
 from gradcheck_cli.problem import Problem
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "kinks" / "relu-at-its-kink.yaml"
@@ -70,11 +70,11 @@ def test_avoid_kinks_moves_every_kinked_input_clear_and_says_how(gradcheck) -> N
     problem = load_problem(SPEC)
     moved, note = kinks.moved_off(problem)
     assert note is not None and note.startswith("moved off 4 kinked inputs")
-    _, _, caches, _ = forward.run(moved)
+    _, outputs, caches, _ = forward.run(moved)
     z = caches[1][0]  # relu's input
     assert np.abs(z).min() > policy.KINK_CLEARANCE
     assert moved.x is problem.x and moved.y is problem.y
-    assert kinks.resolved(moved, caches).scheme == "complex"
+    assert kinks.resolved(moved, outputs, caches).scheme == "complex"
     result = gradcheck("check", "--avoid-kinks", "--format", "json", SPEC)
     spec = json.loads(result.stdout)["specs"][0]
     assert result.exit_code == 0 and spec["moved"] == note
@@ -122,3 +122,39 @@ def test_abs_with_a_derivative_that_forgets_the_sign_fails_next_to_its_kink() ->
     with registered(AbsWithoutSign):
         result = check_problem(_abs_network_at_its_kink(AbsWithoutSign()))
     assert {t.name: t.verdict for t in result.tensors}["W0"] == "fail"
+
+
+class HingeWithoutTheLabelsTerm(Hinge):
+    """The hinge loss with a backward that forgets ∂L/∂z_c = -Σ_j 1[m_j > 0]."""
+
+    kind = "hinge_without_the_labels_term"
+
+    def backward(self, cache: Cache) -> Array:
+        m, _ = cache
+        return (m > 0).astype(m.dtype)
+
+
+def _hinge_at_its_kink(loss: Hinge) -> Problem:
+    """Example 0's margin m_j = z_j - z_c + 1 is exactly 0 for one wrong class j (via b1)."""
+    problem = make_problem([Linear(out=3), Tanh(), Linear(out=4)], loss, inputs=2, batch=3, seed=2)
+    _, outputs, _, _ = forward.run(problem)
+    z, label = outputs[-1][0], int(np.argmax(problem.y[0]))
+    other = (label + 1) % 4
+    b = problem.values["b1"].copy()
+    b[other] -= z[other] - z[label] + 1.0
+    return dataclasses.replace(problem, values={**problem.values, "b1": b})
+
+
+def test_the_hinge_at_its_kink_passes_and_says_so() -> None:
+    problem = _hinge_at_its_kink(Hinge())
+    _, outputs, caches, _ = forward.run(problem)
+    assert kinks.on_a_kink(problem, outputs, caches)
+    result = check_problem(problem)
+    assert result.verdict == "pass"
+    assert {t.name: t.kinks for t in result.tensors}["b1"] >= 1
+
+
+def test_a_hinge_backward_missing_a_term_fails_next_to_its_kink() -> None:
+    with registered(HingeWithoutTheLabelsTerm):
+        result = check_problem(_hinge_at_its_kink(HingeWithoutTheLabelsTerm()))
+    assert {t.name: t.verdict for t in result.tensors}["b1"] == "fail"

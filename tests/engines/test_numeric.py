@@ -99,11 +99,11 @@ def test_a_relu_input_exactly_on_its_kink_makes_auto_take_central_differences() 
     W, b, x = p.values["W0"], p.values["b0"].copy(), p.x
     b[1] = -(W[1] @ x[2])
     on_kink = dataclasses.replace(p, values={**p.values, "b0": b})
-    _, _, caches, _ = forward.run(on_kink)
-    assert kinks.on_a_kink(on_kink.nodes, caches)
-    assert kinks.resolved(on_kink, caches).scheme == "central"
+    _, outputs, caches, _ = forward.run(on_kink)
+    assert kinks.on_a_kink(on_kink, outputs, caches)
+    assert kinks.resolved(on_kink, outputs, caches).scheme == "central"
     found = numeric.gradients(on_kink)
     assert found.kinks["b0"][1] and not found.kinks["b0"][0]
-    _, _, caches, _ = forward.run(p)
-    assert not kinks.on_a_kink(p.nodes, caches)
-    assert kinks.resolved(p, caches).scheme == "complex"
+    _, outputs, caches, _ = forward.run(p)
+    assert not kinks.on_a_kink(p, outputs, caches)
+    assert kinks.resolved(p, outputs, caches).scheme == "complex"
