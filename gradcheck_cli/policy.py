@@ -20,6 +20,11 @@ CENTRAL_STEP = EPS ** (1.0 / 3.0)
 #: and no subtraction, so h can be far below √EPS; 1e-20 makes truncation vanish next to rounding.
 COMPLEX_STEP = 1e-20
 
+#: Largest imaginary part (relative to the values it rides on, which are O(1) or larger) for which
+#: the structure-aware complex step carries imaginary parts alone through the layers after the
+#: perturbed one: there Im g(a + ib) = b·g'(a)(1 + O(b²)) and the O(b²) is far below an ulp.
+LINEAR_IMAGINARY = 1e-12
+
 #: A complex-step derivative is exact up to the rounding of the forward's arithmetic: allow this
 #: many ulps of the tensor's largest entry (as for two analytic gradients).
 COMPLEX_ULPS = 1024.0

@@ -14,7 +14,7 @@ that verdicts are judged against (see ``policy``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,8 @@ class Base:
     noise: float
     #: the loss's hinge pieces (``kinks.loss_pieces``), None for a smooth loss
     hinges: Array | None = None
+    #: what ``incremental`` computes once per point and reuses for every chunk of copies
+    memo: dict[object, Array] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
