@@ -1,4 +1,5 @@
-"""What a wrong gradient looks like: sign, scale, transpose, zero, or a few entries."""
+"""What a wrong gradient looks like: sign, scale, transpose, zero, a constant offset, or a few
+entries."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | No
 
 
 def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str] | None:
-    """The kind of error (``sign``, ``factor``, ``transpose``, ``partial``, ``other``) and one
-    phrase that says how ``candidate`` differs from ``reference``.
+    """The kind of error (``sign``, ``factor``, ``transpose``, ``missing-term``, ``partial``,
+    ``other``) and one phrase that says how ``candidate`` differs from ``reference``.
 
     Args:
         candidate: the gradient under suspicion.
@@ -27,8 +28,8 @@ def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str
 
     Returns:
         e.g. ("sign", "it has the wrong sign"), ("factor", "it is 2 times the correct value"),
-        ("transpose", "it is transposed"), ("partial", "only row 1 differs"), or None when
-        the two do not differ.
+        ("transpose", "it is transposed"), ("missing-term", "it is off by the same amount in
+        every row: …"), ("partial", "only row 1 differs"), or None when the two do not differ.
     """
     diff = candidate - reference
     size = float(np.linalg.norm(diff))
@@ -42,8 +43,35 @@ def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str
         return ("sign" if scaled == "it has the wrong sign" else "factor"), scaled
     if _transposed(candidate, reference):
         return "transpose", "it is transposed"
+    unit = constant_along(diff)
+    if unit is not None:
+        return "missing-term", offset_phrase("it", unit)
     where = _where(wrong)
     return ("other" if where == "every entry differs" else "partial"), where
+
+
+def constant_along(diff: Array) -> str | None:
+    """Where the error ``diff`` repeats itself: ``entry`` (one value throughout), ``row`` (each
+    column has one value, the same in every row) or ``column``; None when it does not. Axes of
+    length 1 do not count, and the error must not be zero."""
+    full = diff.reshape(-1)
+    if full.size < 2 or not full.any():
+        return None
+    if _close(full, np.full(full.size, full.mean()), full):
+        return "entry"
+    if diff.ndim != 2 or min(diff.shape) < 2:
+        return None
+    for axis, unit in ((0, "row"), (1, "column")):
+        if _close(diff, np.broadcast_to(diff.mean(axis=axis, keepdims=True), diff.shape), diff):
+            return unit
+    return None
+
+
+def offset_phrase(subject: str, unit: str) -> str:
+    """"``subject`` is off by the same amount in every ``unit``", and what that usually means."""
+    over = "" if unit == "entry" else f" over the {unit}s"
+    return (f"{subject} is off by the same amount in every {unit}: a term that is the same for every"
+            f" {unit} is missing or extra — often the dependence through a sum or mean{over}")
 
 
 def _close(candidate: Array, model: Array, reference: Array) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradcheck_cli.diagnose import shape_of_error
+from gradcheck_cli.diagnose import classify, constant_along, shape_of_error
 
 REF = np.array([[1.0, -2.0, 0.5], [0.3, 4.0, -1.0], [2.0, 0.7, -0.6]])
 ALL = np.ones_like(REF, dtype=bool)
@@ -44,3 +44,31 @@ def test_a_random_error_is_not_called_a_scale_or_transpose():
     rng = np.random.default_rng(0)
     noisy = REF + rng.standard_normal(REF.shape)
     assert shape_of_error(noisy, REF, ALL) == "every entry differs"
+
+
+@pytest.mark.parametrize(
+    ("offset", "unit"),
+    [
+        (np.full((3, 3), 0.25), "entry"),
+        (np.array([[0.5, -1.0, 2.0]] * 3), "row"),  # one value per column, the same in every row
+        (np.array([[0.5], [-1.0], [2.0]]) * np.ones((1, 3)), "column"),
+    ],
+)
+def test_an_error_that_repeats_along_an_axis_is_a_term_missing_there(offset, unit):  # type: ignore[no-untyped-def]
+    found = classify(REF + offset, REF, ALL)
+    assert found is not None and found[0] == "missing-term"
+    assert f"off by the same amount in every {unit}:" in found[1]
+    assert constant_along(offset) == unit
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        np.zeros((3, 3)),
+        np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),  # one entry
+        np.array([[0.5, -1.0, 2.0], [0.5, -1.0, 2.1], [0.5, -1.0, 2.0]]),  # one row off the pattern
+        np.array([[3.0]]),  # a single entry has no axis to repeat along
+    ],
+)
+def test_an_error_that_does_not_repeat_is_not_called_an_offset(diff):  # type: ignore[no-untyped-def]
+    assert constant_along(diff) is None

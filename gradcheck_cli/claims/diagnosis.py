@@ -18,6 +18,7 @@ from gradcheck_cli.claims import budget, repairs
 from gradcheck_cli.claims.evidence import Point, Sampler, close, evaluate, substitution
 from gradcheck_cli.claims.layout import other
 from gradcheck_cli.claims.question import Derived, Question
+from gradcheck_cli.diagnose import constant_along, offset_phrase
 from gradcheck_cli.expr import to_numpy
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.results import Diagnosis
@@ -79,7 +80,7 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _symmetric, _activation, _terms, _partial):
+    for test in (_sign, _transpose, _factor, _symmetric, _activation, _terms, _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -170,6 +171,17 @@ def _partial(case: Case) -> Diagnosis | None:
         f"right on {int(good.sum())} of {good.size} entries; wrong in {where}",
         {"wrong_rows": bad_rows, "wrong_columns": bad_cols},
     )
+
+
+def _offset(case: Case) -> Diagnosis | None:
+    """claim − derivative is the same in every entry (or row, or column) at every point: a term
+    constant along that axis is missing or extra, which SymPy could not isolate."""
+    found = {constant_along(case.claim_at(p) - case.truth_at(p)) for p in case.points}
+    if len(found) != 1 or None in found:
+        return None
+    unit = found.pop()
+    assert unit is not None
+    return Diagnosis("missing-term", offset_phrase("at every point the claim", unit), {"same_in_every": unit})
 
 
 def _terms(case: Case) -> Diagnosis | None:

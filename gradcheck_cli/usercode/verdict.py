@@ -42,7 +42,8 @@ class InputResult:
         probe: the probe (cotangent) the worst entries and the diagnosis come from; empty for
             the gradient of a scalar function.
         worst: the worst entries of that probe, with the user's and the numeric values.
-        diagnosis: ``sign``, ``factor``, ``transpose``, ``partial`` or ``other`` when it fails.
+        diagnosis: ``sign``, ``factor``, ``transpose``, ``missing-term`` (off by the same amount
+            in every entry, row or column), ``partial`` or ``other`` when it fails.
         explanation: one sentence on how it fails, or None when it passes.
     """
 
