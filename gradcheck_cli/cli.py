@@ -23,6 +23,7 @@ from gradcheck_cli.claims.layout import LAYOUTS
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
+from gradcheck_cli.results import Report, SheetResult
 from gradcheck_cli.schema import KINDS
 from gradcheck_cli.schema import schema as spec_schema
 
@@ -200,13 +201,14 @@ def expr(
         shown = truth[0, 0] if truth.shape == (1, 1) else truth
         typer.echo(sp.latex(shown) if latex else sp.pretty(shown, use_unicode=True))
         return
-    if format.value not in ("console", "json"):
-        raise GradcheckError(f"`expr` reports as console or json, not {format.value}")
     result = judge(question, seed=seed or 0, show_answer=show_answer)
     if format.value == "json":
         typer.echo(json.dumps(jsonout.question(result), indent=2))
-    else:
+    elif format.value == "console":
         sys.stdout.write(console_claims.question(result, _options(color, None)))
+    else:  # JUnit and Markdown: the question as a one-question sheet, through the usual reporters
+        sheet = SheetResult("gradcheck expr", "expr", seed or 0, (result,))
+        _emit(REPORTERS[format.value](Report((sheet,)), _options(color, None)), None)
     raise typer.Exit(0 if result.verdict == "correct" else 1)
 
 
@@ -224,6 +226,9 @@ def steps(
     and runs your code."""
     from gradcheck_cli import steps as steps_module
 
+    if format.value == "junit":
+        raise GradcheckError("`steps` plots a curve and has no verdict to report as JUnit; "
+                             "use --format json or markdown")
     if target.endswith((".yaml", ".yml")):
         curve = steps_module.for_problem(api.load_problem(target), entry)
     else:
@@ -232,7 +237,7 @@ def steps(
         typer.echo(json.dumps({"schema_version": 1, "kind": "steps", **dataclasses.asdict(curve)}, indent=2))
         return
     typer.echo(f"∂J/∂{curve.entry}: reference {curve.reference:.12g} ({curve.reference_source})")
-    typer.echo(steps_module.plot(curve))
+    typer.echo(steps_module.table(curve) if format.value == "markdown" else steps_module.plot(curve))
 
 
 def _function_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None) -> Any:

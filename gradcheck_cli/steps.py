@@ -141,3 +141,13 @@ def plot(curve: Curve, rows: int = 14) -> str:
     lines.append(f"        log10 h from {np.log10(curve.steps[0]):.0f} to {np.log10(curve.steps[-1]):.0f}; "
                  "y: log10 |D(h) − reference|")
     return "\n".join(lines)
+
+
+def table(curve: Curve) -> str:
+    """The curve as a Markdown table (for a CI job summary); the chosen step's row is marked."""
+    chosen = int(np.argmin(np.abs(np.log10(curve.steps) - np.log10(curve.chosen))))
+    lines = ["| h | \\|D(h) − reference\\| | |", "|---|---|---|"]
+    for k, (h, err) in enumerate(zip(curve.steps, curve.errors, strict=True)):
+        mark = f"◀ gradcheck's step ({curve.chosen:.1e})" if k == chosen else ""
+        lines.append(f"| {h:.1e} | {err:.2e} | {mark} |")
+    return "\n".join(lines)

@@ -122,3 +122,20 @@ def test_invalid_input_exits_2_with_one_line_on_stderr(gradcheck: Invoke, args: 
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("gradcheck: ")
     assert fragment in line
+
+
+def test_junit_and_markdown_report_the_question_as_a_one_question_sheet(gradcheck: Invoke) -> None:
+    import xml.etree.ElementTree as ET
+
+    wrong = ("--claim", "A.T @ (y - A @ x)")
+    junit = expr(gradcheck, *LEAST_SQUARES, *wrong, "--format", "junit")
+    assert junit.exit_code == 1, junit.output
+    root = ET.fromstring(junit.stdout)
+    (case,) = root.iter("testcase")
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "sign"
+    markdown = expr(gradcheck, *LEAST_SQUARES, *wrong, "--format", "markdown")
+    assert markdown.exit_code == 1
+    assert "| sign |" in markdown.stdout and markdown.stdout.rstrip().endswith("**0 passed, 1 failed**")
+    right = expr(gradcheck, *LEAST_SQUARES, "--claim", "-A.T @ (y - A @ x)", "--format", "junit")
+    assert right.exit_code == 0 and ET.fromstring(right.stdout).get("failures") == "0"

@@ -74,3 +74,14 @@ def test_an_unknown_entry_is_a_clean_error() -> None:
     result = CliRunner().invoke(app, ["steps", str(SPECS / "mlp-cross-entropy.yaml"), "--entry", "W9[0, 0]"])
     assert result.exit_code == 2
     assert "`W9` is not differentiated here" in result.output
+
+
+def test_markdown_gives_a_table_with_the_chosen_step_marked_and_junit_is_refused() -> None:
+    runner = CliRunner()
+    spec = str(SPECS / "tanh-layer-squared-loss.yaml")
+    result = runner.invoke(app, ["steps", spec, "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "e-" in line]
+    assert len(rows) > 10 and sum("gradcheck's step" in row for row in rows) == 1
+    refused = runner.invoke(app, ["steps", spec, "--format", "junit"])
+    assert refused.exit_code == 2 and "no verdict" in refused.output
