@@ -40,11 +40,21 @@ OPERATOR_NAMES: dict[type[ast.AST], str] = {
 }
 
 
+#: How each refused binary operator is written, to point at it.
+OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+    ast.BitXor: "^", ast.BitAnd: "&",
+}
+
+
 def refusal(node: ast.expr, source: Source) -> ExprError:
-    """The error for a node outside the whitelist, at its column."""
+    """The error for a node outside the whitelist, at its column (a binary operator's own)."""
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):
         operator = OPERATOR_NAMES.get(type(node.op), f"`{type(node.op).__name__}`")
         problem = f"the operator {operator} is not part of the language"
+        symbol = OPERATOR_SYMBOLS.get(type(node.op))
+        if isinstance(node, ast.BinOp) and symbol is not None:
+            return located(source.segment(node), source.operator_column(node, symbol), problem, hint=HINT)
     else:
         problem = REFUSED.get(type(node), f"`{type(node).__name__}` is not part of the language")
     return located(source.segment(node), source.column(node), problem, hint=HINT)
