@@ -288,8 +288,9 @@ RefOpt = Optional[str]  # noqa: UP045
 def func(
     inputs: Annotated[Path, typer.Option("--inputs", help="An .npz of arrays, or a YAML file of shapes "
                                          "and a seed (see the README).")],
-    fun: Annotated[RefOpt, typer.Argument(help="FILE.py:NAME or MODULE:NAME: the loss (with --grad) or the "
-                                               "array function (with --vjp).", show_default=False)] = None,
+    fun: Annotated[RefOpt, typer.Argument(help="FILE.py:NAME or MODULE:NAME: the loss (with --grad), the "
+                                               "array function (with --vjp), or alone a loss that returns "
+                                               "(loss, gradient).", show_default=False)] = None,
     grad: Annotated[RefOpt, typer.Option("--grad", help="Its gradient: returns a dict name → array.")] = None,
     vjp: Annotated[RefOpt, typer.Option("--vjp", help="Its VJP: vjp(cotangent, **inputs) → dict.")] = None,
     layer: Annotated[RefOpt, typer.Option("--layer", help="FILE.py:FORWARD,BACKWARD of a layer: "

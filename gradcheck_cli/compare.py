@@ -151,7 +151,7 @@ def _tensor(
         verdict="fail",
         pairs=pairs,
         odd_one_out=odd,
-        explanation=_explain(name, found, odd, wrong, culprit),
+        explanation=_explain(name, found, odd, wrong, culprit, problem.values.get(name)),
         worst=worst,
         grid=error_grid(ratio),
         kinks=kinked,
@@ -171,12 +171,14 @@ def _explain(
     odd: str | None,
     wrong: Array,
     culprit: tuple[str, str] | None,
+    value: Array | None,
 ) -> str:
     if odd is None:
         return f"the sources disagree on ∂J/∂{name} and no two of them agree with each other"
     others = [s for s in found if s != odd]
     reference = np.mean([found[s].grads[name] for s in others], axis=0)
-    shape = shape_of_error(found[odd].grads[name], reference, wrong)
+    related = {name: value} if value is not None else None
+    shape = shape_of_error(found[odd].grads[name], reference, wrong, related)
     text = f"{odd} is the odd one out: {' and '.join(others)} agree on ∂J/∂{name}"
     if shape:
         text += f"; {odd}'s value: {shape}"

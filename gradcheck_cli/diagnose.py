@@ -3,6 +3,7 @@ entries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 
 import numpy as np
@@ -11,13 +12,17 @@ from gradcheck_cli import policy
 from gradcheck_cli.ops.base import Array
 
 
-def shape_of_error(candidate: Array, reference: Array, wrong: Array) -> str | None:
+def shape_of_error(
+    candidate: Array, reference: Array, wrong: Array, related: Mapping[str, Array] | None = None
+) -> str | None:
     """One phrase that says how ``candidate`` differs from ``reference`` (see ``classify``)."""
-    found = classify(candidate, reference, wrong)
+    found = classify(candidate, reference, wrong, related)
     return found[1] if found else None
 
 
-def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str] | None:
+def classify(
+    candidate: Array, reference: Array, wrong: Array, related: Mapping[str, Array] | None = None
+) -> tuple[str, str] | None:
     """The kind of error (``sign``, ``factor``, ``transpose``, ``missing-term``, ``partial``,
     ``other``) and one phrase that says how ``candidate`` differs from ``reference``.
 
@@ -25,6 +30,8 @@ def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str
         candidate: the gradient under suspicion.
         reference: what it should be.
         wrong: boolean mask of the entries outside tolerance.
+        related: arrays of the candidate's shape the error may be a multiple of, by name — the
+            value of the variable itself, whose multiple is what an L2 penalty adds.
 
     Returns:
         e.g. ("sign", "it has the wrong sign"), ("factor", "it is 2 times the correct value"),
@@ -43,6 +50,11 @@ def classify(candidate: Array, reference: Array, wrong: Array) -> tuple[str, str
         return ("sign" if scaled == "it has the wrong sign" else "factor"), scaled
     if _transposed(candidate, reference):
         return "transpose", "it is transposed"
+    for name, value in (related or {}).items():
+        c = _multiple(diff, value)
+        if c is not None:
+            return "missing-term", (f"it is off by {c:.3g}·{name}: a term proportional to `{name}` (the"
+                                    " gradient of an L2 penalty, say) is missing, extra or mis-scaled")
     unit = constant_along(diff)
     if unit is not None:
         return "missing-term", offset_phrase("it", unit)
@@ -65,6 +77,17 @@ def constant_along(diff: Array) -> str | None:
         if _close(diff, np.broadcast_to(diff.mean(axis=axis, keepdims=True), diff.shape), diff):
             return unit
     return None
+
+
+def _multiple(diff: Array, value: Array) -> float | None:
+    """c when ``diff`` = c·``value`` (to the diagnosis residual), else None."""
+    if value.shape != diff.shape or value.size < 2:
+        return None
+    denom = float(np.vdot(value, value))
+    if denom == 0.0:
+        return None
+    c = float(np.vdot(value, diff)) / denom
+    return c if c != 0.0 and _close(diff, c * value, diff) else None
 
 
 def offset_phrase(subject: str, unit: str) -> str:

@@ -16,7 +16,7 @@ from gradcheck_cli.ops import registered
 from gradcheck_cli.ops.activations import Sigmoid, Tanh
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.ops.layers import Linear
-from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.ops.losses import L2Penalty, SquaredError
 
 
 class BrokenSigmoid(Sigmoid):
@@ -133,3 +133,30 @@ def test_a_broken_op_is_gone_from_the_registry_after_the_test() -> None:
         assert "broken_sigmoid" in LAYERS
     assert "broken_sigmoid" not in LAYERS
     assert np.isfinite(Sigmoid().derivative(np.zeros(1), np.full(1, 0.5))).all()
+
+
+class DoubledL2(L2Penalty):
+    """R(W) = (λ/2)‖W‖², with a backward that returns 2λW (the ½ forgotten)."""
+
+    def backward(self, W: Array) -> Array:
+        return 2 * self.strength * W
+
+
+def test_a_penalty_backward_off_by_a_multiple_of_the_weights_is_named_as_such() -> None:
+    import dataclasses
+
+    from problems import make_problem
+
+    from gradcheck_cli.api import check_problem
+
+    problem = make_problem([Linear(out=3), Tanh(), Linear(out=2)], SquaredError(), l2=0.3)
+    broken = dataclasses.replace(problem, penalty=DoubledL2(strength=0.3))
+    tensors = {t.name: t for t in check_problem(broken).tensors}
+    # every weight matrix fails; the error of backprop is exactly +0.3·W (an independent reason:
+    # 2λW − λW), which the diagnosis names instead of "every entry differs"
+    for name in ("W0", "W1"):
+        assert tensors[name].verdict == "fail"
+        explanation = tensors[name].explanation or ""
+        assert "backprop is the odd one out" in explanation
+        assert f"off by 0.3·{name}" in explanation, explanation
+    assert {t.verdict for n, t in tensors.items() if n.startswith("b")} == {"pass"}

@@ -102,7 +102,11 @@ def as_output(value: Any, who: str, doing: str, *, scalar: bool) -> Array:
     except Exception:
         out = np.asarray(None, dtype=object)
     if out.dtype.kind not in "fciub":
-        raise UserCodeError(f"`{who}` returned {type(value).__name__}, not numbers ({doing})")
+        hint = None
+        if scalar and isinstance(value, tuple) and len(value) == 2:
+            hint = ("if it returns (loss, gradient), leave the gradient function out: "
+                    "check_function(fun, None, inputs), or `gradcheck func FILE.py:fun` without --grad")
+        raise UserCodeError(f"`{who}` returned {type(value).__name__}, not numbers ({doing})", hint=hint)
     if scalar and out.size != 1:
         raise UserCodeError(f"`{who}` must return a scalar loss but returned an array of shape "
                             f"{out.shape} ({doing})", hint="reduce it to one number, e.g. with .mean()")

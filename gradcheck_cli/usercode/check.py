@@ -23,15 +23,17 @@ Wrt = str | Sequence[str] | None
 
 
 def check_function(
-    fun: Callable[..., Any], grad: Callable[..., Any], inputs: Mapping[str, Any], *, wrt: Wrt = None,
+    fun: Callable[..., Any], grad: Callable[..., Any] | None, inputs: Mapping[str, Any], *, wrt: Wrt = None,
     **options: Any,
 ) -> Result:
     """Check ``grad``, the hand-written gradient of the scalar function ``fun``.
 
     Args:
-        fun: ``fun(**inputs)`` returns a scalar (a loss).
+        fun: ``fun(**inputs)`` returns a scalar (a loss); with ``grad=None``, the pair
+            ``(loss, gradient)`` instead, as many course assignments write it.
         grad: ``grad(**inputs)`` returns a dict name → array of the shape of that input, for
-            every name in ``wrt`` (a tuple in the order of ``wrt`` is accepted too).
+            every name in ``wrt`` (a tuple in the order of ``wrt`` is accepted too, and one array
+            when there is one name); None when ``fun`` returns the gradient itself.
         inputs: the point to check at. Float arrays are passed as float64 copies.
         wrt: the inputs to differentiate; default: every float array. The others (labels,
             masks, hyper-parameters) are held fixed.
@@ -46,7 +48,10 @@ def check_function(
     """
     opts = Options.parse(options)
     values, names = prepare(inputs, wrt)
-    who, fun_name = calls.name_of(grad), calls.name_of(fun)
+    fun_name = calls.name_of(fun)
+    if grad is None:
+        return _check_loss_and_gradient(fun, values, names, opts)
+    who = calls.name_of(grad)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
         return calls.as_output(calls.call(fun, doing, **calls.fresh(point)), fun_name, doing, scalar=True)
@@ -56,6 +61,29 @@ def check_function(
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, True, source_file(grad),
                 f"{fun_name}({', '.join(values)}) → scalar")
+    return run(form, values, names, opts)
+
+
+def _check_loss_and_gradient(fun: Callable[..., Any], values: dict[str, Any], names: tuple[str, ...],
+                             opts: Options) -> Result:
+    """``check_function`` for a ``fun`` that returns ``(loss, gradient)``."""
+    name = calls.name_of(fun)
+
+    def both(point: Mapping[str, Any], doing: str) -> tuple[Any, Any]:
+        returned = calls.call(fun, doing, **calls.fresh(point))
+        if not (isinstance(returned, tuple) and len(returned) == 2):
+            raise calls.UserCodeError(f"`{name}` must return (loss, gradient) when no gradient function is"
+                                      f" given, not {type(returned).__name__} ({doing})")
+        return returned[0], returned[1]
+
+    def evaluate(point: Mapping[str, Any], doing: str) -> Array:
+        return calls.as_output(both(point, doing)[0], name, doing, scalar=True)
+
+    def user(_: Array, point: Mapping[str, Any]) -> Any:
+        return both(point, "computing the gradient")[1]
+
+    form = Form(name, name, name, evaluate, user, True, source_file(fun),
+                f"{name}({', '.join(values)})[0] → scalar")
     return run(form, values, names, opts)
 
 

@@ -91,9 +91,11 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     for name in wrt:
         arrays = Compared(user[name], numeric.value[name], numeric.error[name],
                           max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
+        # a loss's gradient may be off by a multiple of the input itself (an L2 term)
+        related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
         inputs[name], tensor = judge(name, np.shape(values[name]), arrays, labels,
                                      0 if form.scalar else options.probes, options, form.who,
-                                     f"input of {form.fun}")
+                                     f"input of {form.fun}", related)
         tensors.append(tensor)
     precision = _lower(dtype, numeric)
     spec = SpecResult(

@@ -12,7 +12,7 @@ is entitled to (float32 code gets float32's ulps: a correct float32 gradient is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,7 +74,8 @@ class Compared:
 
 
 def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[str], random: int,
-          options: Options, who: str, owner: str) -> tuple[InputResult, TensorResult]:
+          options: Options, who: str, owner: str,
+          related: Mapping[str, Array] | None = None) -> tuple[InputResult, TensorResult]:
     """The verdict on ∂/∂``name``, as our InputResult and as the report tree's TensorResult.
 
     The first ``random`` probes are random cotangents; the rest (if any) are rows of the
@@ -94,7 +95,7 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     kind, explanation = None, None
     if failing:
         kind, phrase = _diagnose(arrays.user[p].reshape(shape), arrays.numeric[p].reshape(shape),
-                                 wrong[p].reshape(shape))
+                                 wrong[p].reshape(shape), related)
         if kind in ("partial", "other") and worst:
             phrase += f" (worst: {name}{list(worst[0].index)}, {worst[0].rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
@@ -107,11 +108,12 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     return result, tensor
 
 
-def _diagnose(user: Array, numeric: Array, wrong: Array) -> tuple[str, str]:
+def _diagnose(user: Array, numeric: Array, wrong: Array,
+              related: Mapping[str, Array] | None) -> tuple[str, str]:
     """``classify``'s kind and phrase; but a difference too small for its tests to resolve
     (sign, factor, transpose all "fit" it) is described by where it is."""
     if float(np.linalg.norm(user - numeric)) > policy.DIAGNOSIS_RESIDUAL * float(np.linalg.norm(numeric)):
-        found = classify(user, numeric, wrong)
+        found = classify(user, numeric, wrong, related)
         if found:
             return found
     count = int(wrong.sum())

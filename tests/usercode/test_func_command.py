@@ -126,7 +126,12 @@ def test_a_module_that_fails_to_import_shows_the_syntax_error(
     (["no_such_module:f", "--grad", f"{STUDENT}:softmax_grad"],
      "gradcheck: FUN: no module named `no_such_module`"),
     ([f"{STUDENT}", "--grad", f"{STUDENT}:softmax_grad"], "must be written FILE.py:NAME or MODULE:NAME"),
-    ([f"{STUDENT}:softmax_value"], "gradcheck: give exactly one of --grad, --vjp and --layer"),
+    ([f"{STUDENT}:softmax_value"],
+     "gradcheck: `softmax_value` must return (loss, gradient) when no gradient function is given, not float"),
+    ([f"{STUDENT}:softmax_value", "--grad", f"{STUDENT}:softmax_grad", "--vjp", f"{STUDENT}:softmax_grad"],
+     "gradcheck: give at most one of --grad, --vjp and --layer (got --grad and --vjp)"),
+    ([f"{STUDENT}:softmax_loss", "--grad", f"{STUDENT}:softmax_grad"],
+     "returned tuple, not numbers (at the given inputs); if it returns (loss, gradient), leave the gradient"),
     (["--layer", f"{STUDENT}:affine_forward"], "must be written FILE.py:FORWARD,BACKWARD"),
     ([*SOFTMAX, "--scheme", "centrl"],
      "gradcheck: unknown scheme `centrl`; did you mean `central`?"),
@@ -164,3 +169,12 @@ def test_the_help_says_the_command_runs_the_users_code(gradcheck: Invoke) -> Non
     result = gradcheck("func", "--help")
     assert result.exit_code == 0
     assert "IMPORTS AND RUNS" in result.stdout
+
+
+def test_a_loss_that_returns_its_own_gradient_is_checked_without_grad(
+    gradcheck: Invoke, write_spec: WriteSpec
+) -> None:
+    # softmax_loss(x, y) -> (loss, dx), the assignment convention
+    result = gradcheck("func", f"{STUDENT}:softmax_loss", "--inputs", write_spec(SCORES_YAML))
+    assert result.exit_code == 0, result.output
+    assert "softmax_loss" in result.stdout

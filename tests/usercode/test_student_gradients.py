@@ -41,6 +41,9 @@ CORRECT = {
     "svm loss": lambda: check_function(s.svm_value, s.svm_grad, SCORES),
     "batch norm": lambda: layer(s.batchnorm_forward, s.batchnorm_backward, BATCHNORM),
     "two-layer net": lambda: check_function(s.two_layer_value, s.two_layer_grad, NET, wrt=NET_PARAMS),
+    # the assignment convention: one function returns (loss, grads), no separate gradient function
+    "two-layer net returning (loss, grads)": lambda: check_function(s.two_layer_loss, None, NET,
+                                                                    wrt=NET_PARAMS),
 }
 
 
@@ -72,6 +75,12 @@ def off_by_a_relative_1e_5(x: Array, y: Array) -> dict[str, Array]:
     return grads
 
 
+def two_layer_grad_without_the_l2_term_of_w1(**inputs: Any) -> dict[str, Array]:
+    grads = s.two_layer_grad(**inputs)
+    grads["W1"] = grads["W1"] - inputs["reg"] * inputs["W1"]
+    return grads
+
+
 BUGS = {
     # bug: (check, input that must fail, diagnosis kind, words in the explanation, inputs that pass)
     "db summed over the wrong axis": (
@@ -92,6 +101,9 @@ BUGS = {
     "missing relu derivative in a two-layer net": (
         lambda: check_function(s.two_layer_value, s.two_layer_grad_missing_relu_derivative, NET,
                                wrt=NET_PARAMS), "W1", None, "differ", {"W2", "b2"}),
+    "L2 term of W1 forgotten": (
+        lambda: check_function(s.two_layer_value, two_layer_grad_without_the_l2_term_of_w1, NET,
+                               wrt=NET_PARAMS), "W1", "missing-term", "off by -0.1·W1", {"b1", "W2", "b2"}),
     "one entry off by a relative 1e-5": (
         lambda: check_function(s.softmax_value, off_by_a_relative_1e_5, SCORES), "x", "partial",
         "1 of 24 entries differ (worst: x[2, 1], 1.0e-05 relative)", set()),
