@@ -91,6 +91,18 @@ def call(fn: Callable[..., Any], doing: str, *args: Any, **kwargs: Any) -> Any:
         raise UserCodeError(message, details=user_traceback(exc)) from exc
 
 
+def call_for_pair(fn: Callable[..., Any], what: str, doing: str, point: Mapping[str, Any]) -> tuple[Any, Any]:
+    """``fn(**point)`` (on fresh copies), which must return a pair: ``what`` says which.
+
+    Raises:
+        UserCodeError: it raised, or returned something else than a pair.
+    """
+    returned = call(fn, doing, **fresh(point))
+    if not (isinstance(returned, tuple) and len(returned) == 2):
+        raise UserCodeError(f"`{name_of(fn)}` must return {what}, not {type(returned).__name__} ({doing})")
+    return returned[0], returned[1]
+
+
 def as_output(value: Any, who: str, doing: str, *, scalar: bool) -> Array:
     """The user's output as an array of floats (its own dtype kept, to judge its precision).
 

@@ -70,11 +70,7 @@ def _check_loss_and_gradient(fun: Callable[..., Any], values: dict[str, Any], na
     name = calls.name_of(fun)
 
     def both(point: Mapping[str, Any], doing: str) -> tuple[Any, Any]:
-        returned = calls.call(fun, doing, **calls.fresh(point))
-        if not (isinstance(returned, tuple) and len(returned) == 2):
-            raise calls.UserCodeError(f"`{name}` must return (loss, gradient) when no gradient function is"
-                                      f" given, not {type(returned).__name__} ({doing})")
-        return returned[0], returned[1]
+        return calls.call_for_pair(fun, "(loss, gradient) when no gradient function is given", doing, point)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
         return calls.as_output(both(point, doing)[0], name, doing, scalar=True)
@@ -137,11 +133,7 @@ def check_layer(
     who, fun_name = calls.name_of(backward), calls.name_of(forward)
 
     def run_forward(point: Mapping[str, Any], doing: str) -> tuple[Any, Any]:
-        returned = calls.call(forward, doing, **calls.fresh(point))
-        if not (isinstance(returned, tuple) and len(returned) == 2):
-            raise calls.UserCodeError(f"`{fun_name}` must return (out, cache), not {type(returned).__name__}"
-                                      f" ({doing})")
-        return returned[0], returned[1]
+        return calls.call_for_pair(forward, "(out, cache)", doing, point)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
         return calls.as_output(run_forward(point, doing)[0], fun_name, doing, scalar=False)
