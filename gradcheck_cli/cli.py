@@ -209,6 +209,9 @@ def expr(
     else:  # JUnit and Markdown: the question as a one-question sheet, through the usual reporters
         sheet = SheetResult("gradcheck expr", "expr", seed or 0, (result,))
         _emit(REPORTERS[format.value](Report((sheet,)), _options(color, None)), None)
+    if result.verdict == "error":
+        typer.echo(f"gradcheck: {result.error}", err=True)
+        raise typer.Exit(2)
     raise typer.Exit(0 if result.verdict == "correct" else 1)
 
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, diagnosis
-from gradcheck_cli.claims.evidence import Point, Sampler, close
+from gradcheck_cli.claims.evidence import Point, Sampler, close, evaluate, substitution
 from gradcheck_cli.claims.question import Derived, Question, derive
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.results import Diagnosis, QuestionResult
@@ -31,8 +31,9 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> Qu
         return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer)
     found = case.sampler.points(lambda p: _finite(case, p))
     if found is None:
-        return _error(question, derived, "f, its derivative or the claim is not finite at any random "
-                      "point; declare assumptions (e.g. `positive`) that keep them defined")
+        return _error(question, derived, f"{_not_finite(case)} is not finite at any random point (a log or "
+                      "square root out of its domain, a division by 0?); declare assumptions (e.g. "
+                      "`positive`) that keep it defined")
     case.points = found
     if all(close(case.claim_at(p), case.truth_at(p)) for p in found):
         evidence = _prove(derived, question)
@@ -56,9 +57,28 @@ def derive_within_budget(question: Question) -> Derived:
     return derived
 
 
+def _not_finite(case: diagnosis.Case) -> str:
+    """Which of f, its derivative and the claim is not finite at random points, in words."""
+    import numpy as np
+
+    drawn = case.sampler.points(lambda p: True) or []
+    f = case.derived.f
+    if f is not None and not any(np.all(np.isfinite(evaluate(f, substitution(case.derived.symbols, p))))
+                                 for p in drawn):
+        return "f"
+    if not any(np.all(np.isfinite(case.truth_at(p))) for p in drawn):
+        return "the derivative of f"
+    if not any(np.all(np.isfinite(case.claim_at(p))) for p in drawn):
+        return "the claim"
+    return "one of f, its derivative and the claim"
+
+
 def _finite(case: diagnosis.Case, point: Point) -> bool:
     import numpy as np
 
+    f = case.derived.f
+    if f is not None and not np.all(np.isfinite(evaluate(f, substitution(case.derived.symbols, point)))):
+        return False
     return bool(np.all(np.isfinite(case.truth_at(point))) and np.all(np.isfinite(case.claim_at(point))))
 
 

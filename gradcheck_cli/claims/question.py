@@ -34,6 +34,8 @@ class Derived:
     truth: sp.Matrix
     other_truth: sp.Matrix
     claim: sp.Matrix | None
+    #: f itself: a point where it is not finite (log of 0, say) says nothing about its derivative
+    f: sp.Matrix | None = None
 
 
 def derive(question: Question) -> Derived:
@@ -44,4 +46,4 @@ def derive(question: Question) -> Derived:
     truth = derivative(F, v, question.layout)
     other_truth = derivative(F, v, other(question.layout))
     claim = to_sympy(question.claimed, symbols) if question.claimed is not None else None
-    return Derived(symbols, truth, other_truth, claim)
+    return Derived(symbols, truth, other_truth, claim, F)

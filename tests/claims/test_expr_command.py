@@ -139,3 +139,19 @@ def test_junit_and_markdown_report_the_question_as_a_one_question_sheet(gradchec
     assert "| sign |" in markdown.stdout and markdown.stdout.rstrip().endswith("**0 passed, 1 failed**")
     right = expr(gradcheck, *LEAST_SQUARES, "--claim", "-A.T @ (y - A @ x)", "--format", "junit")
     assert right.exit_code == 0 and ET.fromstring(right.stdout).get("failures") == "0"
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "which"),
+    [
+        ("logdet(outer(x, x))", "x", "f is not finite"),  # det x xᵀ is identically 0
+        ("x.T @ x", "x / (x.T @ x - x.T @ x)", "the claim is not finite"),
+    ],
+)
+def test_a_question_not_finite_anywhere_is_an_error_naming_what_exits_2(
+    gradcheck: Invoke, f: str, claim: str, which: str
+) -> None:
+    result = expr(gradcheck, f, "--wrt", "x", "--var", "x=3", "--claim", claim)
+    assert result.exit_code == 2, result.output
+    assert result.stdout.startswith("error") and which in result.stdout
+    assert f"gradcheck: {which}" in result.stderr

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 from fuzz_harness import CRASH, REFUSED, check_expression
 from fuzz_strategies import EXPR_VARIABLES, expressions
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from gradcheck_cli.expr import Expr, ExprError, compile_expr, to_numpy, to_sympy, variable_symbols
@@ -37,6 +37,7 @@ def test_random_expression_trees_compile_or_are_refused_with_a_column(text: str)
 
 @settings(FUZZ, max_examples=40)
 @given(text=expressions, seed=st.integers(0, 2**16))
+@example(text="-logdet(outer(x, x))", seed=0)  # found by this test: exactly singular in SymPy
 def test_a_compiled_random_tree_has_the_same_value_in_sympy_and_numpy(text: str, seed: int) -> None:
     expr = compiled_or_refused(text)
     assume(expr is not None)
@@ -55,6 +56,9 @@ def test_a_compiled_random_tree_has_the_same_value_in_sympy_and_numpy(text: str,
     try:
         matrix = to_sympy(expr, SYMBOLS)
     except ExprError:
+        return
+    if matrix.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        # exactly undefined (logdet of a singular outer(x, x)): NumPy's value is rounding noise
         return
     entries = [s for name in EXPR_VARIABLES for s in SYMBOLS[name]]
     point = [float(v) for name in EXPR_VARIABLES for v in values[name].ravel()]
