@@ -63,17 +63,45 @@ def _is_ours(filename: str) -> bool:
         return False
 
 
+#: Joins a dict input's name and a key inside it: ``params.W`` for ``inputs["params"]["W"]``. A
+#: keyword argument's name cannot contain it, so a dotted name is always one of ours.
+NESTED = "."
+
+
 def fresh(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Copies of every value: arrays copied, anything else deep-copied where it can be."""
+    """Copies of every value, as keyword arguments: arrays copied, anything else deep-copied where
+    it can be; dotted names (``params.W``) put back into their dict (``params={"W": …}``)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
         if isinstance(value, np.ndarray):
-            out[name] = value.copy()
-            continue
-        try:
-            out[name] = copy.deepcopy(value)
-        except Exception:  # an uncopyable object (a module, a lock) is passed as it is
-            out[name] = value
+            copied = value.copy()
+        else:
+            try:
+                copied = copy.deepcopy(value)
+            except Exception:  # an uncopyable object (a module, a lock) is passed as it is
+                copied = value
+        outer, dot, inner = name.partition(NESTED)
+        if dot:
+            out.setdefault(outer, {})[inner] = copied
+        else:
+            out[name] = copied
+    return out
+
+
+def flat(returned: Mapping[Any, Any], wrt: Sequence[str]) -> dict[Any, Any]:
+    """A returned dict of gradients with dict inputs' entries under their dotted names: a nested
+    ``{"params": {"W": g}}``, or a bare ``{"W": g}`` when only one dict input has a ``W``."""
+    out: dict[Any, Any] = {}
+    inner = {name.partition(NESTED)[2]: name for name in wrt if NESTED in name}
+    unique = {key: name for key, name in inner.items()
+              if sum(n.partition(NESTED)[2] == key for n in wrt) == 1}
+    for key, value in returned.items():
+        if isinstance(value, Mapping):
+            out.update({f"{key}{NESTED}{k}": v for k, v in value.items()})
+        elif key not in wrt and key in unique:
+            out[unique[key]] = value
+        else:
+            out[key] = value
     return out
 
 
@@ -140,7 +168,7 @@ def gradients(
         UserCodeError: a missing name, a wrong count, a wrong shape, or a value that is not finite.
     """
     if isinstance(returned, Mapping):
-        by_name = dict(returned)
+        by_name = flat(returned, wrt)
     elif isinstance(returned, (tuple, list)) and not _is_row_of_numbers(returned, wrt):
         if len(returned) != len(wrt):
             raise UserCodeError(f"`{who}` returned {len(returned)} gradients for {len(wrt)} inputs "

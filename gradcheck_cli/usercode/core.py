@@ -59,6 +59,10 @@ def prepare(
         raise GradcheckError("inputs must be a dict of name → value, passed to the function as keywords")
     names = tuple(n for n, v in inputs.items() if _is_float_array(v)) if wrt is None else (
         (wrt,) if isinstance(wrt, str) else tuple(wrt))
+    inputs = _flattened(inputs, {n.partition(calls.NESTED)[0] for n in names})
+    # a dict input named in `wrt` stands for every float array in it
+    names = tuple(m for n in names for m in ([k for k in inputs if k.startswith(n + calls.NESTED)
+                                              and _is_float_array(inputs[k])] or [n]))
     if not names:
         raise GradcheckError("no float array among the inputs to differentiate", hint="pass `wrt`")
     for name in names:
@@ -143,6 +147,21 @@ def _user_gradients(
                 dtype = grad.dtype.name
             found[name].append(np.asarray(grad, dtype=np.float64).reshape(-1))
     return {n: np.stack(rows) for n, rows in found.items()}, dtype
+
+
+def _flattened(inputs: Mapping[str, Any], named: set[str]) -> dict[str, Any]:
+    """A dict input named in ``wrt`` (``params={"W": …, "b": …}``, as code with a parameter dict
+    takes) as one input per entry, named ``params.W``; ``calls.fresh`` nests them again. Dict
+    inputs not named (``bn_param``) are passed as they are."""
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        nested = (name in named and isinstance(value, Mapping) and value
+                  and all(isinstance(k, str) for k in value))
+        if nested:
+            out.update({f"{name}{calls.NESTED}{key}": inner for key, inner in value.items()})
+        else:
+            out[name] = value
+    return out
 
 
 def _lower(dtype: str, numeric: Numeric) -> str:
