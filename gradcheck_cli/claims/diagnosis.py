@@ -1,7 +1,8 @@
 """How a claim is wrong, by structure: each kind is a hypothesis tested at the random points.
 
 Kinds (stable identifiers in JSON): ``shape``, ``layout``, ``sign``, ``transpose``, ``factor``,
-``symmetric-assumption``, ``activation-derivative``, ``partial``, ``missing-term``,
+``symmetric-assumption``, ``symmetric-convention``, ``activation-derivative``, ``partial``,
+``missing-term``,
 ``extra-term``, ``other``.
 """
 
@@ -80,7 +81,7 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _symmetric, _activation, _terms, _offset, _partial):
+    for test in (_sign, _transpose, _factor, _symmetric, _convention, _activation, _terms, _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -136,6 +137,40 @@ def _symmetric(case: Case) -> Diagnosis | None:
                 f"the derivative treats every entry of `{name}` as independent",
                 {"variable": name},
             )
+    return None
+
+
+def _convention(case: Case) -> Diagnosis | None:
+    """For a variable declared symmetric: the claim is one of the other conventions for its
+    gradient — over its free entries, G + Gᵀ − diag(G) (each off-diagonal pair counted once), or
+    the symmetrised (G + Gᵀ)/2 — where this tool's derivative is G, every entry independent."""
+    name = case.question.wrt
+    rows, cols = case.question.variables[name]
+    declared = set(case.question.assume.get(name, ()))
+    if rows != cols or rows == 1 or not {"symmetric", "positive_definite"} & declared:
+        return None
+    if case.derived.truth.shape != (rows, cols):
+        return None
+
+    def free(p: Point) -> Array:
+        g = case.truth_at(p)
+        out: Array = g + g.T - np.diag(np.diag(g))
+        return out
+
+    def symmetrised(p: Point) -> Array:
+        g = case.truth_at(p)
+        out: Array = (g + g.T) / 2
+        return out
+
+    independent = f"this tool's derivative treats every entry of `{name}` as independent (G), also for a " \
+                  "symmetric matrix"
+    if case.holds(free):
+        return Diagnosis("symmetric-convention", f"the claim is the gradient over the free entries of a "
+                         f"symmetric `{name}`, G + Gᵀ − diag(G); {independent}",
+                         {"convention": "free-entries"})
+    if not case.holds(case.truth_at) and case.holds(symmetrised):
+        return Diagnosis("symmetric-convention", f"the claim is the symmetrised gradient (G + Gᵀ)/2; "
+                         f"{independent}", {"convention": "symmetrised"})
     return None
 
 

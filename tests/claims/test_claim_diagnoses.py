@@ -191,6 +191,27 @@ def test_the_inverse_identity_without_transposes_assumes_a_symmetric_x() -> None
     assert d.details["variable"] == "X"
 
 
+@pytest.mark.parametrize(("f", "variables", "claim", "convention"), [
+    # the Matrix Cookbook's gradient for a symmetric matrix: every off-diagonal pair counted once
+    ("x.T @ A @ x", ["x=3", "A=3x3"], "2 * outer(x, x) - diag(diag(outer(x, x)))", "free-entries"),
+    ("a.T @ A @ b", ["a=3", "b=3", "A=3x3"], "outer(a, b) + outer(b, a) - diag(diag(outer(a, b)))",
+     "free-entries"),
+    ("a.T @ A @ b", ["a=3", "b=3", "A=3x3"], "(outer(a, b) + outer(b, a)) / 2", "symmetrised"),
+])
+def test_another_convention_for_a_symmetric_matrix_is_named(
+    f: str, variables: list[str], claim: str, convention: str
+) -> None:
+    """The derivative treats every entry as independent (G = xxᵀ, abᵀ); these claims are G's
+    images under the two other conventions, built by hand from G."""
+    d = diagnosed(judged(f, "A", variables, claim, assume=["A:symmetric"]), "symmetric-convention")
+    assert d.details["convention"] == convention
+
+
+def test_the_independent_entries_gradient_of_a_symmetric_matrix_is_correct() -> None:
+    result = judged("a.T @ A @ b", "A", ["a=3", "b=3", "A=3x3"], "outer(a, b)", assume=["A:symmetric"])
+    assert result.verdict == "correct"
+
+
 # --- activation derivative ----------------------------------------------------------------------
 
 
