@@ -45,5 +45,9 @@ def estimate(f: Array) -> float:
             break
         diff = np.diff(f, n=k)
         gamma = factorial(k) ** 2 / factorial(2 * k)
-        sigmas.append(float(np.sqrt(gamma * np.mean(diff * diff))))
+        # scaled by the largest difference, so that squaring values near 1e200 cannot overflow
+        top = float(np.abs(diff).max(initial=0.0))
+        if top > 0.0 and np.isfinite(top):
+            diff = diff / top
+        sigmas.append(float(np.sqrt(gamma * np.mean(diff * diff))) * (top if top > 0.0 else 1.0))
     return float(np.median(sigmas)) if sigmas else 0.0

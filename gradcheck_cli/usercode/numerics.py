@@ -108,7 +108,9 @@ def _precision(
     samples = _samples(evaluate, values, wrt, "float64", seed, base)
     scale = max(_scale(probes[0], _f64(base).reshape(-1)), policy.TINY)
     sigma = _noise(samples @ probes[0])
-    if sigma <= policy.PRECISION_LIMITED_NOISE * scale and np.ptp(samples @ probes[0]) == 0:
+    top32 = float(np.finfo(np.float32).max)
+    in_float32 = all(float(np.abs(values[n]).max(initial=0.0)) <= top32 for n in wrt)
+    if sigma <= policy.PRECISION_LIMITED_NOISE * scale and np.ptp(samples @ probes[0]) == 0 and in_float32:
         # Identical samples: constant, or rounding every input to float32 hides our moves.
         sigma = _noise(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
     if sigma > policy.PRECISION_LIMITED_NOISE * scale:
@@ -143,7 +145,15 @@ def _samples(
 
 def _noise(runs: Array) -> float:
     """The root mean square of the ECnoise estimates of several runs: (directions, points)."""
-    return float(np.sqrt(np.mean([estimate(run) ** 2 for run in runs])))
+    return _rms(np.array([estimate(run) for run in runs]))
+
+
+def _rms(v: Array) -> float:
+    """√mean(v²) without overflow for entries near the top of the float64 range."""
+    top = float(np.abs(v).max(initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.sqrt(np.mean((v / top) ** 2)))
 
 
 def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
@@ -151,9 +161,9 @@ def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
     (pooled: a single probe's estimate can be low, a Jacobian row's especially, where it is
     the rounding of one output entry), and at least the rounding of f's values: (probes,)."""
     measured = np.array([_noise(samples @ c) for c in probes])
-    size = np.array([float(np.linalg.norm(c * output)) for c in probes])
+    size = np.array([_norm(c * output) for c in probes])
     relative = measured[size > 0] / size[size > 0]
-    pooled = float(np.sqrt(np.mean(relative**2))) if relative.size else 0.0
+    pooled = _rms(relative) if relative.size else 0.0
     floor = max(pooled, policy.OUTPUT_ROUNDING * eps) * size
     return np.asarray(np.maximum(measured, floor), dtype=np.float64)
 
@@ -225,6 +235,14 @@ def _complex_step(
 def _entry(name: str, shape: tuple[int, ...], flat: int) -> str:
     index = [int(i) for i in np.unravel_index(flat, shape)] if shape else []
     return f"{name}{index}" if index else name
+
+
+def _norm(v: Array) -> float:
+    """‖v‖₂ without overflow for entries near the top of the float64 range."""
+    top = float(np.abs(v).max(initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return float(np.linalg.norm(v))
+    return top * float(np.linalg.norm(v / top))
 
 
 def _scale(c: Array, output: Array) -> float:

@@ -155,3 +155,19 @@ def test_the_json_report_compares_the_user_with_finite_differences() -> None:
     pair = spec["tensors"][1]["pairs"][0]
     assert (pair["first"], pair["second"]) == ("user", "numeric")
     assert set(spec["tensors"][1]["worst"][0]["values"]) == {"user", "numeric"}
+
+
+def _square_sum(x: np.ndarray) -> float:  # type: ignore[type-arg]
+    return float(np.sum(x**2))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("scale", [1e50, 1e100, 1e150])
+def test_a_loss_near_the_top_of_the_float64_range_is_judged_without_overflow(scale: float) -> None:
+    """Σx² at |x| ~ 1e150 is ~1e300: finite in float64, so no false 'precision-limited' verdict
+    (its noise squared used to overflow) and no refusal from probing it in float32."""
+    x = scale * np.array([1.0, -2.0, 0.5])
+    right = check_function(_square_sum, lambda x: {"x": 2 * x}, {"x": x})
+    assert right.passed and not right.precision_limited
+    wrong = check_function(_square_sum, lambda x: {"x": 2.01 * x}, {"x": x})
+    assert wrong.failed == ("x",)
