@@ -25,6 +25,11 @@ COMPLEX_STEP = 1e-20
 #: perturbed one: there Im g(a + ib) = b·g'(a)(1 + O(b²)) and the O(b²) is far below an ulp.
 LINEAR_IMAGINARY = 1e-12
 
+#: User code: a tensor whose RMS is within this factor of 1 counts as of order one, and its
+#: entries step relative to max(1, |θ|); a smaller tensor steps relative to this factor times
+#: its RMS (``usercode.numerics.unit``). One decade: weights of 0.1 keep the steps of order one.
+STEP_SCALE_DECADE = 10.0
+
 #: A complex-step derivative is exact up to the rounding of the forward's arithmetic: allow this
 #: many ulps of the tensor's largest entry (as for two analytic gradients).
 COMPLEX_ULPS = 1024.0

@@ -12,7 +12,8 @@ polynomial), several rarely all do. It is never taken below the probes' pooled r
 returned values themselves (``OUTPUT_ROUNDING``).
 
 Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
-step is s = ν^(1/4)·max(1, |θ_i|) for Richardson (ν^(1/3) for ``central``), rounded to a power of
+step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
+of order one and its own scale for a tensor of tiny entries (see ``unit``), rounded to a power of
 two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
 in, θ ± s is exact (the moves actually taken are used either way). ``stencil`` differences each
 entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
@@ -89,7 +90,7 @@ def differentiate(
     scales = np.array([_scale(c, output) for c in probes])
     relative = sigma / np.where(scales > 0, scales, np.inf)
     # ν for the step: the noisiest probe's; ε where f is 0 (nothing to be relative to); at most
-    # 1, so that a step is never more than max(1, |θ|) (the stencil shrinks it if f needs it).
+    # 1, so that a step is never more than max(|θ|, τ) (the stencil shrinks it if f needs it).
     noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
     found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
              for n in wrt}
@@ -133,8 +134,7 @@ def _samples(
     runs = []
     for _ in range(policy.USER_NOISE_DIRECTIONS):
         # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
-        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing
-                 * np.maximum(1.0, np.abs(values[n])) for n in wrt}
+        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing * unit(values[n]) for n in wrt}
         rows = [_f64(first).reshape(-1)]
         for t in range(1, policy.USER_NOISE_POINTS):
             point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
@@ -177,7 +177,7 @@ def _entries(
     richardson = options.scheme == "richardson"
     power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
     relative = options.step if options.step is not None else noise ** power
-    steps = relative * np.maximum(1.0, np.abs(flat))
+    steps = relative * unit(flat)
     if options.step is None:
         steps = 2.0 ** np.round(np.log2(steps))
     value = np.empty((flat.size, probes.shape[0]))
@@ -187,6 +187,18 @@ def _entries(
         value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma,
                                                 richardson)
     return value.T.copy(), error.T.copy()
+
+
+def unit(value: Any) -> Array:
+    """What a step is relative to, per entry: max(|θ_i|, τ) with τ = min(1, 10·RMS of the tensor)
+    (1 for an all-zero tensor). Entries of a tensor of order one — weights of 0.1 to 1 included —
+    step relative to max(1, |θ_i|), as the round-off of f's O(1) values asks; a tensor whose
+    entries are all far below 1 (1e-6, 1e-100) is stepped near its own scale, not at 1, which
+    would step over the scale f varies on (sin(10⁶x) at x ~ 1e-6)."""
+    flat = np.abs(np.asarray(value, dtype=np.float64))
+    typical = min(1.0, policy.STEP_SCALE_DECADE * _rms(flat.reshape(-1))) or 1.0
+    unit: Array = np.maximum(flat, typical)
+    return unit
 
 
 def _mover(
@@ -216,7 +228,7 @@ def _complex_step(
     value: dict[str, Array] = {}
     for name in wrt:
         flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
-        h = (options.step or policy.COMPLEX_STEP) * np.maximum(1.0, np.abs(flat))
+        h = (options.step or policy.COMPLEX_STEP) * unit(flat)
         columns = np.empty((flat.size, probes.shape[0]))
         for i in range(flat.size):
             moved = flat.astype(np.complex128)

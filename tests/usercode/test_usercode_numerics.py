@@ -171,3 +171,23 @@ def test_a_loss_near_the_top_of_the_float64_range_is_judged_without_overflow(sca
     assert right.passed and not right.precision_limited
     wrong = check_function(_square_sum, lambda x: {"x": 2.01 * x}, {"x": x})
     assert wrong.failed == ("x",)
+
+
+def _fast_sine(x: np.ndarray) -> float:  # type: ignore[type-arg]
+    return float(np.sum(np.sin(1e6 * x)))
+
+
+def test_a_tensor_of_tiny_entries_is_stepped_at_its_own_scale() -> None:
+    """sin(10⁶x) at x ~ 1e-6 varies on the scale of x itself: a step relative to 1 would jump
+    over many periods (a correct gradient failed); x² at 1e-100 has a gradient far below what a
+    step of order one resolves (a wrong gradient passed, and the noise looked like float32's)."""
+    x = np.random.default_rng(0).standard_normal(4) * 1e-6
+    right = check_function(_fast_sine, lambda x: {"x": 1e6 * np.cos(1e6 * x)}, {"x": x})
+    assert right.passed, right.report()
+    wrong = check_function(_fast_sine, lambda x: {"x": 1.01e6 * np.cos(1e6 * x)}, {"x": x})
+    assert wrong.failed == ("x",)
+    tiny = np.array([1e-100, -2e-100, 3e-100])
+    right = check_function(_square_sum, lambda x: {"x": 2 * x}, {"x": tiny})
+    assert right.passed and not right.precision_limited
+    wrong = check_function(_square_sum, lambda x: {"x": (2 + 2e-5) * x}, {"x": tiny})
+    assert wrong.failed == ("x",)
