@@ -30,6 +30,10 @@ LINEAR_IMAGINARY = 1e-12
 #: its RMS (``usercode.numerics.unit``). One decade: weights of 0.1 keep the steps of order one.
 STEP_SCALE_DECADE = 10.0
 
+#: User code: a pass whose tolerance exceeds this share of the gradient's largest entry says so
+#: (errors below it could not be seen). float32 code resolves ~1 % (it is flagged at 1 %).
+WEAK_RESOLUTION = 0.05
+
 #: A complex-step derivative is exact up to the rounding of the forward's arithmetic: allow this
 #: many ulps of the tensor's largest entry (as for two analytic gradients).
 COMPLEX_ULPS = 1024.0

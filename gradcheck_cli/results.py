@@ -55,6 +55,8 @@ class TensorResult:
     grid: tuple[tuple[float, ...], ...] = ()
     #: entries whose finite-difference stencil straddled a kink (judged as subgradients)
     kinks: int = 0
+    #: a caution on a pass: what the check could not resolve at this point, or None
+    caution: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ def _spec(spec: SpecResult) -> RenderableType:
             entries = f"{t.kinks} entr{'y' if t.kinks == 1 else 'ies'}"
             parts.append(Text(f"⚠ {t.name}: {entries} at a kink — accepted where every source lies "
                               "between the one-sided differences (a valid subgradient)", style="yellow"))
+        if t.caution:
+            parts.append(Text(f"⚠ {t.name}: {t.caution}", style="yellow"))
     if spec.tensors:
         parts.append(Text("sym↔bp etc.: largest |difference| between two sources; err/tol: the largest "
                           "difference over its tolerance (≤ 1 passes)", style="dim"))

@@ -59,4 +59,7 @@ class Result:
     def __str__(self) -> str:
         verdict = "passed" if self.passed else f"FAILED for {', '.join(self.failed)}"
         note = f"; precision-limited ({self.precision})" if self.precision_limited else ""
+        weak = [name for name, r in self.inputs.items() if r.caution]
+        if weak:
+            note += f"; poorly resolved for {', '.join(weak)} (see .inputs[name].caution)"
         return f"{self.name}: {verdict}{note}"

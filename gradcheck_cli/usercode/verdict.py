@@ -44,6 +44,8 @@ class InputResult:
         worst: the worst entries of that probe, with the user's and the numeric values.
         diagnosis: ``sign``, ``factor``, ``transpose``, ``missing-term`` (off by the same amount
             in every entry, row or column), ``partial`` or ``other`` when it fails.
+        caution: on a pass whose tolerance is a sizeable part of the gradient itself (the
+            finite differences could not resolve it well here), what a pass does not show.
         explanation: one sentence on how it fails, or None when it passes.
     """
 
@@ -59,6 +61,7 @@ class InputResult:
     worst: tuple[Entry, ...]
     diagnosis: str | None = None
     explanation: str | None = None
+    caution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,28 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
         if kind in ("partial", "other") and worst:
             phrase += f" (worst: {name}{list(worst[0].index)}, {worst[0].rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
+    caution = None if failing else _caution(name, arrays, tol)
     result = InputResult(name, shape, failing == 0, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
-                         float(ratio.max(initial=0.0)), failing, source, probes[p], worst, kind, explanation)
+                         float(ratio.max(initial=0.0)), failing, source, probes[p], worst, kind, explanation,
+                         caution)
     pair = Pair(*SOURCES, result.max_abs, result.max_rel, result.worst_ratio, failing, source)
     tensor = TensorResult(name, shape, owner, "pass" if result.passed else "fail", (pair,),
                           odd_one_out="user" if failing else None, explanation=explanation,
-                          worst=worst, grid=error_grid(ratio[p].reshape(shape)) if failing else ())
+                          worst=worst, grid=error_grid(ratio[p].reshape(shape)) if failing else (),
+                          caution=caution)
     return result, tensor
+
+
+def _caution(name: str, arrays: Compared, tol: Array) -> str | None:
+    """On a pass: a tolerance above ``WEAK_RESOLUTION`` of the gradient's largest entry (noise,
+    or a function not smooth at the step's scale) means smaller errors could not be seen."""
+    size = max(float(np.abs(arrays.numeric).max(initial=0.0)), float(np.abs(arrays.user).max(initial=0.0)))
+    widest = float(tol.max(initial=0.0))
+    if widest <= policy.WEAK_RESOLUTION * size:
+        return None
+    share = f"{widest / size:.0%} of its largest entry" if size > 0 else f"{widest:.1e} while it is 0"
+    return (f"the finite differences resolve ∂/∂{name} only to {share} here (the function is noisy or "
+            "not smooth at the step's scale): errors below that would pass too")
 
 
 def _diagnose(user: Array, numeric: Array, wrong: Array,

@@ -53,6 +53,8 @@ def test_a_correct_hand_written_gradient_passes(name: str) -> None:
     assert result.passed, result.report()
     assert not result.precision_limited
     assert all(r.worst_ratio < 0.5 for r in result.inputs.values())
+    # smooth float64 code is resolved far below 5 % of its gradient: no caution on these passes
+    assert all(r.caution is None for r in result.inputs.values())
 
 
 def test_integer_labels_are_held_fixed_and_only_the_scores_are_checked() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -191,3 +192,18 @@ def test_a_tensor_of_tiny_entries_is_stepped_at_its_own_scale() -> None:
     assert right.passed and not right.precision_limited
     wrong = check_function(_square_sum, lambda x: {"x": (2 + 2e-5) * x}, {"x": tiny})
     assert wrong.failed == ("x",)
+
+
+def test_a_pass_that_could_not_resolve_the_gradient_says_so() -> None:
+    """x² plus noise of amplitude 0.1 (sin at a frequency no step resolves): the finite
+    differences cannot see a 10 % error, and the pass must say what it did not show."""
+    x = np.random.default_rng(0).standard_normal(3)
+
+    def noisy(x: np.ndarray) -> float:  # type: ignore[type-arg]
+        return float(np.sum(x**2) + 0.1 * np.sin(1e9 * x).sum())
+
+    result = check_function(noisy, lambda x: {"x": 2.2 * x}, {"x": x})
+    caution = result.inputs["x"].caution
+    assert result.passed and caution is not None and "resolve ∂/∂x only to" in caution
+    assert f"⚠ x: {caution[:40]}" in result.report("console", width=400)
+    assert json.loads(result.report("json"))["specs"][0]["tensors"][0]["caution"] == caution
