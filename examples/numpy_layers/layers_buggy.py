@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers import Array
+from layers import Array, batchnorm_forward
+
+__all__ = ["batchnorm_backward_without_the_mean", "batchnorm_forward"]
 
 
 def batchnorm_backward_without_the_mean(dout: Array, cache: Any) -> tuple[Array, Array, Array]:

@@ -7,6 +7,7 @@ beside them (the hand derivations behind the backward passes, as claims).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -73,3 +74,27 @@ def test_batchnorm_without_the_means_dependence_is_caught_and_explained() -> Non
     assert "batchnorm_backward_without_the_mean" in report and "x" in report
     with pytest.raises(AssertionError):
         result.assert_ok()
+
+
+def test_the_same_checks_from_the_terminal() -> None:
+    """`gradcheck func --layer` on the correct and on the buggy batch norm (see README.md)."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from gradcheck_cli.cli import app
+
+    here = Path(__file__).parent
+
+    def func(module: str, backward: str, *more: str) -> Any:
+        layer = f"{here / module}:batchnorm_forward,{backward}"
+        inputs = str(here / "batchnorm.inputs.yaml")
+        return CliRunner().invoke(app, ["func", "--layer", layer, "--inputs", inputs, *more])
+
+    right = func("layers.py", "batchnorm_backward")
+    assert right.exit_code == 0, right.output
+    wrong = func("layers_buggy.py", "batchnorm_backward_without_the_mean", "--format", "json")
+    assert wrong.exit_code == 1, wrong.output
+    tensors = {t["name"]: t for t in json.loads(wrong.stdout)["specs"][0]["tensors"]}
+    assert tensors["x"]["verdict"] == "fail" and "same amount in every row" in tensors["x"]["explanation"]
+    assert tensors["gamma"]["verdict"] == tensors["beta"]["verdict"] == "pass"
