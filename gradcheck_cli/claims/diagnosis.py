@@ -34,6 +34,11 @@ class Case:
     sampler: Sampler
     points: list[Point] = field(default_factory=list)
 
+    def f_at(self, point: Point) -> Array | None:
+        """f's own value at a point (None when f was not kept)."""
+        f = self.derived.f
+        return None if f is None else evaluate(f, substitution(self.derived.symbols, point))
+
     def truth_at(self, point: Point) -> Array:
         return evaluate(self.derived.truth, substitution(self.derived.symbols, point))
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, diagnosis
-from gradcheck_cli.claims.evidence import Point, Sampler, close, evaluate, substitution
+from gradcheck_cli.claims.evidence import Point, Sampler, close
 from gradcheck_cli.claims.question import Derived, Question, derive
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.results import Diagnosis, QuestionResult
@@ -62,9 +62,8 @@ def _not_finite(case: diagnosis.Case) -> str:
     import numpy as np
 
     drawn = case.sampler.points(lambda p: True) or []
-    f = case.derived.f
-    if f is not None and not any(np.all(np.isfinite(evaluate(f, substitution(case.derived.symbols, p))))
-                                 for p in drawn):
+    values = [case.f_at(p) for p in drawn]
+    if not any(v is None or np.all(np.isfinite(v)) for v in values):
         return "f"
     if not any(np.all(np.isfinite(case.truth_at(p))) for p in drawn):
         return "the derivative of f"
@@ -76,8 +75,8 @@ def _not_finite(case: diagnosis.Case) -> str:
 def _finite(case: diagnosis.Case, point: Point) -> bool:
     import numpy as np
 
-    f = case.derived.f
-    if f is not None and not np.all(np.isfinite(evaluate(f, substitution(case.derived.symbols, point)))):
+    f = case.f_at(point)
+    if f is not None and not np.all(np.isfinite(f)):
         return False
     return bool(np.all(np.isfinite(case.truth_at(point))) and np.all(np.isfinite(case.claim_at(point))))
 

@@ -43,11 +43,14 @@ def estimate(f: Array) -> float:
     for k in policy.NOISE_ORDERS:
         if k >= f.size:
             break
-        diff = np.diff(f, n=k)
         gamma = factorial(k) ** 2 / factorial(2 * k)
-        # scaled by the largest difference, so that squaring values near 1e200 cannot overflow
-        top = float(np.abs(diff).max(initial=0.0))
-        if top > 0.0 and np.isfinite(top):
-            diff = diff / top
-        sigmas.append(float(np.sqrt(gamma * np.mean(diff * diff))) * (top if top > 0.0 else 1.0))
+        sigmas.append(float(np.sqrt(gamma)) * rms(np.diff(f, n=k)))
     return float(np.median(sigmas)) if sigmas else 0.0
+
+
+def rms(v: Array) -> float:
+    """√mean(v²), scaled by the largest |v| first, so that values near 1e200 cannot overflow."""
+    top = float(np.abs(v).max(initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.sqrt(np.mean((v / top) ** 2)))

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines.noise import estimate
+from gradcheck_cli.engines.noise import estimate, rms
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.usercode import stencil
 from gradcheck_cli.usercode.calls import UserCodeError
@@ -145,15 +145,7 @@ def _samples(
 
 def _noise(runs: Array) -> float:
     """The root mean square of the ECnoise estimates of several runs: (directions, points)."""
-    return _rms(np.array([estimate(run) for run in runs]))
-
-
-def _rms(v: Array) -> float:
-    """√mean(v²) without overflow for entries near the top of the float64 range."""
-    top = float(np.abs(v).max(initial=0.0))
-    if top == 0.0 or not np.isfinite(top):
-        return top
-    return top * float(np.sqrt(np.mean((v / top) ** 2)))
+    return rms(np.array([estimate(run) for run in runs]))
 
 
 def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
@@ -161,9 +153,9 @@ def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
     (pooled: a single probe's estimate can be low, a Jacobian row's especially, where it is
     the rounding of one output entry), and at least the rounding of f's values: (probes,)."""
     measured = np.array([_noise(samples @ c) for c in probes])
-    size = np.array([_norm(c * output) for c in probes])
+    size = np.array([rms(c * output) * np.sqrt(output.size) for c in probes])
     relative = measured[size > 0] / size[size > 0]
-    pooled = _rms(relative) if relative.size else 0.0
+    pooled = rms(relative) if relative.size else 0.0
     floor = max(pooled, policy.OUTPUT_ROUNDING * eps) * size
     return np.asarray(np.maximum(measured, floor), dtype=np.float64)
 
@@ -196,7 +188,7 @@ def unit(value: Any) -> Array:
     entries are all far below 1 (1e-6, 1e-100) is stepped near its own scale, not at 1, which
     would step over the scale f varies on (sin(10⁶x) at x ~ 1e-6)."""
     flat = np.abs(np.asarray(value, dtype=np.float64))
-    typical = min(1.0, policy.STEP_SCALE_DECADE * _rms(flat.reshape(-1))) or 1.0
+    typical = min(1.0, policy.STEP_SCALE_DECADE * rms(flat.reshape(-1))) or 1.0
     unit: Array = np.maximum(flat, typical)
     return unit
 
@@ -247,14 +239,6 @@ def _complex_step(
 def _entry(name: str, shape: tuple[int, ...], flat: int) -> str:
     index = [int(i) for i in np.unravel_index(flat, shape)] if shape else []
     return f"{name}{index}" if index else name
-
-
-def _norm(v: Array) -> float:
-    """‖v‖₂ without overflow for entries near the top of the float64 range."""
-    top = float(np.abs(v).max(initial=0.0))
-    if top == 0.0 or not np.isfinite(top):
-        return float(np.linalg.norm(v))
-    return top * float(np.linalg.norm(v / top))
 
 
 def _scale(c: Array, output: Array) -> float:
