@@ -9,9 +9,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional, ParamSpec, TypeVar
+from typing import Annotated, Optional, ParamSpec, TypeVar
 
 import sympy as sp
 import typer
@@ -19,12 +18,29 @@ import typer
 from gradcheck_cli import __version__, api
 from gradcheck_cli.claims import oneliner
 from gradcheck_cli.claims.judge import derive_within_budget, judge
-from gradcheck_cli.claims.layout import LAYOUTS
+from gradcheck_cli.cli_options import (
+    AvoidKinksOpt,
+    ColorOpt,
+    Format,
+    FormatOpt,
+    Layout,
+    LayoutOpt,
+    ListOpt,
+    ModeOpt,
+    OptionalPath,
+    OptionalText,
+    OutputOpt,
+    PathsArg,
+    RefOpt,
+    SchemaKind,
+    SeedOpt,
+    ShowAnswerOpt,
+    SpecArg,
+)
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
 from gradcheck_cli.results import Report, SheetResult
-from gradcheck_cli.schema import KINDS
 from gradcheck_cli.schema import schema as spec_schema
 
 app = typer.Typer(
@@ -34,40 +50,6 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
-Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
-SchemaKind = Enum("SchemaKind", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
-
-PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
-SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
-Mode = Enum("Mode", {name: name for name in ("auto", "full", "directional")}, type=str)  # type: ignore[misc]
-ModeOpt = Annotated[
-    Optional[Mode],  # noqa: UP045
-    typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
-                                "to the wrong entry; auto (default): directional for very large problems."),
-]
-AvoidKinksOpt = Annotated[
-    Optional[bool],  # noqa: UP045
-    typer.Option("--avoid-kinks/--at-kinks",
-                 help="Move the check point off kinks (relu at 0, …) before checking; default: the "
-                      "spec's check.avoid_kinks (off: entries at a kink are judged by one-sided "
-                      "differences)."),
-]
-ShowAnswerOpt = Annotated[
-    bool, typer.Option("--show-answer", help="Claims: also print the right answer (for instructors).")
-]
-ColorOpt = Annotated[
-    Optional[bool],  # noqa: UP045
-    typer.Option(
-        "--color/--no-color",
-        help="Force colour on or off (default: on for a terminal, off with NO_COLOR).",
-    ),
-]
-
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -165,14 +147,6 @@ def check(
     raise typer.Exit(0 if report.passed else 1)
 
 
-LayoutOpt = Annotated[
-    Layout, typer.Option("--layout", help="gradient: the shape of the variable; jacobian: rows = outputs.")
-]
-ListOpt = Optional[list[str]]  # noqa: UP045
-OptionalText = Optional[str]  # noqa: UP045
-OptionalPath = Optional[Path]  # noqa: UP045
-
-
 @app.command()
 @user_errors
 def expr(
@@ -235,25 +209,14 @@ def steps(
     if target.endswith((".yaml", ".yml")):
         curve = steps_module.for_problem(api.load_problem(target), entry)
     else:
-        curve = _function_curve(target, grad, inputs, entry)
+        from gradcheck_cli.usercode.command import steps_curve
+
+        curve = steps_curve(target, grad, inputs, entry)
     if format.value == "json":
         typer.echo(json.dumps({"schema_version": 1, "kind": "steps", **dataclasses.asdict(curve)}, indent=2))
         return
     typer.echo(f"∂J/∂{curve.entry}: reference {curve.reference:.12g} ({curve.reference_source})")
     typer.echo(steps_module.table(curve) if format.value == "markdown" else steps_module.plot(curve))
-
-
-def _function_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None) -> Any:
-    from gradcheck_cli import steps as steps_module
-    from gradcheck_cli.usercode import inputs as inputs_file
-    from gradcheck_cli.usercode.loading import Loader
-
-    if grad is None or inputs is None:
-        raise GradcheckError("for a function, give --grad FILE.py:grad and --inputs INPUTS")
-    loader = Loader()
-    values, _, _ = inputs_file.load(inputs)
-    return steps_module.for_function(loader.function(target, "TARGET"), loader.function(grad, "--grad"),
-                                     values, entry)
 
 
 @app.command()
@@ -281,9 +244,6 @@ def schema(
     """Print the JSON Schema of spec files, for editors (YAML language server) and linters."""
     document = spec_schema(None if kind is None else kind.value)
     _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
-
-
-RefOpt = Optional[str]  # noqa: UP045
 
 
 @app.command()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.usercode import inputs as inputs_file
 from gradcheck_cli.usercode.check import check_function, check_layer, check_vjp
 from gradcheck_cli.usercode.loading import FORMS, Loader
 from gradcheck_cli.usercode.result import Result
+
+if TYPE_CHECKING:
+    from gradcheck_cli.steps import Curve
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,19 @@ def _layer(reference: str) -> tuple[str, str]:
         raise GradcheckError(f"--layer `{reference}` must be written FILE.py:FORWARD,BACKWARD "
                              "(or MODULE:FORWARD,BACKWARD)")
     return f"{where}:{parts[0]}", f"{where}:{parts[1]}"
+
+
+def steps_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None) -> Curve:
+    """What ``gradcheck steps FILE.py:loss --grad … --inputs …`` plots: import, load, trace.
+
+    Raises:
+        GradcheckError: a missing --grad or --inputs, or what loading them raises.
+    """
+    from gradcheck_cli import steps
+
+    if grad is None or inputs is None:
+        raise GradcheckError("for a function, give --grad FILE.py:grad and --inputs INPUTS")
+    loader = Loader()
+    values, _, _ = inputs_file.load(inputs)
+    fun, gradient = loader.function(target, "TARGET"), loader.function(grad, "--grad")
+    return steps.for_function(fun, gradient, values, entry)

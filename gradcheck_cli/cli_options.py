@@ -1,0 +1,55 @@
+"""The `gradcheck` command line's argument and option types (typer ``Annotated`` aliases), shared
+by the commands in ``cli``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gradcheck_cli.claims.layout import LAYOUTS
+from gradcheck_cli.report import REPORTERS
+from gradcheck_cli.schema import KINDS
+
+Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
+Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+SchemaKind = Enum("SchemaKind", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
+SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
+Mode = Enum("Mode", {name: name for name in ("auto", "full", "directional")}, type=str)  # type: ignore[misc]
+ModeOpt = Annotated[
+    Optional[Mode],  # noqa: UP045
+    typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
+                                "to the wrong entry; auto (default): directional for very large problems."),
+]
+AvoidKinksOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option("--avoid-kinks/--at-kinks",
+                 help="Move the check point off kinks (relu at 0, …) before checking; default: the "
+                      "spec's check.avoid_kinks (off: entries at a kink are judged by one-sided "
+                      "differences)."),
+]
+ShowAnswerOpt = Annotated[
+    bool, typer.Option("--show-answer", help="Claims: also print the right answer (for instructors).")
+]
+ColorOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--color/--no-color",
+        help="Force colour on or off (default: on for a terminal, off with NO_COLOR).",
+    ),
+]
+
+LayoutOpt = Annotated[
+    Layout, typer.Option("--layout", help="gradient: the shape of the variable; jacobian: rows = outputs.")
+]
+ListOpt = Optional[list[str]]  # noqa: UP045
+OptionalText = Optional[str]  # noqa: UP045
+OptionalPath = Optional[Path]  # noqa: UP045
+RefOpt = Optional[str]  # noqa: UP045
