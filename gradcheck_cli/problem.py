@@ -11,7 +11,7 @@ import numpy as np
 from gradcheck_cli.expr import Expr
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.base import Array
-from gradcheck_cli.ops.losses import L2Penalty
+from gradcheck_cli.ops.penalty import L2Penalty
 
 #: The name under which the input batch x can be differentiated.
 INPUT = "x"

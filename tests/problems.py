@@ -8,7 +8,7 @@ import numpy as np
 
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.activations import Sigmoid, Softmax
-from gradcheck_cli.ops.losses import L2Penalty
+from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.problem import INPUT, Node, Problem, Reduction
 
 

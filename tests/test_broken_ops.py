@@ -16,7 +16,8 @@ from gradcheck_cli.ops import registered
 from gradcheck_cli.ops.activations import Sigmoid, Tanh
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.ops.layers import Linear
-from gradcheck_cli.ops.losses import L2Penalty, SquaredError
+from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.ops.penalty import L2Penalty
 
 
 class BrokenSigmoid(Sigmoid):

@@ -21,7 +21,7 @@ from functools import cache
 import sympy as sp
 
 from gradcheck_cli.ops.base import Layer, Loss
-from gradcheck_cli.ops.losses import L2Penalty
+from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.problem import Node
 
 _INDEX = {"integer": True, "nonnegative": True}

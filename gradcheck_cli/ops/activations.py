@@ -9,7 +9,7 @@ import sympy as sp
 from pydantic import confloat
 
 from gradcheck_cli.ops import register
-from gradcheck_cli.ops.base import Array, Cache, Elementwise, Layer
+from gradcheck_cli.ops.base import Array, Cache, Elementwise, Layer, index
 from gradcheck_cli.ops.complexstep import exp, tanh
 
 
@@ -185,5 +185,5 @@ class Softmax(Layer):
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        j = sp.Symbol("j", integer=True, nonnegative=True)
+        j = index("j")
         return sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 0, n - 1))

@@ -27,6 +27,11 @@ Cache = tuple[Any, ...]
 TargetKind = Literal["real", "onehot", "binary"]
 
 
+
+def index(name: str) -> sp.Symbol:
+    """A summation index of the ops' math: a non-negative integer symbol."""
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
 class Op(BaseModel, ABC):
     """Common ground of layers and losses: a frozen, validated record of the op's settings."""
 

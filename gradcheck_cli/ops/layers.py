@@ -10,7 +10,7 @@ import sympy as sp
 from pydantic import Field, FiniteFloat, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from gradcheck_cli.ops import register
-from gradcheck_cli.ops.base import Array, Cache, Layer
+from gradcheck_cli.ops.base import Array, Cache, Layer, index
 from gradcheck_cli.policy import MAX_WIDTH
 
 
@@ -111,7 +111,7 @@ class Linear(Layer):
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        j = sp.Symbol("j", integer=True, nonnegative=True)
+        j = index("j")
         z = sp.Sum(params["W"][i, j] * x[j], (j, 0, n - 1))
         return z + params["b"][i] if self.bias else z
 

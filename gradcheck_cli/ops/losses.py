@@ -1,4 +1,4 @@
-"""Per-example losses L(ŷ, y) and the L2 penalty."""
+"""Per-example losses L(ŷ, y)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ from pydantic import FiniteFloat, NonNegativeFloat, field_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.activations import logistic, softplus
-from gradcheck_cli.ops.base import Array, Cache, Loss, Op
+from gradcheck_cli.ops.base import Array, Cache, Loss, index
 from gradcheck_cli.ops.complexstep import exp, log
-
-
-def _entry(name: str) -> sp.Symbol:
-    return sp.Symbol(name, integer=True, nonnegative=True)
 
 
 class _SquaredError(Loss):
@@ -42,7 +38,7 @@ class _SquaredError(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i = _entry("i")
+        i = index("i")
         return self._c_math(k) * sp.Sum((yhat[i] - y[i]) ** 2, (i, 0, k - 1))
 
 
@@ -88,7 +84,7 @@ class CrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i = _entry("i")
+        i = index("i")
         return -sp.Sum(y[i] * sp.log(yhat[i]), (i, 0, k - 1))
 
 
@@ -114,7 +110,7 @@ class SoftmaxCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i, j = _entry("i"), _entry("j")
+        i, j = index("i"), index("j")
         lse = sp.log(sp.Sum(sp.exp(yhat[j]), (j, 0, k - 1)))
         return -sp.Sum(y[i] * (yhat[i] - lse), (i, 0, k - 1))
 
@@ -141,7 +137,7 @@ class BinaryCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i = _entry("i")
+        i = index("i")
         return -sp.Sum(y[i] * sp.log(yhat[i]) + (1 - y[i]) * sp.log(1 - yhat[i]), (i, 0, k - 1))
 
 
@@ -162,7 +158,7 @@ class SigmoidBinaryCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i = _entry("i")
+        i = index("i")
         return sp.Sum(sp.log(1 + sp.exp(yhat[i])) - y[i] * yhat[i], (i, 0, k - 1))
 
 
@@ -200,7 +196,7 @@ class Hinge(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i, j = _entry("i"), _entry("j")
+        i, j = index("i"), index("j")
         correct = sp.Sum(y[i] * yhat[i], (i, 0, k - 1))
         term = yhat[j] - correct + sp.Float(self.margin)
         return sp.Sum((1 - y[j]) * sp.Max(term, 0), (j, 0, k - 1))
@@ -279,26 +275,7 @@ class GaussianNLL(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
-        i, j = _entry("i"), _entry("j")
+        i, j = index("i"), index("j")
         P, c = consts["P"], consts["c"]
         quad = sp.Sum(sp.Sum((y[i] - yhat[i]) * P[i, j] * (y[j] - yhat[j]), (j, 0, k - 1)), (i, 0, k - 1))
         return quad / 2 + c[0]
-
-
-class L2Penalty(Op):
-    """R(W) = (λ/2)‖W‖²_F, added once per weight matrix to J; ∂R/∂W = λW."""
-
-    kind: ClassVar[str] = "l2"
-
-    strength: NonNegativeFloat
-
-    def forward(self, W: Array) -> Array:
-        return 0.5 * self.strength * (W * W).sum(axis=(-2, -1))  # type: ignore[no-any-return]
-
-    def backward(self, W: Array) -> Array:
-        return self.strength * W
-
-    def math(self, W: sp.IndexedBase, rows: sp.Symbol, cols: sp.Symbol) -> sp.Expr:
-        i, j = _entry("i"), _entry("j")
-        lam = sp.Float(self.strength)
-        return lam / 2 * sp.Sum(sp.Sum(W[i, j] ** 2, (j, 0, cols - 1)), (i, 0, rows - 1))

@@ -16,7 +16,7 @@ from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.ops import Layer
 from gradcheck_cli.ops.base import Array, TargetKind
 from gradcheck_cli.ops.layers import Polynomial
-from gradcheck_cli.ops.losses import L2Penalty
+from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.problem import INPUT, Node, Problem, Settings
 from gradcheck_cli.spec import network_claims
 from gradcheck_cli.spec.loader import Loaded

@@ -20,10 +20,10 @@ from gradcheck_cli.ops.losses import (
     CrossEntropy,
     GaussianNLL,
     HalfSquaredError,
-    L2Penalty,
     SoftmaxCrossEntropy,
     SquaredError,
 )
+from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.policy import ANALYTIC_ULPS, CENTRAL_STEP, EPS, ESTIMATE_SAFETY
 from gradcheck_cli.problem import INPUT, Node, Problem, Reduction
 
