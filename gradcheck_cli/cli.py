@@ -12,12 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Optional, ParamSpec, TypeVar
 
-import sympy as sp
 import typer
 
-from gradcheck_cli import __version__, api
-from gradcheck_cli.claims import oneliner
-from gradcheck_cli.claims.judge import derive_within_budget, judge
+from gradcheck_cli import __version__
 from gradcheck_cli.cli_options import (
     AvoidKinksOpt,
     ColorOpt,
@@ -38,11 +35,11 @@ from gradcheck_cli.cli_options import (
     SpecArg,
 )
 from gradcheck_cli.errors import GradcheckError
-from gradcheck_cli.ops import LAYERS, LOSSES
-from gradcheck_cli.report import REPORTERS, RenderOptions, console_claims, jsonout
-from gradcheck_cli.results import Report, SheetResult
-from gradcheck_cli.schema import schema as spec_schema
+from gradcheck_cli.report import REPORTERS, RenderOptions
+from gradcheck_cli.results import Report
 
+# Commands import what they run when they run it: `gradcheck --version` and `gradcheck ops`
+# load neither SymPy nor the engines.
 app = typer.Typer(
     name="gradcheck",
     help="Check gradients three ways: symbolic (SymPy), backprop (NumPy), finite differences.",
@@ -133,6 +130,8 @@ def check(
 
     Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid.
     """
+    from gradcheck_cli import api
+
     files = api.spec_files(paths)
     with _progress(len(files), format.value) as progress:
         report = api.check_paths(files, seed=seed, show_answer=show_answer,
@@ -168,6 +167,13 @@ def expr(
     Without --claim: print the derivative. With --claim: exit 0 only when the claim is
     correct, 1 when it is not, 2 for invalid input.
     """
+    import sympy as sp
+
+    from gradcheck_cli.claims import oneliner
+    from gradcheck_cli.claims.judge import derive_within_budget, judge
+    from gradcheck_cli.report import console_claims, jsonout
+    from gradcheck_cli.results import SheetResult
+
     question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
                                  layout=layout.value, claim=claim)
     if question.claimed is None:
@@ -201,6 +207,7 @@ def steps(
     """Plot the error of a central difference against its step for one entry (the V of
     truncation and round-off), with gradcheck's chosen step marked. A function target imports
     and runs your code."""
+    from gradcheck_cli import api
     from gradcheck_cli import steps as steps_module
 
     if format.value == "junit":
@@ -226,6 +233,7 @@ def derive(
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of pretty text.")] = False,
 ) -> None:
     """Print the gradient formulas SymPy derives for every parameter of a spec."""
+    from gradcheck_cli import api
     from gradcheck_cli.engines import symbolic
 
     derivation = symbolic.derivation(api.load_problem(spec))
@@ -242,6 +250,8 @@ def schema(
     output: OutputOpt = None,
 ) -> None:
     """Print the JSON Schema of spec files, for editors (YAML language server) and linters."""
+    from gradcheck_cli.schema import schema as spec_schema
+
     document = spec_schema(None if kind is None else kind.value)
     _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
 
@@ -276,7 +286,6 @@ def func(
     Exit code 0 when every gradient is right, 1 when one is wrong, 2 for invalid input or when your code
     raises (its traceback is shown) or returns the wrong shape, NaN or inf.
     """
-    from gradcheck_cli.results import Report
     from gradcheck_cli.usercode import UserCodeError, command
 
     request = command.Request(inputs, fun, grad, vjp, layer, tuple(wrt or ()), seed, scheme)
@@ -293,6 +302,8 @@ def func(
 @app.command()
 def ops() -> None:
     """List the layers and losses a spec can use."""
+    from gradcheck_cli.ops import LAYERS, LOSSES
+
     for title, table in (("layers", LAYERS), ("losses", LOSSES)):
         typer.echo(f"{title}:")
         for kind, cls in table.items():

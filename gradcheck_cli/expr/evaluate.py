@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy as sp
 
-from gradcheck_cli.expr.functions import FUNCTIONS, Array
+from gradcheck_cli.expr.functions import FUNCTIONS, Array, sympy_broadcast
 from gradcheck_cli.expr.nodes import (
     Binary,
     Call,
@@ -25,7 +25,6 @@ from gradcheck_cli.expr.nodes import (
     Pi,
     Power,
     Problem,
-    Shape,
     Transpose,
     Variable,
     located,
@@ -95,11 +94,6 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
         base, exponent = values
         return sp.Matrix(node.shape[0], node.shape[1], [entry ** exponent[0, 0] for entry in base])
     return common_node(node, values, sympy_call)
-
-
-def sympy_broadcast(value: Any, shape: Shape) -> Any:
-    """A 1×1 matrix repeated to ``shape``; any other value as it is."""
-    return value if value.shape == shape else sp.ones(*shape) * value[0, 0]
 
 
 def sympy_call(node: Call, values: Sequence[Any]) -> Any:

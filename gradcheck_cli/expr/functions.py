@@ -57,6 +57,15 @@ def register(function: Function) -> Function:
     return function
 
 
+def sympy_broadcast(value: Any, shape: Shape) -> Any:
+    """``value`` repeated to ``shape`` as NumPy broadcasts it: a 1×1 everywhere, an m×1 column
+    along the columns, a 1×n row down the rows (``entrywise_shape`` has checked that it fits)."""
+    if value.shape == shape:
+        return value
+    rows, cols = value.shape
+    return sp.Matrix(shape[0], shape[1], lambda i, j: value[i if rows > 1 else 0, j if cols > 1 else 0])
+
+
 # ---------------------------------------------------------------- entrywise functions
 
 

@@ -1,4 +1,4 @@
-"""Matrix functions of the language: trace, det, logdet, inv, diag, outer, eye, ones, vec.
+"""Matrix functions of the language: trace, det, logdet, inv, diag, outer, eye, ones, vec, kron.
 
 Records of the same function table as ``functions``; importing this module registers them.
 """
@@ -227,26 +227,57 @@ def ones_numpy(values: Sequence[Array], call: Call) -> Array:
 
 
 def vec_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
-    """vec of k scalars is a k×1 column."""
+    """vec(X) of one m×n operand is (m·n)×1; vec of k 1×1 scalars is a k×1 column."""
+    if len(args) == 1:
+        rows, cols = args[0].shape
+        return (rows * cols, 1)
     for operand in args:
         if operand.shape != SCALAR:
-            raise Problem(f"vec takes 1×1 scalars but {quote(operand.text)} is {show(operand.shape)}")
+            raise Problem(f"vec takes 1×1 scalars but {quote(operand.text)} is {show(operand.shape)}",
+                          "vec(X) of one matrix alone stacks its columns")
     return (len(args), 1)
 
 
 def vec_sympy(values: Sequence[Any], call: Call) -> Any:
-    """The column (s₁, …, s_k)ᵀ."""
+    """vec(X) = (X₁₁ … X_m1, X₁₂ … X_m2, …)ᵀ, the columns stacked (Magnus & Neudecker), or the
+    column (s₁, …, s_k)ᵀ of scalars."""
+    if len(values) == 1:
+        (m,) = values
+        return sp.Matrix([m[i, j] for j in range(m.cols) for i in range(m.rows)])
     return sp.Matrix([v[0, 0] for v in values])
 
 
 def vec_numpy(values: Sequence[Array], call: Call) -> Array:
-    """The column (s₁, …, s_k)ᵀ."""
+    """A column-major (Fortran-order) reshape of one operand, or the scalars concatenated."""
+    if len(values) == 1:
+        return as_array(values[0].reshape(-1, 1, order="F"))
     return np.concatenate([v.reshape(1, 1) for v in values], axis=0)
+
+
+def kron_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """kron of an m₁×n₁ and an m₂×n₂ matrix is (m₁m₂)×(n₁n₂), refused above the size limit."""
+    (m1, n1), (m2, n2) = args[0].shape, args[1].shape
+    return constructed_shape(m1 * m2, n1 * n2)
+
+
+def kron_sympy(values: Sequence[Any], call: Call) -> Any:
+    """(A ⊗ B) at row i·m₂ + k, column j·n₂ + l is Aᵢⱼ Bₖₗ: each entry of A scales a copy of B."""
+    a, b = values
+    m2, n2 = b.shape
+    return sp.Matrix(a.rows * m2, a.cols * n2,
+                     lambda r, c: a[r // m2, c // n2] * b[r % m2, c % n2])
+
+
+def kron_numpy(values: Sequence[Array], call: Call) -> Array:
+    """np.kron."""
+    return as_array(np.kron(values[0], values[1]))
 
 
 register(Function("eye", "eye(n), the n×n identity", eye_shape, eye_sympy, eye_numpy,
                   operands=(0, 0), sizes=(1, 1)))
 register(Function("ones", "ones(n), an n×1 column of ones; ones(m, n), an m×n matrix of ones",
                   ones_shape, ones_sympy, ones_numpy, operands=(0, 0), sizes=(1, 2)))
-register(Function("vec", "vec(s1, …, sk), the column of k scalars", vec_shape, vec_sympy, vec_numpy,
-                  operands=(1, None)))
+register(Function("vec", "vec(X), the columns of X stacked into one column; vec(s1, …, sk), the "
+                  "column of k scalars", vec_shape, vec_sympy, vec_numpy, operands=(1, None)))
+register(Function("kron", "kron(A, B), the Kronecker product: blocks Aᵢⱼ B", kron_shape, kron_sympy,
+                  kron_numpy, operands=(2, 2)))

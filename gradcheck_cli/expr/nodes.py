@@ -1,7 +1,8 @@
 """The typed expression tree: every node knows its 2-D shape and where it came from.
 
 Every value is a matrix: a scalar is 1×1, an n-vector is an n×1 column, a matrix is m×n.
-A 1×1 value counts as a scalar wherever a scalar makes sense: it broadcasts in ``+ - * /``.
+A 1×1 value counts as a scalar wherever a scalar makes sense: it broadcasts in ``+ - * /``; a
+column or a row broadcasts against a full matrix of its length (see ``entrywise_shape``).
 """
 
 from __future__ import annotations
@@ -208,15 +209,34 @@ def product_shape(left: Expr, right: Expr) -> Shape:
 
 
 def entrywise_shape(op: str, left: Expr, right: Expr) -> Shape:
-    """``+ - * /`` need equal shapes, or a 1×1 side, which is broadcast to the other's shape."""
-    if left.shape == right.shape or right.shape == SCALAR:
-        return left.shape
-    if left.shape == SCALAR:
-        return right.shape
+    """The shape of an entrywise ``+ - * /`` (or ``maximum``/``minimum``), NumPy's broadcasting
+    restricted to what a formula means: equal shapes; a 1×1 side, repeated to the other's shape;
+    or a full m×n matrix with an m×1 column (repeated along its columns: ``W @ X + b``) or a 1×n
+    row (repeated down its rows: ``X - mean(X, 0)``), in either order. A column with a row
+    (3×1 − 1×3) is refused: it is almost always a missing transpose, not an outer sum.
+    """
+    shape = broadcast(left.shape, right.shape)
+    if shape is not None:
+        return shape
     problem = f"{quote(left.text)} is {show(left.shape)} but {quote(right.text)} is {show(right.shape)}"
     hint = None
-    if left.shape == right.shape[::-1]:
+    (m, n), (p, q) = left.shape, right.shape
+    if (m, n) == (q, p):
         hint = "is one side missing a transpose `.T`?"
-    elif op == "*" and left.shape[1] == right.shape[0]:
+    elif op == "*" and n == p:
         hint = "`*` is entrywise; for a matrix product use `@`"
+    elif broadcast((n, m), right.shape) or broadcast(left.shape, (q, p)):
+        hint = "is one side missing a transpose `.T`?"
     raise Problem(problem, hint)
+
+
+def broadcast(left: Shape, right: Shape) -> Shape | None:
+    """The common shape of two operands under ``entrywise_shape``'s rule, or None."""
+    if left == right or right == SCALAR:
+        return left
+    if left == SCALAR:
+        return right
+    for full, part in ((left, right), (right, left)):
+        if full[0] > 1 and full[1] > 1 and part in ((full[0], 1), (1, full[1])):
+            return full
+    return None

@@ -97,6 +97,15 @@ HAND: list[tuple[str, Callable[[Arrays], np.ndarray]]] = [
     ("eye(3) @ x + ones(3)", lambda v: v["x"] + 1),
     ("ones(2, 4) * s", lambda v: np.full((2, 4), v["s"][0, 0])),
     ("vec(s, x[2], 3)", lambda v: np.array([[v["s"][0, 0]], [v["x"][2, 0]], [3.0]])),
+    ("vec(M)", lambda v: v["M"].reshape(-1, 1, order="F")),
+    ("vec(r) + vec(u.T) - vec(x[1])", lambda v: v["r"].T + v["u"] - v["x"][1, 0]),
+    ("kron(A, x)", lambda v: np.kron(v["A"], v["x"])),
+    ("kron(r, S)", lambda v: np.kron(v["r"], v["S"])),
+    ("kron(S, s) - S * s", lambda v: np.zeros((3, 3))),
+    ("M + x", lambda v: v["M"] + v["x"]),
+    ("r - M", lambda v: v["r"] - v["M"]),
+    ("x * M / r", lambda v: v["x"] * v["M"] / v["r"]),
+    ("A @ M + y - mean(M, 0)", lambda v: v["A"] @ v["M"] + v["y"] - v["M"].mean(axis=0)),
 ]
 
 
@@ -174,6 +183,16 @@ def test_sympy_results_are_left_unsimplified() -> None:
     assert matrix[0, 0] == 0  # SymPy's automatic evaluation, not a simplify call, cancels this
     matrix = to_sympy(compile_expr("exp(log(s))", VARIABLES), SYMBOLS)
     assert matrix[0, 0] == sp.exp(sp.log(SYMBOLS["s"][0, 0]))
+
+
+def test_a_column_broadcasts_along_the_columns_and_a_row_down_the_rows_in_sympy() -> None:
+    m, x, r = SYMBOLS["M"], SYMBOLS["x"], SYMBOLS["r"]
+    column = to_sympy(compile_expr("M + x", VARIABLES), SYMBOLS)
+    row = to_sympy(compile_expr("r - M", VARIABLES), SYMBOLS)
+    for i in range(3):
+        for j in range(4):
+            assert column[i, j] == m[i, j] + x[i, 0]
+            assert row[i, j] == r[0, j] - m[i, j]
 
 
 def test_step_is_zero_at_zero_in_both_evaluations() -> None:
