@@ -1,12 +1,24 @@
 """The derivative of f with respect to one variable, in the gradient or the jacobian layout.
 
-| f          | wrt           | gradient | jacobian |
-|------------|---------------|----------|----------|
-| scalar     | scalar        | 1 × 1    | 1 × 1    |
-| scalar     | vector [n]    | n × 1    | 1 × n    |
-| scalar     | matrix [m, n] | m × n    | n × m    |
-| vector [p] | scalar        | 1 × p    | p × 1    |
-| vector [p] | vector [n]    | n × p    | p × n    |
+| f          | wrt           | gradient      | jacobian      |
+|------------|---------------|---------------|---------------|
+| scalar     | scalar        | 1 × 1         | 1 × 1         |
+| scalar     | vector [n]    | n × 1         | 1 × n         |
+| scalar     | matrix [m, n] | m × n         | n × m         |
+| vector [p] | scalar        | 1 × p         | p × 1         |
+| vector [p] | vector [n]    | n × p         | p × n         |
+| vector [p] | matrix [m, n] | (m·n) × p     | p × (m·n)     |
+| matrix [p, q] | matrix [m, n] | (m·n) × (p·q) | (p·q) × (m·n) |
+
+A scalar f keeps the homework convention: its gradient has the variable's shape. Every other
+derivative is the Jacobian of vec(F) with respect to vec(X) (Magnus & Neudecker), where vec
+stacks the columns of a matrix (column-major, as in the slides' ∂f/∂A of tanh(Ax + b)):
+
+    J[i, k] = ∂ vec(F)ᵢ / ∂ vec(X)ₖ,   vec(X)ₖ = X[k mod m, k div m]   for X of m rows,
+
+and the gradient layout is Jᵀ. For vectors vec changes nothing, so this is the usual Jacobian;
+for F = A x + b it gives ∂F/∂A = xᵀ ⊗ I (``kron(x.T, eye(m))``). A matrix-valued f is read
+the same way against a scalar or a vector variable (its Jacobian is (p·q) × 1 or (p·q) × n).
 
 Every entry of the variable is independent (also for a matrix declared symmetric: that only
 restricts the points where things are evaluated).
@@ -14,11 +26,10 @@ restricts the points where things are evaluated).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import sympy as sp
-
-from gradcheck_cli.errors import GradcheckError
+if TYPE_CHECKING:
+    import sympy as sp
 
 Layout = Literal["gradient", "jacobian"]
 LAYOUTS: tuple[Layout, ...] = ("gradient", "jacobian")
@@ -28,26 +39,19 @@ def other(layout: Layout) -> Layout:
     return "jacobian" if layout == "gradient" else "gradient"
 
 
-def is_vector(shape: tuple[int, int]) -> bool:
-    return shape != (1, 1) and 1 in shape
+def vec(M: sp.Matrix) -> list[sp.Expr]:
+    """The entries of ``M`` column by column: vec(M)ₖ = M[k mod rows, k div rows]."""
+    return [M[k % M.rows, k // M.rows] for k in range(M.rows * M.cols)]
 
 
 def derivative(F: sp.Matrix, v: sp.Matrix, layout: Layout) -> sp.Matrix:
-    """∂F/∂v laid out as ``layout`` says (see the module table).
+    """∂F/∂v laid out as ``layout`` says (see the module table)."""
+    import sympy as sp
 
-    Raises:
-        GradcheckError: F is a matrix, or F is a vector and v a matrix (a 3-tensor).
-    """
     if F.shape == (1, 1):
         f = F[0, 0]
         grad = v.applyfunc(lambda s: sp.diff(f, s))
         return grad if layout == "gradient" else grad.T
-    if not is_vector(F.shape):
-        raise GradcheckError(f"f is a {F.rows}×{F.cols} matrix; it must be a scalar or a vector")
-    if v.shape != (1, 1) and not is_vector(v.shape):
-        raise GradcheckError(
-            "the derivative of a vector with respect to a matrix is a 3-tensor; "
-            "differentiate a scalar (e.g. one entry f[i]) instead"
-        )
-    jac = sp.Matrix(len(F), len(v), lambda i, j: sp.diff(F[i], v[j]))
+    outputs, inputs = vec(F), vec(v)
+    jac = sp.Matrix(len(outputs), len(inputs), lambda i, k: sp.diff(outputs[i], inputs[k]))
     return jac if layout == "jacobian" else jac.T

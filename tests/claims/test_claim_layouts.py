@@ -1,22 +1,23 @@
-"""The layouts table of ``claims/layout.py``: the shape of ∂f/∂v for f scalar or vector and v
-scalar, vector or matrix, in the gradient and the jacobian layout — and the cases that have no
-matrix form at all. Sizes are all different (p = 4 outputs, n = 3, m × n = 2 × 3) so that no
-shape can be right by accident."""
+"""The layouts table of ``claims/layout.py``: the shape of ∂f/∂v for f scalar, vector or matrix
+and v scalar, vector or matrix, in the gradient and the jacobian layout, and the vec (column-major)
+Jacobian of a vector or matrix f with respect to a matrix, against Kronecker products computed by
+NumPy. Sizes are all different (p = 4 outputs, q = 5, n = 3, m × n = 2 × 3) so that no shape can
+be right by accident."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 import sympy as sp
 
 from gradcheck_cli.claims import layout as layout_module
 from gradcheck_cli.claims.oneliner import question
 from gradcheck_cli.claims.question import derive
-from gradcheck_cli.errors import GradcheckError
 
-P, N, M = 4, 3, 2
+P, Q, N, M = 4, 5, 3, 2
 
 #: (f kind, wrt kind, f, wrt, variables, gradient shape, jacobian shape) — worked out by hand:
 #: the gradient layout has the shape of the variable (per output, outputs along the columns),
@@ -27,6 +28,8 @@ TABLE = [
     ("scalar", "matrix", "sum(C * X)", "X", ["C=2x3", "X=2x3"], (M, N), (N, M)),
     ("vector", "scalar", "s * v", "s", ["s=scalar", "v=4"], (1, P), (P, 1)),
     ("vector", "vector", "B @ x", "x", ["B=4x3", "x=3"], (N, P), (P, N)),
+    ("vector", "matrix", "v * sum(X)", "X", ["v=4", "X=2x3"], (M * N, P), (P, M * N)),
+    ("matrix", "matrix", "E @ X @ D", "X", ["E=4x2", "X=2x3", "D=3x5"], (M * N, P * Q), (P * Q, M * N)),
 ]
 
 
@@ -75,28 +78,71 @@ def test_the_entries_follow_the_layout_not_just_the_shape() -> None:
     assert derived_truth("s * v", "s", ["s=scalar", "v=4"], "gradient") == v.T
 
 
-@pytest.mark.parametrize("layout", ["gradient", "jacobian"])
-def test_a_vector_by_a_matrix_is_a_clean_error_naming_the_3_tensor(layout: str) -> None:
-    q = question("W @ x", wrt="W", variables=["W=4x3", "x=3"], layout=layout)  # type: ignore[arg-type]
-    with pytest.raises(GradcheckError, match="3-tensor"):
-        derive(q)
+def numeric(truth: sp.Matrix, values: dict[str, np.ndarray]) -> np.ndarray:
+    """The derived matrix at a point, the variables' entries substituted by the library's naming."""
+    subs = {}
+    for name, value in values.items():
+        rows, cols = value.shape
+        subs.update(zip(symbols_of(name, rows, cols), value.reshape(-1), strict=True))
+    return np.array(truth.xreplace(subs).evalf(), dtype=float)
 
 
-def test_a_matrix_valued_f_is_a_clean_error() -> None:
-    q = question("outer(x, x)", wrt="x", variables=["x=3"])
-    with pytest.raises(GradcheckError, match="scalar or a vector"):
-        derive(q)
+POINT = np.random.default_rng(7)
+A_VALUE, X_VALUE, B_VALUE = POINT.normal(size=(P, N)), POINT.normal(size=(N, 1)), POINT.normal(size=(P, 1))
+
+
+def test_a_linear_map_by_its_matrix_is_the_kronecker_product_of_x_transposed_and_the_identity() -> None:
+    """vec(A x) = (xᵀ ⊗ I) vec(A) (Magnus & Neudecker), so ∂(Ax + b)/∂A = kron(xᵀ, I)."""
+    variables = ["A=4x3", "x=3", "b=4"]
+    values = {"A": A_VALUE, "x": X_VALUE, "b": B_VALUE}
+    expected = np.kron(X_VALUE.T, np.eye(P))
+    jacobian = derived_truth("A @ x + b", "A", variables, "jacobian")
+    assert jacobian.shape == (P, P * N)
+    assert np.allclose(numeric(jacobian, values), expected)
+    gradient = derived_truth("A @ x + b", "A", variables, "gradient")
+    assert np.allclose(numeric(gradient, values), expected.T)
+
+
+def test_the_tanh_layer_by_its_matrix_is_the_slides_chain_of_jacobians() -> None:
+    """∂tanh(z)/∂A = diag(1 − tanh²(z)) ∂z/∂A with z = Ax + b."""
+    values = {"A": A_VALUE, "x": X_VALUE, "b": B_VALUE}
+    z = A_VALUE @ X_VALUE + B_VALUE
+    expected = np.diag(1 - np.tanh(z[:, 0]) ** 2) @ np.kron(X_VALUE.T, np.eye(P))
+    jacobian = derived_truth("tanh(A @ x + b)", "A", ["A=4x3", "x=3", "b=4"], "jacobian")
+    assert np.allclose(numeric(jacobian, values), expected)
+
+
+def test_the_columns_of_the_jacobian_follow_vec_column_by_column() -> None:
+    """Column k of ∂(Ax)/∂A belongs to A[k mod m, k div m]: here k = 1 is A[1, 0], so only the
+    output row 1 moves, by x₀ (row-major order would have made it A[0, 1] and row 0, by x₁)."""
+    jacobian = numeric(derived_truth("A @ x", "A", ["A=4x3", "x=3"], "jacobian"),
+                       {"A": A_VALUE, "x": X_VALUE})
+    column = np.zeros(P)
+    column[1] = X_VALUE[0, 0]
+    assert np.array_equal(jacobian[:, 1], column)
+
+
+def test_a_matrix_product_by_its_middle_factor_is_the_kronecker_product_of_the_outer_factors() -> None:
+    """vec(E X D) = (Dᵀ ⊗ E) vec(X), with vec(F) of the 4×5 result column-major too."""
+    rng = np.random.default_rng(11)
+    values = {"E": rng.normal(size=(P, M)), "X": rng.normal(size=(M, N)), "D": rng.normal(size=(N, Q))}
+    jacobian = derived_truth("E @ X @ D", "X", ["E=4x2", "X=2x3", "D=3x5"], "jacobian")
+    assert np.allclose(numeric(jacobian, values), np.kron(values["D"].T, values["E"]))
 
 
 def test_the_modules_table_documents_the_same_shapes() -> None:
     """The docstring table (the user-facing reference) agrees with the shapes checked above."""
     doc = layout_module.__doc__ or ""
     rows = [line for line in doc.splitlines() if line.startswith("|") and "×" in line]
-    sizes = {"p": P, "n": N, "m": M}
+    sizes = {"p": P, "q": Q, "n": N, "m": M}
+
+    def size(text: str) -> int:
+        factors = text.strip().strip("()").split("·")
+        return int(np.prod([sizes.get(f) or int(f) for f in factors]))
 
     def shape(cell: str) -> tuple[int, int]:
-        a, b = (part.strip() for part in cell.split("×"))
-        return (sizes.get(a) or int(a), sizes.get(b) or int(b))
+        a, b = cell.split("×")
+        return (size(a), size(b))
 
     documented = []
     for row in rows:
@@ -105,3 +151,11 @@ def test_the_modules_table_documents_the_same_shapes() -> None:
         wrt_kind = re.match(r"\w+", wrt_cell).group()  # type: ignore[union-attr]
         documented.append((f_kind, wrt_kind, shape(grad_cell), shape(jac_cell)))
     assert documented == [(r[0], r[1], r[5], r[6]) for r in TABLE]
+
+
+def test_a_matrix_valued_f_by_a_vector_is_the_jacobian_of_its_vec() -> None:
+    """d vec(x xᵀ) = (x ⊗ I + I ⊗ x) dx (Magnus & Neudecker), a 9 × 3 Jacobian for x of 3."""
+    x = np.random.default_rng(5).normal(size=(N, 1))
+    expected = np.kron(x, np.eye(N)) + np.kron(np.eye(N), x)
+    jacobian = derived_truth("outer(x, x)", "x", ["x=3"], "jacobian")
+    assert np.allclose(numeric(jacobian, {"x": x}), expected)
