@@ -9,12 +9,22 @@ from typing import Any
 
 import yaml
 
-from gradcheck_cli.errors import SpecError
+from gradcheck_cli.errors import SpecError, printable
 
 Loc = tuple[str | int, ...]
 
 #: Most nodes a spec may expand to; an alias bomb ("billion laughs") stops here, fast.
 MAX_NODES = 200_000
+
+#: The standard tags a scalar may carry, explicitly (``!!str 3``) or as resolved by the YAML
+#: core schema. The others of the standard set (``!!binary``, ``!!set``, ``!!omap``, ``!!pairs``)
+#: and every ``!!python/…`` tag are refused: a spec is plain text, numbers and booleans.
+SCALAR_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp"})
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+#: Longest part of a refused value quoted in its message.
+_SHOWN = 40
 
 #: Deepest nesting of lists and mappings. PyYAML composes nodes recursively, so a document
 #: nested thousands deep (``[[[[…``) would overflow Python's stack; real specs nest 5 deep.
@@ -214,10 +224,26 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.Node) -> Any:
+        """A scalar of one of the ``SCALAR_TAGS``, built by the SafeLoader: any other tag (a
+        Python object, ``!!binary``, a tag of one's own) is refused before it is built, and a
+        value its tag cannot read (``!!int squared_error``) is refused at its place."""
+        short = node.tag.removeprefix(_YAML_TAG)
+        if short not in SCALAR_TAGS:
+            raise self._error(node, f"the tag `{node.tag}` is not allowed in a spec")
         try:
             return self.loader.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError:
-            raise self._error(node, f"the tag `{node.tag}` is not allowed in a spec") from None
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                yaml.constructor.ConstructorError):
+            # PyYAML's constructors assume the value matches its tag; an explicit tag puts any
+            # text there (int() of a name, a dict lookup of `maybe`, a regex match of None);
+            # an implicit int of more digits than Python converts lands here too
+            text = str(node.value)
+            shown = printable(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+            if short == "int" and re.fullmatch(r"[-+]?[0-9_]+", text):
+                message = f"`{shown}` is a number of {len(text)} digits, too long to read"
+            else:
+                message = f"`{shown}` is not a valid `!!{short}` value"
+            raise self._error(node, message) from None
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)
