@@ -1,12 +1,16 @@
 """The text of an expression: limits checked before parsing, ``ast.parse``, and columns.
 
 Columns are 1-based character positions in the whole text (a line break counts as one
-character), whatever the encoding: ``ast`` reports UTF-8 byte offsets, converted here.
+character), whatever the encoding: ``ast`` reports UTF-8 byte offsets, converted here. The
+power ``^`` is rewritten to ``**`` before parsing (Python's ``^`` is XOR and binds looser than
+``+``), and columns still point at what the user wrote.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 import warnings
 
 from gradcheck_cli.expr.limits import MAX_AST_NODES, MAX_DEPTH, MAX_TEXT_LENGTH
@@ -25,15 +29,27 @@ class Source:
         self.text = text
         #: What is parsed: line breaks become spaces (a formula may be wrapped over lines, as in
         #: a YAML block, and every character keeps its column), leading blanks are skipped
-        #: (``ast`` would call them an indentation error).
-        body = "".join(" " if char in LINE_BREAKS else char for char in text).lstrip()
-        self.skipped = len(text) - len(body)
+        #: (``ast`` would call them an indentation error), and the power ``^`` is spelt ``**``.
+        flat = "".join(" " if char in LINE_BREAKS else char for char in text)
+        body = flat.lstrip()
+        skipped = len(flat) - len(body)
+        carets = caret_operators(body) if len(text) <= MAX_TEXT_LENGTH else []
+        #: ``origin[k]``: the index in ``text`` of the k-th character of ``body`` (one more
+        #: entry, for the end); both stars of a rewritten ``^`` point at the ``^``.
+        self.origin = list(range(skipped, len(text) + 1))
+        for k in reversed(carets):
+            body = body[:k] + "**" + body[k + 1 :]
+            self.origin.insert(k, skipped + k)
         self.body = body
         self.encoded = body.encode("utf-8")
 
     def index(self, byte_offset: int) -> int:
         """0-based character index in ``text`` of an ``ast`` position (a UTF-8 byte offset)."""
-        return self.skipped + len(self.encoded[:byte_offset].decode("utf-8", errors="ignore"))
+        return self.at(len(self.encoded[:byte_offset].decode("utf-8", errors="ignore")))
+
+    def at(self, position: int) -> int:
+        """0-based character index in ``text`` of a character index in ``body`` (clamped)."""
+        return self.origin[min(max(position, 0), len(self.origin) - 1)]
 
     def start(self, node: ast.expr | ast.keyword) -> int:
         """0-based index of the first character of a node."""
@@ -52,14 +68,32 @@ class Source:
         return self.text[self.start(node) : self.end(node)]
 
     def operator_column(self, node: ast.BinOp, symbol: str) -> int:
-        """1-based column of a binary operator, found between its two operands."""
+        """1-based column of a binary operator, found between its two operands (``**`` may be
+        written ``^``)."""
         gap_start, gap_end = self.end(node.left), self.start(node.right)
-        found = self.text.find(symbol, gap_start, gap_end)
-        return (found if found >= 0 else self.start(node)) + 1
+        spellings = ("**", "^") if symbol == "**" else (symbol,)
+        found = [i for i in (self.text.find(s, gap_start, gap_end) for s in spellings) if i >= 0]
+        return (min(found) if found else self.start(node)) + 1
 
     def error(self, column: int, problem: str, *, hint: str | None = None) -> ExprError:
         """An error about the whole text, at a column."""
         return located(self.text, column, problem, hint=hint)
+
+
+def caret_operators(body: str) -> list[int]:
+    """Where ``body`` has the operator ``^`` (a power in this language, which has no XOR), found
+    by Python's tokenizer so that a ``^`` inside a string is left alone. Text the tokenizer gives
+    up on is left as it is, for ``ast.parse`` to report at its column."""
+    if "^" not in body:
+        return []
+    found = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(body).readline):
+            if token.type == tokenize.OP and token.string == "^":
+                found.append(token.start[1])
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return found
 
 
 def check_text(source: Source) -> None:
@@ -118,7 +152,6 @@ def syntax_error(source: Source, error: SyntaxError) -> ExprError:
     if not error.offset:
         column = len(source.text.rstrip()) + 1
         return source.error(column, f"the expression ends too early ({reason}); is an operand missing?")
-    column = source.skipped + error.offset
-    column = min(max(column, 1), len(source.text) + 1)
+    column = source.at(error.offset - 1) + 1
     hint = "for a product write `*`, as in `2 * x`" if "literal" in reason else None
     return source.error(column, f"this is not a valid expression ({reason})", hint=hint)

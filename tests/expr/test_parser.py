@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -12,6 +13,7 @@ from gradcheck_cli.expr import (
     Shape,
     compile_expr,
     declared_shape,
+    to_numpy,
     variable_symbols,
 )
 
@@ -83,6 +85,8 @@ def error_of(text: str, variables: dict[str, Shape] | None = None) -> ExprError:
         ("exp(x) + log(x) + sqrt(x) + sin(x) + cos(x) + tanh(x)", (3, 1)),
         ("sigmoid(M) * relu(M) + softplus(M) - abs(M) * sign(M) / step(M)", (3, 4)),
         ("  x\n  + 1", (3, 1)),
+        ("x^2 + 1", (3, 1)),
+        ("x ^ -0.5", (3, 1)),
         ("M + x", (3, 4)),
         ("x.T @ x + M - r", (3, 4)),
         ("r * M", (3, 4)),
@@ -168,6 +172,44 @@ def test_each_error_names_the_problem_at_its_column(text: str, column: int, mess
 def test_columns_count_characters_not_bytes() -> None:
     error = error_of("(θ + (x @ y))", {**VARIABLES, "θ": (3, 1)})
     assert error.message == "`x @ y` at column 9: x is 3×1 but y has 2 rows"
+
+
+@pytest.mark.parametrize(
+    ("caret", "stars"),
+    [
+        ("x^2 + 1", "x**2 + 1"),
+        ("2 * x^2", "2 * x**2"),
+        ("-x^2", "-x**2"),
+        ("x^2^0.5", "x**2**0.5"),
+        ("(x + 1)^2 / s^3", "(x + 1)**2 / s**3"),
+        ("exp(-s^2) * x", "exp(-s**2) * x"),
+    ],
+)
+def test_a_caret_is_a_power_with_the_precedence_of_double_stars(caret: str, stars: str) -> None:
+    values = {"x": np.array([[0.5], [2.0], [3.0]]), "s": np.array([[1.5]])}
+    by_caret, by_stars = to_numpy(compiled(caret), values), to_numpy(compiled(stars), values)
+    np.testing.assert_array_equal(by_caret, by_stars)
+    assert type(compiled(caret)) is type(compiled(stars))
+
+
+def test_x_caret_two_plus_one_is_x_squared_plus_one_by_hand() -> None:
+    assert to_numpy(compiled("x^2 + 1"), {"x": np.array([1.0, 2.0, 3.0])}).ravel().tolist() == [2, 5, 10]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        ("s + x ^ x", 7, "`x ^ x` at column 7: the exponent of `**` must be"),
+        ("x^2 + y", 5, "`x^2 + y` at column 5: x^2 is 3×1 but y is 2×1"),
+        ("(x^2)^65", 6, "`(x^2)^65` at column 6: the exponent 65 is larger than 64"),
+        ("x^ * 1", 4, "`x^ * 1` at column 4: this is not a valid expression (invalid syntax)"),
+        ("  x ^\n 2 + y", 10, "`x ^ 2 + y` at column 10: x ^ 2 is 3×1 but y is 2×1"),
+    ],
+)
+def test_an_error_after_a_caret_points_at_the_text_as_written(text: str, column: int, message: str) -> None:
+    error = error_of(text)
+    assert error.column == column
+    assert error.message.startswith(message)
 
 
 def test_columns_count_a_line_break_as_one_character() -> None:
