@@ -183,7 +183,7 @@ def expr(
         return
     result = judge(question, seed=seed or 0, show_answer=show_answer)
     if format.value == "json":
-        typer.echo(json.dumps(jsonout.question(result), indent=2))
+        sys.stdout.write(jsonout.dumps(jsonout.question(result)))
     elif format.value == "console":
         sys.stdout.write(console_claims.question(result, _options(color, None)))
     else:  # JUnit and Markdown: the question as a one-question sheet, through the usual reporters
@@ -220,7 +220,9 @@ def steps(
 
         curve = steps_curve(target, grad, inputs, entry)
     if format.value == "json":
-        typer.echo(json.dumps({"schema_version": 1, "kind": "steps", **dataclasses.asdict(curve)}, indent=2))
+        from gradcheck_cli.report.jsonout import dumps
+
+        sys.stdout.write(dumps({"schema_version": 1, "kind": "steps", **dataclasses.asdict(curve)}))
         return
     typer.echo(f"∂J/∂{curve.entry}: reference {curve.reference:.12g} ({curve.reference_source})")
     typer.echo(steps_module.table(curve) if format.value == "markdown" else steps_module.plot(curve))

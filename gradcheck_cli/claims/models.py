@@ -11,7 +11,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
     NonNegativeInt,
     PositiveInt,
     WithJsonSchema,
@@ -63,6 +62,10 @@ Expression = Annotated[
 #: A name or description shown in reports: printable text, so it cannot drive a terminal.
 Label = Annotated[str, AfterValidator(_label)]
 
+#: Most points one question may be worth: a score is read by people and summed over a sheet,
+#: so it stays a plain finite number (``.inf`` and ``1e308`` are refused at their place).
+MAX_POINTS = 1_000_000
+
 #: Largest declared dimension: the truth is derived entry by entry, so sizes stay homework-sized.
 MAX_DIMENSION = 12
 
@@ -82,7 +85,7 @@ class QuestionSpec(Model):
     wrt: str
     layout: Layout = "gradient"
     claimed: Expression | None = None
-    points: NonNegativeFloat | None = None
+    points: float | None = Field(default=None, ge=0, le=MAX_POINTS, allow_inf_nan=False)
     #: An answer key's expectation: the check passes when the verdict (and diagnosis) match.
     expect: Literal["correct", "incorrect"] | None = None
     expect_diagnosis: Kind | None = None
@@ -97,4 +100,4 @@ class SheetSpec(Model):
     questions: list[QuestionSpec] = Field(min_length=1)
 
 
-__all__ = ["MAX_DIMENSION", "Kind", "Name", "PositiveInt", "QuestionSpec", "SheetSpec"]
+__all__ = ["MAX_DIMENSION", "MAX_POINTS", "Kind", "Name", "PositiveInt", "QuestionSpec", "SheetSpec"]

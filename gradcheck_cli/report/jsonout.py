@@ -46,7 +46,7 @@ def _sheet(sheet: SheetResult) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": "sheet", **_clean(dataclasses.asdict(sheet))}
     data["verdict"] = sheet.verdict
     score = sheet.score
-    data["score"] = None if score is None else {"awarded": score[0], "possible": score[1]}
+    data["score"] = None if score is None else _clean({"awarded": score[0], "possible": score[1]})
     for q, raw in zip(sheet.questions, data["questions"], strict=True):
         raw["outcome"] = q.outcome
     return data
@@ -60,7 +60,14 @@ def question(result: QuestionResult) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(document(report), indent=2, allow_nan=False) + "\n"
+    return dumps(document(report))
+
+
+def dumps(data: Any) -> str:
+    """``data`` as strict JSON text (RFC 8259 has no NaN or Infinity: a non-finite float is the
+    string ``"inf"``/``"nan"``), indented, ending in a newline, ASCII only (so names from the
+    input cannot carry escape or bidi characters to a terminal that shows it)."""
+    return json.dumps(_clean(data), indent=2, allow_nan=False) + "\n"
 
 
 def _clean(value: Any) -> Any:
