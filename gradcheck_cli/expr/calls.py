@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from gradcheck_cli.errors import did_you_mean
-from gradcheck_cli.expr.functions import FUNCTIONS, Function
+from gradcheck_cli.expr.functions import ALIASES, FUNCTIONS, Function
 from gradcheck_cli.expr.nodes import Call, Expr, Problem, located
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def build_call(builder: Builder, node: ast.Call) -> Expr:
     """A call of a known function by name, its arguments counted and its shape rule applied."""
     function = lookup(builder, node)
+    refuse_a_reduction(builder, node)
     for arg in node.args:
         if isinstance(arg, ast.Starred):
             raise builder.fail(arg, "`*` unpacking is not allowed in a call")
@@ -27,7 +28,8 @@ def build_call(builder: Builder, node: ast.Call) -> Expr:
         axis = axis_literal(builder, positional.pop())
     low, high = function.sizes if function.sizes != (0, 0) else function.operands
     if len(positional) < low or (high is not None and len(positional) > high):
-        raise builder.fail(node, f"{function.name} takes {expected(function)}, got {len(node.args)}")
+        written = node.func.id if isinstance(node.func, ast.Name) else function.name
+        raise builder.fail(node, f"{written} takes {expected(function)}, got {len(node.args)}")
     if function.sizes != (0, 0):
         sizes: tuple[int, ...] = tuple(size_literal(builder, arg) for arg in positional)
         args: tuple[Expr, ...] = ()
@@ -37,7 +39,7 @@ def build_call(builder: Builder, node: ast.Call) -> Expr:
     try:
         shape = function.shape(args, sizes, axis)
     except Problem as problem:
-        raise located(text, column, problem.problem, hint=problem.hint) from None
+        raise located(text, column, problem.problem, hint=problem.hint, kind=problem.kind) from None
     return Call(shape=shape, column=column, text=text, function=function.name, args=args,
                 sizes=sizes, axis=axis)
 
@@ -53,11 +55,21 @@ def lookup(builder: Builder, node: ast.Call) -> Function:
     name = func.id
     if name.startswith("_"):
         raise builder.fail(func, "names starting with `_` are not allowed")
-    if name in FUNCTIONS:
-        return FUNCTIONS[name]
+    if name in FUNCTIONS or name in ALIASES:
+        return FUNCTIONS[ALIASES.get(name, name)]
     if name in builder.variables or name in builder.lets:
         raise builder.fail(func, f"`{name}` is a variable, not a function; write `*` for a product")
-    raise builder.fail(func, f"unknown function `{name}`", did_you_mean(name, FUNCTIONS))
+    raise builder.fail(func, f"unknown function `{name}`", did_you_mean(name, [*FUNCTIONS, *ALIASES]))
+
+
+def refuse_a_reduction(builder: Builder, node: ast.Call) -> None:
+    """``max(X)``, ``min(X, axis=0)``: a reduction elsewhere, which this language does not have."""
+    name = node.func.id if isinstance(node.func, ast.Name) else ""
+    if ALIASES.get(name) in ("maximum", "minimum") and (len(node.args) == 1 or node.keywords):
+        canonical = ALIASES[name]
+        raise builder.fail(node, f"the language has no `{name}` over the entries of a matrix, only the "
+                                 f"entrywise `{canonical}(a, b)` of two operands (also written "
+                                 f"`{name}(a, b)`)")
 
 
 def expected(function: Function) -> str:

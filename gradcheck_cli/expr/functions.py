@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import sympy as sp
 
-from gradcheck_cli.expr.nodes import SCALAR, Call, Expr, Shape, is_vector
+from gradcheck_cli.expr.nodes import SCALAR, Call, Expr, Shape, entrywise_shape, is_vector
 
 Array = npt.NDArray[np.float64]
 #: ``(operands, sizes, axis) -> shape``; raises ``Problem`` when the operands do not fit.
@@ -44,6 +44,11 @@ class Function:
 
 
 FUNCTIONS: dict[str, Function] = {}
+
+#: Other names people write for functions of the table; each compiles to its canonical function
+#: (``Call.function`` holds the canonical name). ``max``/``min`` of one argument, a reduction
+#: elsewhere, is refused: only the entrywise ``maximum(a, b)``/``minimum(a, b)`` exist here.
+ALIASES: dict[str, str] = {"σ": "sigmoid", "ln": "log", "tr": "trace", "max": "maximum", "min": "minimum"}
 
 
 def as_array(value: Any) -> Array:
@@ -141,6 +146,34 @@ entrywise("softplus", "softplus(z) = log(1 + e^z)", softplus_sympy, softplus_num
 entrywise("abs", "abs(z) = |z|", sp.Abs, np.abs)
 entrywise("sign", "sign(z) ∈ {−1, 0, 1}", sp.sign, np.sign)
 entrywise("step", "step(z) = 1[z > 0], the derivative of relu", step_sympy, step_numpy)
+
+
+
+
+def pairwise_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> Shape:
+    """Two operands of one shape, or broadcast as in ``+`` (a 1×1, or a row or column of a matrix)."""
+    return entrywise_shape("maximum", args[0], args[1])
+
+
+def pairwise(name: str, math: str, scalar: Callable[[Any, Any], Any],
+             array: Callable[[Array, Array], Array]) -> None:
+    """Register f(a, b) of two operands entry by entry, broadcast like ``+``."""
+
+    def sympy_form(values: Sequence[Any], call: Call) -> Any:
+        left, right = (sympy_broadcast(value, call.shape) for value in values)
+        return sp.Matrix(call.shape[0], call.shape[1],
+                         [scalar(a, b) for a, b in zip(left, right, strict=True)])
+
+    def numpy_form(values: Sequence[Array], call: Call) -> Array:
+        return as_array(array(values[0], values[1]))
+
+    sympy_form.__name__ = f"{name}_sympy"
+    numpy_form.__name__ = f"{name}_numpy"
+    register(Function(name, math, pairwise_shape, sympy_form, numpy_form, operands=(2, 2)))
+
+
+pairwise("maximum", "maximum(a, b), the larger of aᵢⱼ and bᵢⱼ (also written max(a, b))", sp.Max, np.maximum)
+pairwise("minimum", "minimum(a, b), the smaller of aᵢⱼ and bᵢⱼ (also written min(a, b))", sp.Min, np.minimum)
 
 
 # ---------------------------------------------------------------- softmax and logsumexp

@@ -14,7 +14,7 @@ from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.expr import linalg  # noqa: F401  (registers the matrix functions)
 from gradcheck_cli.expr.calls import build_call
 from gradcheck_cli.expr.constants import checked_constant, literal_number
-from gradcheck_cli.expr.functions import FUNCTIONS
+from gradcheck_cli.expr.functions import ALIASES, FUNCTIONS
 from gradcheck_cli.expr.limits import MAX_EXPONENT, MAX_TREE_DEPTH
 from gradcheck_cli.expr.nodes import (
     SCALAR,
@@ -117,7 +117,7 @@ class Builder:
             result = Binary(shape=shape, column=column, text=text, op=symbol, left=left, right=right)
             checked_constant(result)
         except Problem as problem:
-            raise located(text, column, problem.problem, hint=problem.hint) from None
+            raise located(text, column, problem.problem, hint=problem.hint, kind=problem.kind) from None
         return result
 
     def power(self, node: ast.BinOp, base: Expr, exponent: Expr) -> Expr:
@@ -158,8 +158,9 @@ class Builder:
             return Variable(shape=self.variables[name], column=column, text=text, name=name)
         if name == "pi":
             return Pi(shape=SCALAR, column=column, text=text)
-        if name in FUNCTIONS:
-            raise self.fail(node, f"`{name}` is a function; call it, as in `{name}(x)`")
+        if name in FUNCTIONS or name in ALIASES:
+            operands = "a, b" if FUNCTIONS[ALIASES.get(name, name)].operands[0] == 2 else "x"
+            raise self.fail(node, f"`{name}` is a function; call it, as in `{name}({operands})`")
         known = [*self.variables, *self.lets, "pi"]
         raise self.fail(node, f"unknown variable `{name}`", did_you_mean(name, known))
 

@@ -87,6 +87,12 @@ def error_of(text: str, variables: dict[str, Shape] | None = None) -> ExprError:
         ("  x\n  + 1", (3, 1)),
         ("x^2 + 1", (3, 1)),
         ("x ^ -0.5", (3, 1)),
+        ("σ(x) + ln(x)", (3, 1)),
+        ("tr(X)", (1, 1)),
+        ("max(x, 0)", (3, 1)),
+        ("maximum(M, x)", (3, 4)),
+        ("min(r, M)", (3, 4)),
+        ("minimum(s, x)", (3, 1)),
         ("M + x", (3, 4)),
         ("x.T @ x + M - r", (3, 4)),
         ("r * M", (3, 4)),
@@ -144,6 +150,13 @@ def test_a_node_records_its_source_text_and_column() -> None:
         ("outer(x, X)", 1, "`outer(x, X)` at column 1: outer needs two vectors but X is 3×3"),
         ("vec(s, x)", 1, "`vec(s, x)` at column 1: vec takes 1×1 scalars but x is 3×1"),
         ("x - r", 3, "`x - r` at column 3: x is 3×1 but r is 1×4"),
+        ("1 + max(X)", 5, "`max(X)` at column 5: the language has no `max` over the entries of a matrix, "
+                          "only the entrywise `maximum(a, b)`"),
+        ("min(M, axis=0)", 1, "`min(M, axis=0)` at column 1: the language has no `min` over the entries"),
+        ("max(x, 0, 1)", 1, "`max(x, 0, 1)` at column 1: max takes 2 arguments, got 3"),
+        ("maximum(x, r)", 1, "`maximum(x, r)` at column 1: x is 3×1 but r is 1×4"),
+        ("2 * max", 5, "`max` at column 5: `max` is a function; call it, as in `max(a, b)`"),
+        ("ln + 1", 1, "`ln` at column 1: `ln` is a function; call it, as in `ln(x)`"),
         ("M + y", 3, "`M + y` at column 3: M is 3×4 but y is 2×1"),
         ("s + x.T / M", 9, "`x.T / M` at column 9: x.T is 1×3 but M is 3×4"),
         ("kron(A)", 1, "`kron(A)` at column 1: kron takes 2 arguments, got 1"),
@@ -256,6 +269,18 @@ def test_did_you_mean_also_offers_the_names_of_lets() -> None:
     with pytest.raises(ExprError) as caught:
         compile_expr("hiden + y", VARIABLES, lets)
     assert caught.value.hint == "did you mean `hidden`?"
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [("σ", "sigmoid"), ("ln", "log"), ("tr", "trace"), ("max", "maximum"), ("min", "minimum")],
+)
+def test_an_alias_compiles_to_its_canonical_function(alias: str, canonical: str) -> None:
+    arguments = "X" if canonical == "trace" else "x, z" if canonical in ("maximum", "minimum") else "x"
+    call, spelt_out = compiled(f"{alias}({arguments})"), compiled(f"{canonical}({arguments})")
+    assert call.function == canonical  # type: ignore[attr-defined]
+    assert call.shape == spelt_out.shape
+    assert [a.text for a in call.children()] == [a.text for a in spelt_out.children()]
 
 
 def test_a_let_is_used_like_a_variable_of_its_shape() -> None:

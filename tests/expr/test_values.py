@@ -102,6 +102,9 @@ HAND: list[tuple[str, Callable[[Arrays], np.ndarray]]] = [
     ("kron(A, x)", lambda v: np.kron(v["A"], v["x"])),
     ("kron(r, S)", lambda v: np.kron(v["r"], v["S"])),
     ("kron(S, s) - S * s", lambda v: np.zeros((3, 3))),
+    ("maximum(M, x) + minimum(r, M)", lambda v: np.maximum(v["M"], v["x"]) + np.minimum(v["r"], v["M"])),
+    ("max(x, 0) - min(s, x)", lambda v: np.where(v["x"] > 0, v["x"], 0) - np.minimum(v["s"], v["x"])),
+    ("σ(M) - ln(exp(M)) + tr(S)", lambda v: 1 / (1 + np.exp(-v["M"])) - v["M"] + np.trace(v["S"])),
     ("M + x", lambda v: v["M"] + v["x"]),
     ("r - M", lambda v: v["r"] - v["M"]),
     ("x * M / r", lambda v: v["x"] * v["M"] / v["r"]),
@@ -193,6 +196,19 @@ def test_a_column_broadcasts_along_the_columns_and_a_row_down_the_rows_in_sympy(
         for j in range(4):
             assert column[i, j] == m[i, j] + x[i, 0]
             assert row[i, j] == r[0, j] - m[i, j]
+
+
+def test_maximum_and_minimum_of_known_values_in_both_evaluations() -> None:
+    variables: dict[str, Shape] = {"x": (3, 1), "s": (1, 1)}
+    symbols = {name: variable_symbols(name, shape) for name, shape in variables.items()}
+    values = {"x": np.array([[-1.0], [0.5], [2.0]]), "s": np.array([[1.0]])}
+    pairs = {symbols["x"][i, 0]: values["x"][i, 0] for i in range(3)} | {symbols["s"][0, 0]: 1.0}
+    for text, expected in (("max(x, 0)", [0.0, 0.5, 2.0]), ("minimum(s, x)", [-1.0, 0.5, 1.0]),
+                           ("maximum(x, s) - min(x, s)", [2.0, 0.5, 1.0])):
+        expr = compile_expr(text, variables)
+        assert to_numpy(expr, values).ravel().tolist() == expected
+        symbolic = to_sympy(expr, symbols).xreplace(pairs)
+        assert [float(e) for e in symbolic] == expected
 
 
 def test_step_is_zero_at_zero_in_both_evaluations() -> None:
