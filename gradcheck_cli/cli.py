@@ -53,17 +53,24 @@ R = TypeVar("R")
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """The error boundary: a ``GradcheckError`` becomes one line on stderr and exit code 2."""
+    """The error boundary: a ``GradcheckError`` becomes one line per problem on stderr and exit
+    code 2."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except GradcheckError as exc:
-            typer.echo(f"gradcheck: {exc}", err=True)
+            _complain(str(exc))
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def _complain(message: str) -> None:
+    """``message`` on stderr, every line (one per problem) starting ``gradcheck: ``."""
+    for line in message.splitlines():
+        typer.echo(f"gradcheck: {line}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -140,7 +147,7 @@ def check(
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
     problems = report.errors()
     for message in problems:
-        typer.echo(f"gradcheck: {message}", err=True)
+        _complain(message)
     if problems:
         raise typer.Exit(2)
     raise typer.Exit(0 if report.passed else 1)
@@ -176,7 +183,7 @@ def expr(
 
     question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
                                  layout=layout.value, claim=claim)
-    if question.claimed is None:
+    if claim is None:
         truth = derive_within_budget(question).truth
         shown = truth[0, 0] if truth.shape == (1, 1) else truth
         typer.echo(sp.latex(shown) if latex else sp.pretty(shown, use_unicode=True))

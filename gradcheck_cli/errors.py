@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+
+#: Most problems of one file listed in one run; any beyond are counted in a last line. A file
+#: with dozens of mistakes is usually the wrong file, and the first ones are what to fix first.
+MAX_PROBLEMS = 20
 
 
 class GradcheckError(Exception):
@@ -40,6 +45,63 @@ class GradcheckError(Exception):
 
 class SpecError(GradcheckError):
     """A spec file is malformed: YAML syntax, a wrong type, a missing or unknown key, a bad shape."""
+
+
+class SpecProblems(SpecError):
+    """Several problems of one file, reported together: one line each, in the order of the file.
+
+    Its place, message and hint are those of the first problem, so code that reads one error
+    still works; ``problems`` holds them all.
+    """
+
+    def __init__(self, problems: Sequence[SpecError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, file=first.file, line=first.line, column=first.column,
+                         hint=first.hint)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        lines = [str(problem) for problem in self.problems[:MAX_PROBLEMS]]
+        hidden = len(self.problems) - MAX_PROBLEMS
+        if hidden > 0:
+            where = f"{self.file}: " if self.file else ""
+            lines.append(f"{where}{hidden} more problem(s) not listed (at most {MAX_PROBLEMS} are)")
+        return "\n".join(lines)
+
+
+def together(problems: Sequence[SpecError]) -> SpecError:
+    """One error for the ``problems`` of one file: the only one, or all of them in file order
+    (a problem found twice, at the same place with the same words, is listed once)."""
+    unique = {(p.line or 0, p.column or 0, str(p)): p for p in problems}
+    ordered = [unique[key] for key in sorted(unique)]
+    return ordered[0] if len(ordered) == 1 else SpecProblems(ordered)
+
+
+class Problems:
+    """Collects the problems of one file so that one run reports every one of them."""
+
+    def __init__(self) -> None:
+        self.found: list[SpecError] = []
+
+    def add(self, error: SpecError) -> None:
+        self.found.append(error)
+
+    @contextlib.contextmanager
+    def noting(self) -> Iterator[None]:
+        """Run a block; a ``SpecError`` it raises is collected instead of propagating."""
+        try:
+            yield
+        except SpecError as exc:
+            self.add(exc)
+
+    def raise_any(self) -> None:
+        """Raise what was collected, if anything.
+
+        Raises:
+            SpecError: the one problem found, or a ``SpecProblems`` listing them all.
+        """
+        if self.found:
+            raise together(self.found)
 
 
 def printable(text: str) -> str:

@@ -243,8 +243,8 @@ class Report:
         return sum(s.counts()[verdict] for s in self.specs)
 
     def errors(self) -> list[str]:
-        """Every input problem in the run, one sentence each (a spec that did not load, a
-        question or claim that could not be judged)."""
+        """Every input problem in the run, one sentence each (each problem of a spec that did not
+        load, a question or claim that could not be judged)."""
         found: list[str] = []
         for spec in self.specs:
             if spec.error is not None:
@@ -257,7 +257,7 @@ class Report:
                 if q.error is not None:
                     where = "" if q.error.startswith(spec.path) else f"{spec.path}: {q.name}: "
                     found.append(where + q.error)
-        return [printable(line) for line in found]
+        return [printable(line) for entry in found for line in entry.splitlines()]
 
     @property
     def passed(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.errors import did_you_mean
+from gradcheck_cli.errors import Problems, did_you_mean
 from gradcheck_cli.ops import Layer
 from gradcheck_cli.ops.base import Array, TargetKind
 from gradcheck_cli.ops.layers import Polynomial
@@ -27,25 +27,29 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
 
     Raises:
         SpecError: a given matrix that does not fit its layer, targets that do not fit the
-            output, an unknown name in ``wrt``.
+            output, an unknown name in ``wrt``, a claim that does not compile — every one found,
+            together (``SpecProblems``); an array too large to allocate, alone and at once.
     """
     spec, source = loaded.spec, loaded.source
     seed = spec.seed if seed is None else seed
     rng = np.random.default_rng(seed)
     _check_sizes(loaded)
+    problems = Problems()
     x = _inputs(spec.data, rng)
-    nodes, values = _layers(loaded, x.shape[1], rng)
+    nodes, values = _layers(loaded, x.shape[1], rng, problems)
     if not values and spec.wrt is None:
-        raise source.error(("network",), "nothing to differentiate: the network has no parameters",
-                           hint="add `wrt: [x]` to differentiate with respect to the inputs")
+        problems.add(source.error(("network",), "nothing to differentiate: the network has no parameters",
+                                  hint="add `wrt: [x]` to differentiate with respect to the inputs"))
     k = nodes[-1].n_out if nodes else x.shape[1]
     misfit = spec.loss.check_output(k)
     if misfit:
-        raise source.error(("loss", spec.loss.kind, misfit[0]), misfit[1])
-    y = _targets(loaded, x.shape[0], k, rng)
+        problems.add(source.error(("loss", spec.loss.kind, misfit[0]), misfit[1]))
+    y = _targets(loaded, x.shape[0], k, rng, problems)
     penalty = spec.regularization and spec.regularization.l2
     shapes = network_claims.variables(nodes, values, x.shape[1], k)
-    claims = network_claims.compile_claims(spec.let, spec.claims, shapes, [*values, INPUT], source)
+    claims = network_claims.compile_claims(spec.let, spec.claims, shapes, [*values, INPUT], source, problems)
+    wrt = _wrt(loaded, values, problems)
+    problems.raise_any()
     return Problem(
         name=spec.name or loaded.source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0],
         seed=seed,
@@ -54,7 +58,7 @@ def build(loaded: Loaded, *, seed: int | None = None) -> Problem:
         nodes=tuple(nodes),
         loss=spec.loss,
         values=values,
-        wrt=_wrt(loaded, values),
+        wrt=wrt,
         reduction=spec.reduction,
         penalty=L2Penalty(strength=penalty) if penalty else None,
         settings=Settings(**spec.check.model_dump()),
@@ -87,7 +91,10 @@ def _inputs(data: Any, rng: np.random.Generator) -> Array:
     return np.array(data.x, dtype=np.float64) if data.x is not None else drawn
 
 
-def _layers(loaded: Loaded, n_in: int, rng: np.random.Generator) -> tuple[list[Node], dict[str, Array]]:
+def _layers(loaded: Loaded, n_in: int, rng: np.random.Generator,
+            problems: Problems) -> tuple[list[Node], dict[str, Array]]:
+    """The nodes and the parameters drawn (or given); a misfit is noted and the drawn value kept,
+    so the later layers are still checked."""
     nodes: list[Node] = []
     values: dict[str, Array] = {}
     counter = 0
@@ -95,17 +102,19 @@ def _layers(loaded: Loaded, n_in: int, rng: np.random.Generator) -> tuple[list[N
         loc = ("network", index, op.kind)
         if isinstance(op, Polynomial) and n_in != 1:
             message = f"`polynomial` needs a scalar input, but its input has {n_in} entries"
-            raise loaded.source.error(loc, message)
+            problems.add(loaded.source.error(loc, message))
         shapes = op.param_shapes(n_in)
         drawn = op.init_params(n_in, rng)
         for local, given in op.given_values().items():
             if given.shape != shapes[local]:
-                raise loaded.source.error((*loc, local), _misfit(op, local, given.shape, shapes[local], n_in))
-            drawn[local] = given
+                misfit = _misfit(op, local, given.shape, shapes[local], n_in)
+                problems.add(loaded.source.error((*loc, local), misfit))
+            else:
+                drawn[local] = given
         names = _names(op, shapes, counter)
         for local, name in names.items():
             if name in values or name == INPUT:
-                raise loaded.source.error(loc, f"the parameter name `{name}` is used twice")
+                problems.add(loaded.source.error(loc, f"the parameter name `{name}` is used twice"))
             values[name] = drawn[local]
         counter += bool(shapes)
         nodes.append(Node(op, index, n_in, op.out_size(n_in), names))
@@ -126,20 +135,23 @@ def _misfit(op: Layer, local: str, got: tuple[int, ...], want: tuple[int, ...], 
     )
 
 
-def _targets(loaded: Loaded, m: int, k: int, rng: np.random.Generator) -> Array:
+def _targets(loaded: Loaded, m: int, k: int, rng: np.random.Generator, problems: Problems) -> Array:
     data, source = loaded.spec.data, loaded.source
     kind: TargetKind = data.targets or loaded.spec.loss.targets
     drawn = _draw_targets(kind, m, k, rng)
     if data.labels is not None:
         if max(data.labels) >= k:
             message = f"a label is {max(data.labels)} but the network has only {k} outputs"
-            raise source.error(("data", "labels"), message)
+            problems.add(source.error(("data", "labels"), message))
+            return drawn
         onehot: Array = np.eye(k)[np.array(data.labels)]
         return onehot
     if data.y is not None:
         y = np.array(data.y, dtype=np.float64)
         if y.shape != (m, k):
-            raise source.error(("data", "y"), f"`y` is {y.shape[0]}×{y.shape[1]} but the batch needs {m}×{k}")
+            message = f"`y` is {y.shape[0]}×{y.shape[1]} but the batch needs {m}×{k}"
+            problems.add(source.error(("data", "y"), message))
+            return drawn
         return y
     return drawn
 
@@ -152,12 +164,13 @@ def _draw_targets(kind: TargetKind, m: int, k: int, rng: np.random.Generator) ->
     return rng.standard_normal((m, k))
 
 
-def _wrt(loaded: Loaded, values: dict[str, Array]) -> tuple[str, ...]:
+def _wrt(loaded: Loaded, values: dict[str, Array], problems: Problems) -> tuple[str, ...]:
     if loaded.spec.wrt is None:
         return tuple(values)
     known = [*values, INPUT]
     for i, name in enumerate(loaded.spec.wrt):
         if name not in known:
             hint = did_you_mean(name, known) or f"known: {', '.join(known)}"
-            raise loaded.source.error(("wrt", i), f"`{name}` is not a parameter of the network", hint=hint)
+            problems.add(loaded.source.error(("wrt", i), f"`{name}` is not a parameter of the network",
+                                             hint=hint))
     return tuple(dict.fromkeys(loaded.spec.wrt))

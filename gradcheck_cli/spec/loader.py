@@ -1,16 +1,18 @@
-"""Load a spec file into typed models; turn the first validation error into one sentence."""
+"""Load a spec file into typed models; turn every validation error into one sentence with its place."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from gradcheck_cli.claims.models import SheetSpec
-from gradcheck_cli.errors import SpecError, did_you_mean
+from gradcheck_cli.errors import SpecError, did_you_mean, together
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.spec.models import network_model
 from gradcheck_cli.spec.source import Loc, SourceMap, load_yaml
@@ -41,7 +43,7 @@ def load(path: Path) -> Loaded:
     try:
         return Loaded(model.model_validate(data), source)
     except ValidationError as exc:
-        raise _first_error(exc, source, model) from None
+        raise validation_problems(exc, source, lambda error: _sentence(error, source, model)) from None
 
 
 def _dotted(loc: Loc) -> str:
@@ -51,38 +53,56 @@ def _dotted(loc: Loc) -> str:
     return text
 
 
-def _first_error(exc: ValidationError, source: SourceMap, model: type[BaseModel]) -> SpecError:
-    error = exc.errors(include_url=False)[0]
+def validation_problems(exc: ValidationError, source: SourceMap,
+                        sentence: Callable[[ErrorDetails], SpecError]) -> SpecError:
+    """Every problem pydantic found, each as one ``sentence`` with its place, in file order.
+
+    A value that fits no member of a union is one problem, though pydantic reports it once per
+    member: the first report at each place of the file is kept (a missing key counts as its own
+    place, so that two keys missing from one mapping are both named).
+    """
+    first: dict[tuple[Loc, str | int | None], ErrorDetails] = {}
+    for error in exc.errors(include_url=False):
+        loc: Loc = tuple(error["loc"])
+        missing = error["type"] == "missing"
+        place = loc[:-1] if missing else loc
+        while place and place not in source.values and place not in source.keys:
+            place = place[:-1]  # a union member's name (`list[float]`) is no place in the file
+        first.setdefault((place, loc[-1] if missing else None), error)
+    return together([sentence(error) for error in first.values()])
+
+
+def _sentence(error: ErrorDetails, source: SourceMap, model: type[BaseModel]) -> SpecError:
+    """One validation error as a sentence placed at its line and column."""
     loc: Loc = tuple(error["loc"])
     kind, ctx = error["type"], error.get("ctx", {})
     where = f"`{_dotted(loc)}`" if loc else "the spec"
-    more = f" ({exc.error_count() - 1} more problem(s) after this one)" if exc.error_count() > 1 else ""
     if kind == "union_tag_invalid":
         table = LOSSES if loc and loc[0] == "loss" else LAYERS
         tag = str(ctx.get("tag"))
         hint: str | None
         what = "loss" if table is LOSSES else "op"
         hint = did_you_mean(tag, table) or f"known: {', '.join(table)}"
-        return source.error(loc, f"unknown {what} `{tag}` at {where}{more}", hint=hint)
+        return source.error(loc, f"unknown {what} `{tag}` at {where}", hint=hint)
     if kind == "union_tag_not_found":
-        return source.error(loc, f"{where} must name an op, as `tanh` or `linear: {{out: 3}}`{more}")
+        return source.error(loc, f"{where} must name an op, as `tanh` or `linear: {{out: 3}}`")
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = f"`{_dotted(loc[:-1])}`" if loc[:-1] else "the spec"
         hint = _key_hint(model, loc)
-        return source.error(loc, f"unknown key `{key}` in {parent}{more}", key=True, hint=hint)
+        return source.error(loc, f"unknown key `{key}` in {parent}", key=True, hint=hint)
     if kind == "missing":
         parent = f"`{_dotted(loc[:-1])}`" if loc[:-1] else "the spec"
-        return source.error(loc[:-1], f"{parent} is missing the key `{loc[-1]}`{more}")
+        return source.error(loc[:-1], f"{parent} is missing the key `{loc[-1]}`")
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(str(error.get("input")), choices)
         text = f"{str(error['msg'])[0].lower()}{str(error['msg'])[1:]} (got {error.get('input')!r})"
-        return source.error(loc, f"{where}: {text}{more}", hint=hint)
+        return source.error(loc, f"{where}: {text}", hint=hint)
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
     shown = "" if isinstance(got, (dict, list)) or kind == "value_error" else f" (got {got!r})"
-    return source.error(loc, f"{where}: {message[0].lower()}{message[1:]}{shown}{more}")
+    return source.error(loc, f"{where}: {message[0].lower()}{message[1:]}{shown}")
 
 
 def _key_hint(model: type[BaseModel], loc: Loc) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from gradcheck_cli.errors import did_you_mean
+from gradcheck_cli.errors import Problems, did_you_mean
 from gradcheck_cli.expr import Expr, Shape
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.layers import Linear
@@ -51,17 +51,23 @@ def compile_claims(
     shapes: Mapping[str, Shape],
     targets: Collection[str],
     source: SourceMap,
+    problems: Problems,
 ) -> dict[str, Expr]:
-    """Compile the spec's ``let`` and ``claims`` (keys: parameter names or ``x``); errors point
-    into the YAML."""
+    """Compile the spec's ``let`` and ``claims`` (keys: parameter names or ``x``); each error,
+    placed in the YAML, goes to ``problems``. The claims are compiled only when every let did:
+    a claim using a broken let would only repeat its error as an unknown name."""
     compiled_lets: dict[str, Expr] = {}
+    found = len(problems.found)
     for name, text in lets.items():
-        compiled_lets[name] = compile_at(text, shapes, compiled_lets, source, ("let", name))
+        with problems.noting():
+            compiled_lets[name] = compile_at(text, shapes, compiled_lets, source, ("let", name))
     compiled: dict[str, Expr] = {}
-    for name, text in claims.items():
+    for name, text in claims.items() if len(problems.found) == found else ():
         if name not in targets:
             hint = did_you_mean(name, targets) or f"claims can be made for: {', '.join(targets)}"
-            raise source.error(("claims", name), f"`{name}` is not a parameter of the network (or `x`)",
-                               key=True, hint=hint)
-        compiled[name] = compile_at(text, shapes, compiled_lets, source, ("claims", name))
+            message = f"`{name}` is not a parameter of the network (or `x`)"
+            problems.add(source.error(("claims", name), message, key=True, hint=hint))
+            continue
+        with problems.noting():
+            compiled[name] = compile_at(text, shapes, compiled_lets, source, ("claims", name))
     return compiled

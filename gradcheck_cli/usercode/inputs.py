@@ -14,22 +14,26 @@ YAML (loaded safely, with line numbers for errors)::
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     NonNegativeInt,
-    PositiveFloat,
     ValidationError,
+    field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from gradcheck_cli import policy
-from gradcheck_cli.errors import GradcheckError, SpecError
+from gradcheck_cli.errors import GradcheckError, Problems, SpecError
+from gradcheck_cli.spec.loader import validation_problems
 from gradcheck_cli.spec.source import SourceMap, load_yaml
 
 NPZ, YAML = (".npz",), (".yaml", ".yml")
@@ -39,15 +43,59 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: Most dimensions of one input: NumPy's own limit, refused here with its place.
+MAX_DIMENSIONS = 64
+
+#: The integers NumPy draws (int64).
+_INT64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
 class InputSpec(_Model):
     """One input: drawn at random (``shape`` with a distribution) or given (``value``)."""
 
     shape: list[NonNegativeInt] | None = None
-    scale: PositiveFloat | None = None
-    uniform: tuple[float, float] | None = None
-    integers: tuple[int, int] | None = None
+    scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    uniform: tuple[FiniteFloat, FiniteFloat] | None = None
+    integers: tuple[_INT64, _INT64] | None = None
     value: Any = None
     fixed: bool = False
+
+    @field_validator("shape")
+    @classmethod
+    def _sized(cls, shape: list[int] | None) -> list[int] | None:
+        if shape is None:
+            return shape
+        if len(shape) > MAX_DIMENSIONS:
+            raise ValueError(f"{len(shape)} dimensions are more than {MAX_DIMENSIONS}")
+        if 0 in shape:
+            raise ValueError(f"{shape} has no entries; an empty input would pass any check without "
+                             "checking anything")
+        if math.prod(shape) > policy.MAX_ENTRIES:  # exact: np.prod would wrap around in int64
+            raise ValueError(f"the shape has more than {policy.MAX_ENTRIES} entries")
+        return shape
+
+    @field_validator("value")
+    @classmethod
+    def _literal(cls, value: Any) -> Any:
+        """A list must be a rectangular array of numbers (or of strings), with entries, finite."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"is {value}; inputs must be finite")
+        if not isinstance(value, list):
+            return value
+        try:
+            array = np.array(value)
+        except ValueError:
+            raise ValueError("is not rectangular: the lists at each depth must have the same "
+                             f"length, and at most {MAX_DIMENSIONS} depths") from None
+        if array.dtype.kind == "O":
+            raise ValueError("mixes numbers with other values, or holds an integer beyond int64")
+        if array.size == 0:
+            raise ValueError(f"has no entries (shape {list(array.shape)}); an empty input would "
+                             "pass any check without checking anything")
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            bad = "nan" if np.isnan(array).any() else "inf"
+            raise ValueError(f"contains {bad}; inputs must be finite")
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> InputSpec:
@@ -62,8 +110,10 @@ class InputSpec(_Model):
             bounds = getattr(self, key)
             if bounds is not None and not bounds[0] < bounds[1]:
                 raise ValueError(f"`{key}` must be [low, high] with low < high")
-        if self.shape is not None and int(np.prod(self.shape)) > policy.MAX_ENTRIES:
-            raise ValueError(f"the shape has more than {policy.MAX_ENTRIES} entries")
+        if self.uniform is not None and not math.isfinite(self.uniform[1] - self.uniform[0]):
+            raise ValueError("`uniform` is wider than the float range: high − low must be finite")
+        if self.integers is not None and self.integers[1] - self.integers[0] > 2**63 - 1:
+            raise ValueError("`integers` is wider than int64: high − low must be below 2⁶³")
         return self
 
 
@@ -102,12 +152,14 @@ def _yaml(path: Path, seed: int | None) -> tuple[dict[str, Any], tuple[str, ...]
     try:
         spec = InputsFile.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, source) from None
+        raise validation_problems(exc, source, lambda error: _sentence(error, source)) from None
     rng = np.random.default_rng(spec.seed if seed is None else seed)
     values = {name: _draw(item, rng) for name, item in spec.inputs.items()}
-    for name in spec.wrt or ():
+    problems = Problems()
+    for index, name in enumerate(spec.wrt or ()):
         if name in spec.inputs and spec.inputs[name].fixed:
-            raise source.error(("wrt",), f"`{name}` is in `wrt` but marked `fixed: true`")
+            problems.add(source.error(("wrt", index), f"`{name}` is in `wrt` but marked `fixed: true`"))
+    problems.raise_any()
     wrt = tuple(spec.wrt) if spec.wrt else tuple(
         n for n, v in values.items()
         if isinstance(v, np.ndarray) and v.dtype.kind == "f" and not spec.inputs[n].fixed)
@@ -119,16 +171,16 @@ def _draw(item: InputSpec, rng: np.random.Generator) -> Any:
         if isinstance(item.value, list):
             return np.array(item.value)
         return item.value
-    shape = tuple(item.shape or ())
+    shape = tuple(item.shape or ())  # `shape: []` is a 0-d array: a scalar to differentiate
     if item.integers is not None:
-        return rng.integers(item.integers[0], item.integers[1], size=shape)
+        return np.asarray(rng.integers(item.integers[0], item.integers[1], size=shape))
     if item.uniform is not None:
-        return rng.uniform(item.uniform[0], item.uniform[1], size=shape)
-    return (item.scale or 1.0) * rng.standard_normal(shape)
+        return np.asarray(rng.uniform(item.uniform[0], item.uniform[1], size=shape))
+    return np.asarray((item.scale or 1.0) * rng.standard_normal(shape))
 
 
-def _first_error(exc: ValidationError, source: SourceMap) -> SpecError:
-    error = exc.errors(include_url=False)[0]
+def _sentence(error: ErrorDetails, source: SourceMap) -> SpecError:
+    """One validation error of the inputs file as a sentence placed at its line and column."""
     loc = tuple(error["loc"])
     where = "`" + ".".join(str(p) for p in loc) + "`" if loc else "the inputs file"
     if error["type"] == "extra_forbidden":

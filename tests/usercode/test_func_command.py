@@ -153,7 +153,7 @@ def test_bad_arguments_exit_2_with_one_line(
     ("inputs:\n  x: {shape: [3], sigma: 2}\n",
      ":2:19: unknown key `inputs.x.sigma`; allowed: shape, scale, uniform, integers, value, fixed"),
     ("inputs:\n  x: {scale: 2}\n", ":2:6: `inputs.x`: give either `shape` (drawn at random) or `value`"),
-    ("inputs:\n  x: {shape: [3], fixed: true}\nwrt: [x]\n", ":3:6: `x` is in `wrt` but marked `fixed: true`"),
+    ("inputs:\n  x: {shape: [3], fixed: true}\nwrt: [x]\n", ":3:7: `x` is in `wrt` but marked `fixed: true`"),
     ("inputs: [x]\n", ":1:9: `inputs`: input should be a valid dictionary"),
 ])
 def test_a_bad_inputs_file_exits_2_pointing_at_the_line(
