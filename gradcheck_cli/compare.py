@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.diagnose import shape_of_error
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.faults import forward_fault, not_finite, owner
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
 

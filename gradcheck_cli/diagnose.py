@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.arrays import Array
 
 
 def shape_of_error(

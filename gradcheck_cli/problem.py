@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from gradcheck_cli.expr import Expr
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.ops import Layer, Loss
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.penalty import L2Penalty
+
+if TYPE_CHECKING:
+    from gradcheck_cli.expr import Expr
 
 #: The name under which the input batch x can be differentiated.
 INPUT = "x"

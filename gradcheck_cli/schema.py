@@ -10,13 +10,10 @@ shapes that fit together).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
-
-from gradcheck_cli.claims.models import SheetSpec
-from gradcheck_cli.ops import LAYERS, LOSSES
-from gradcheck_cli.spec.models import network_model
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 Kind = Literal["network", "sheet"]
 KINDS: tuple[Kind, ...] = ("network", "sheet")
@@ -31,6 +28,9 @@ def schema(kind: Kind | None = None) -> Schema:
     Any spec file: a mapping with ``questions`` is a claim file, any other a network spec,
     as the loader decides.
     """
+    # The models are imported here, not at the top: the CLI lists KINDS without loading them.
+    from gradcheck_cli.claims.models import SheetSpec
+
     defs: Schema = {}
     roots = {"network": _network(defs), "sheet": _model(SheetSpec, defs)}
     if kind is not None:
@@ -49,6 +49,9 @@ def schema(kind: Kind | None = None) -> Schema:
 
 
 def _network(defs: Schema) -> Schema:
+    from gradcheck_cli.ops import LAYERS, LOSSES
+    from gradcheck_cli.spec.models import network_model
+
     root = _model(network_model(), defs)
     for name in _referenced(root["properties"]["network"]) | _referenced(root["properties"]["loss"]):
         del defs[name]

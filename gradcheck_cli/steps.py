@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import forward, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.usercode import calls
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.arrays import Array
 
 SOURCES = ("symbolic", "backprop", "numeric")
 

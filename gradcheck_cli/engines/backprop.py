@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients, forward
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem
 
 

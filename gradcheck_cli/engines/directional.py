@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.engines.directions import Directions, Segment, Stencil
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import Problem
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import along, forward, kinks, noise
 from gradcheck_cli.engines.numeric import Base
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem
 
 

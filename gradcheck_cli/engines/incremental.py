@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import kinks
 from gradcheck_cli.ops import Elementwise
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.layers import Linear
 from gradcheck_cli.problem import Problem
 

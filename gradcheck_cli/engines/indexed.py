@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.arrays import Array
 
 Value = Any  # a float or an ndarray laid out on the context's axes
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 from pydantic import confloat
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Elementwise, Layer, index
 from gradcheck_cli.ops.complexstep import exp, tanh
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def logistic(z: Array) -> Array:
@@ -55,6 +58,7 @@ class ReLU(Elementwise):
     kind = "relu"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return sp.Max(t, 0)
 
     def value(self, z: Array) -> Array:
@@ -81,6 +85,7 @@ class LeakyReLU(Elementwise):
         return f"leaky_relu({self.slope:g})"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return sp.Max(t, 0) + sp.Float(self.slope) * sp.Min(t, 0)
 
     def value(self, z: Array) -> Array:
@@ -100,6 +105,8 @@ class Abs(Elementwise):
     kind = "abs"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
+
         # max(z, -z) rather than Abs: SymPy differentiates Max of indexed reals piece by piece
         return sp.Max(t, -t)
 
@@ -121,6 +128,7 @@ class Sigmoid(Elementwise):
     kind = "sigmoid"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return 1 / (1 + sp.exp(-t))
 
     def value(self, z: Array) -> Array:
@@ -137,6 +145,7 @@ class Tanh(Elementwise):
     kind = "tanh"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return sp.tanh(t)
 
     def value(self, z: Array) -> Array:
@@ -153,6 +162,7 @@ class Softplus(Elementwise):
     kind = "softplus"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return sp.log(1 + sp.exp(t))
 
     def value(self, z: Array) -> Array:
@@ -185,5 +195,6 @@ class Softmax(Layer):
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         j = index("j")
         return sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 0, n - 1))

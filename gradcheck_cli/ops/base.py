@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import sympy as sp
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, model_validator
 
-Array = NDArray[Any]
+from gradcheck_cli.arrays import Array as Array  # re-exported: the ops speak of it
+
+if TYPE_CHECKING:
+    import sympy as sp
+
 Cache = tuple[Any, ...]
 TargetKind = Literal["real", "onehot", "binary"]
 
@@ -30,6 +32,7 @@ TargetKind = Literal["real", "onehot", "binary"]
 
 def index(name: str) -> sp.Symbol:
     """A summation index of the ops' math: a non-negative integer symbol."""
+    import sympy as sp
     return sp.Symbol(name, integer=True, nonnegative=True)
 
 class Op(BaseModel, ABC):
@@ -122,6 +125,7 @@ class Elementwise(Layer):
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         t = sp.Dummy("t", real=True)
         return self.scalar(t).subs(t, x[i])
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import sympy as sp
 from pydantic import Field, FiniteFloat, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Layer, index
 from gradcheck_cli.policy import MAX_WIDTH
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 @register
@@ -111,6 +113,7 @@ class Linear(Layer):
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         j = index("j")
         z = sp.Sum(params["W"][i, j] * x[j], (j, 0, n - 1))
         return z + params["b"][i] if self.bias else z

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import sympy as sp
 from pydantic import FiniteFloat, NonNegativeFloat, field_validator
 
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.activations import logistic, softplus
 from gradcheck_cli.ops.base import Array, Cache, Loss, index
 from gradcheck_cli.ops.complexstep import exp, log
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 class _SquaredError(Loss):
@@ -25,6 +27,7 @@ class _SquaredError(Loss):
         return {"half": 0.5, "mean": 1.0 / k}.get(self.scale, 1.0)
 
     def _c_math(self, k: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         return {"half": sp.Rational(1, 2), "mean": 1 / k}.get(self.scale, sp.Integer(1))
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
@@ -38,6 +41,7 @@ class _SquaredError(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i = index("i")
         return self._c_math(k) * sp.Sum((yhat[i] - y[i]) ** 2, (i, 0, k - 1))
 
@@ -84,6 +88,7 @@ class CrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i = index("i")
         return -sp.Sum(y[i] * sp.log(yhat[i]), (i, 0, k - 1))
 
@@ -110,6 +115,7 @@ class SoftmaxCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i, j = index("i"), index("j")
         lse = sp.log(sp.Sum(sp.exp(yhat[j]), (j, 0, k - 1)))
         return -sp.Sum(y[i] * (yhat[i] - lse), (i, 0, k - 1))
@@ -137,6 +143,7 @@ class BinaryCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i = index("i")
         return -sp.Sum(y[i] * sp.log(yhat[i]) + (1 - y[i]) * sp.log(1 - yhat[i]), (i, 0, k - 1))
 
@@ -158,6 +165,7 @@ class SigmoidBinaryCrossEntropy(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i = index("i")
         return sp.Sum(sp.log(1 + sp.exp(yhat[i])) - y[i] * yhat[i], (i, 0, k - 1))
 
@@ -196,6 +204,7 @@ class Hinge(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i, j = index("i"), index("j")
         correct = sp.Sum(y[i] * yhat[i], (i, 0, k - 1))
         term = yhat[j] - correct + sp.Float(self.margin)
@@ -275,6 +284,7 @@ class GaussianNLL(Loss):
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
+        import sympy as sp
         i, j = index("i"), index("j")
         P, c = consts["P"], consts["c"]
         quad = sp.Sum(sp.Sum((y[i] - yhat[i]) * P[i, j] * (y[j] - yhat[j]), (j, 0, k - 1)), (i, 0, k - 1))

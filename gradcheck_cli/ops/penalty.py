@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import sympy as sp
 from pydantic import NonNegativeFloat
 
 from gradcheck_cli.ops.base import Array, Op, index
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 class L2Penalty(Op):
@@ -24,6 +26,7 @@ class L2Penalty(Op):
         return self.strength * W
 
     def math(self, W: sp.IndexedBase, rows: sp.Symbol, cols: sp.Symbol) -> sp.Expr:
+        import sympy as sp
         i, j = index("i"), index("j")
         lam = sp.Float(self.strength)
         return lam / 2 * sp.Sum(sp.Sum(W[i, j] ** 2, (j, 0, cols - 1)), (i, 0, rows - 1))

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError
-from gradcheck_cli.ops.base import Array
 
 #: Frames from files under this directory are ours and are left out of the user's traceback.
 _OURS = Path(__file__).resolve().parents[1]

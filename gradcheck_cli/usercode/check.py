@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.core import Form, prepare, run, source_file
 from gradcheck_cli.usercode.options import Options

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.results import SpecResult, TensorResult
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate

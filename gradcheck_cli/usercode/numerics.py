@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines.noise import estimate, rms
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.arrays import Array
+from gradcheck_cli.fd.noise import estimate, rms
 from gradcheck_cli.usercode import stencil
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options

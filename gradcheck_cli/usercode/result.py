@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.report import REPORTERS, RenderOptions
 from gradcheck_cli.results import Report, SpecResult
 from gradcheck_cli.usercode.verdict import InputResult
 
@@ -46,6 +45,9 @@ class Result:
         Raises:
             GradcheckError: an unknown format.
         """
+        # reporters sit above results: imported when a report is asked for, never at load
+        from gradcheck_cli.report import REPORTERS, RenderOptions
+
         if format not in REPORTERS:
             hint = did_you_mean(format, REPORTERS) or f"known: {', '.join(REPORTERS)}"
             raise GradcheckError(f"unknown report format `{format}`", hint=hint)

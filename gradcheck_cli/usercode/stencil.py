@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
-from gradcheck_cli.ops.base import Array
+from gradcheck_cli.arrays import Array
 
 #: Stencil offsets in units of s, after θ itself: the three levels, each + then −.
 OFFSETS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
 from gradcheck_cli.compare import error_grid
 from gradcheck_cli.diagnose import classify
-from gradcheck_cli.ops.base import Array
 from gradcheck_cli.results import Entry, Pair, TensorResult
 from gradcheck_cli.usercode.options import Options
 

@@ -9,7 +9,7 @@ import pytest
 from problems import make_problem
 
 from gradcheck_cli import policy
-from gradcheck_cli.engines import backprop, forward, kinks, noise, numeric
+from gradcheck_cli.engines import backprop, forward, kinks, numeric
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.activations import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from gradcheck_cli.ops.layers import Linear
@@ -56,18 +56,6 @@ def test_steps_are_exactly_representable_and_scale_with_the_entry():
     h = numeric.steps(p, value)
     np.testing.assert_array_equal((value + h) - value, h)
     assert h[3] > 1e3 * h[0]
-
-
-def test_the_noise_estimate_recovers_the_level_of_synthetic_noise():
-    rng = np.random.default_rng(0)
-    t = np.linspace(0, 1e-9, 64)
-    samples = 1.0 + 2.0 * t + 3e-12 * rng.standard_normal(t.size)
-    assert 1.5e-12 < noise.estimate(samples) < 6e-12
-
-
-def test_the_noise_estimate_of_a_smooth_function_is_below_rounding():
-    t = np.arange(8) * 1e-9
-    assert noise.estimate(np.exp(t)) < 1e-14
 
 
 def test_the_complex_step_is_the_default_for_a_complex_safe_network_and_exact_to_rounding():
