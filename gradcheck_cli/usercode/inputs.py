@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -85,16 +86,13 @@ class InputSpec(_Model):
         try:
             array = np.array(value)
         except ValueError:
-            raise ValueError("is not rectangular: the lists at each depth must have the same "
-                             f"length, and at most {MAX_DIMENSIONS} depths") from None
+            raise ValueError("is not a rectangular array (lists side by side must have the same "
+                             f"length, nested at most {MAX_DIMENSIONS} deep)") from None
         if array.dtype.kind == "O":
             raise ValueError("mixes numbers with other values, or holds an integer beyond int64")
-        if array.size == 0:
-            raise ValueError(f"has no entries (shape {list(array.shape)}); an empty input would "
-                             "pass any check without checking anything")
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
-            bad = "nan" if np.isnan(array).any() else "inf"
-            raise ValueError(f"contains {bad}; inputs must be finite")
+        problem = unusable(array)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -115,6 +113,17 @@ class InputSpec(_Model):
         if self.integers is not None and self.integers[1] - self.integers[0] > 2**63 - 1:
             raise ValueError("`integers` is wider than int64: high − low must be below 2⁶³")
         return self
+
+
+def unusable(array: NDArray[Any]) -> str | None:
+    """Why ``array`` cannot be an input, or None: no entries (every check of it would pass
+    vacuously), or a NaN or infinity among its numbers."""
+    if array.size == 0:
+        return (f"has no entries (shape {list(array.shape)}); an empty input would pass any check "
+                "without checking anything")
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        return f"contains {'nan' if np.isnan(array).any() else 'inf'}; inputs must be finite"
+    return None
 
 
 class InputsFile(_Model):
@@ -142,9 +151,14 @@ def load(path: Path, *, seed: int | None = None) -> tuple[dict[str, Any], tuple[
 def _npz(path: Path) -> dict[str, Any]:
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+            arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError) as exc:
         raise GradcheckError(f"--inputs {path}: not a readable .npz file ({exc})") from None
+    for name, array in arrays.items():
+        problem = unusable(array)
+        if problem:
+            raise GradcheckError(f"--inputs {path}: `{name}` {problem}")
+    return arrays
 
 
 def _yaml(path: Path, seed: int | None) -> tuple[dict[str, Any], tuple[str, ...] | None, int]:
