@@ -107,6 +107,15 @@ class Number(Expr):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Literal(Expr):
+    """A matrix of constant numbers written out: ``[[1, 2], [3, 4]]`` by rows, ``[1, 2, 3]`` an
+    n×1 column (as a 1-D NumPy array). ``values`` are its rows; an entry written as an integer
+    stays an int, a folded constant (``1/2``, ``-pi``) is a float."""
+
+    values: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Pi(Expr):
     """The constant π; 1×1."""
 
