@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradcheck_cli import policy
-from gradcheck_cli.claims import budget, diagnosis
+from gradcheck_cli.claims import budget, diagnosis, typecheck
 from gradcheck_cli.claims.evidence import Point, Sampler, close
 from gradcheck_cli.claims.question import Derived, Question, derive
 from gradcheck_cli.errors import GradcheckError
@@ -20,7 +20,9 @@ from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
 def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> QuestionResult:
-    """The verdict on ``question.claimed`` (which must be set)."""
+    """The verdict on ``question.claimed`` (which must be set, or ``claim_error``)."""
+    if question.claim_error is not None:
+        return typecheck.ill_typed(question)
     assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
     derived = derive_within_budget(question)
     claim = derived.claim

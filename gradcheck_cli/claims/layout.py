@@ -55,3 +55,11 @@ def derivative(F: sp.Matrix, v: sp.Matrix, layout: Layout) -> sp.Matrix:
     outputs, inputs = vec(F), vec(v)
     jac = sp.Matrix(len(outputs), len(inputs), lambda i, k: sp.diff(outputs[i], inputs[k]))
     return jac if layout == "jacobian" else jac.T
+
+
+def derivative_shape(f: tuple[int, int], v: tuple[int, int], layout: Layout) -> tuple[int, int]:
+    """The shape ``derivative`` gives for an f and a variable of these shapes, without SymPy."""
+    if f == (1, 1):
+        return v if layout == "gradient" else (v[1], v[0])
+    jacobian = (f[0] * f[1], v[0] * v[1])
+    return jacobian if layout == "jacobian" else (jacobian[1], jacobian[0])

@@ -48,8 +48,9 @@ def question(
             raise GradcheckError(f"--let {text!r}: write NAME=EXPRESSION, e.g. --let z='A @ x'")
         compiled[name.strip()] = _compile(f"--let {name.strip()}", body.strip(), shapes, compiled)
     f_expr = _compile("f", f, shapes, compiled)
-    claimed = _compile("--claim", claim, shapes, compiled) if claim is not None else None
-    return Question("expr", shapes, f_expr, wrt, layout, claimed, props, lets=compiled)
+    claimed, claim_error = _claim(claim, shapes, compiled) if claim is not None else (None, None)
+    return Question("expr", shapes, f_expr, wrt, layout, claimed, props, lets=compiled,
+                    claim_error=claim_error)
 
 
 def _variable(text: str) -> tuple[str, Shape]:
@@ -84,4 +85,20 @@ def _compile(what: str, text: str, shapes: dict[str, Shape], lets: dict[str, Exp
     try:
         return compile_expr(text, shapes, lets)
     except ExprError as exc:
-        raise GradcheckError(f"{what}: {exc.message}", hint=exc.hint) from None
+        raise _option_error(what, exc) from None
+
+
+def _claim(text: str, shapes: dict[str, Shape],
+           lets: dict[str, Expr]) -> tuple[Expr | None, ExprError | None]:
+    """The compiled claim, or the shape error of a claim that does not type-check (a wrong
+    answer, judged ``incorrect``); any other mistake in it is an error of the input."""
+    try:
+        return compile_expr(text, shapes, lets), None
+    except ExprError as exc:
+        if exc.kind != "shape":
+            raise _option_error("--claim", exc) from None
+        return None, exc
+
+
+def _option_error(what: str, error: ExprError) -> GradcheckError:
+    return GradcheckError(f"{what}: {error.message}", hint=error.hint)

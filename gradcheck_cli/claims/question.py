@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from gradcheck_cli.claims.layout import Layout, derivative, other
-from gradcheck_cli.expr import Expr, Shape, to_sympy, variable_symbols
+from gradcheck_cli.expr import Expr, ExprError, Shape, to_sympy, variable_symbols
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Question:
     points: float | None = None
     #: the named sub-expressions, in the order they were defined
     lets: Mapping[str, Expr] = field(default_factory=dict)
+    #: the claim did not type-check (``claimed`` is then None): judged incorrect, kind ``shape``
+    claim_error: ExprError | None = None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.expr import Expr, Shape, declared_shape
+from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
 from gradcheck_cli.results import QuestionResult, SheetResult
-from gradcheck_cli.spec.expressions import compile_at
+from gradcheck_cli.spec.expressions import compile_at, in_file
 from gradcheck_cli.spec.source import Loc, SourceMap
 
 
@@ -23,7 +23,7 @@ def check_sheet(sheet: SheetSpec, source: SourceMap, *, seed: int | None = None,
     for index, spec in enumerate(sheet.questions):
         try:
             question = compile_question(spec, source, ("questions", index))
-            if question.claimed is None:
+            if question.claimed is None and question.claim_error is None:
                 raise GradcheckError("the question has no `claimed` answer to judge")
             result = judge(question, seed=seed + index, show_answer=show_answer)
         except GradcheckError as exc:
@@ -61,9 +61,30 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
     for name, text in spec.let.items():
         lets[name] = compile_at(text, variables, lets, source, (*loc, "let", name))
     f = compile_at(spec.f, variables, lets, source, (*loc, "f"))
-    claimed = compile_at(spec.claimed, variables, lets, source, (*loc, "claimed")) if spec.claimed else None
+    claimed, claim_error = _claim(spec.claimed, variables, lets, source, (*loc, "claimed"))
     assume = {name: tuple(props) for name, props in spec.assume.items()}
-    return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points, lets)
+    return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points, lets,
+                    claim_error=claim_error)
+
+
+def _claim(text: str | None, variables: dict[str, Shape], lets: dict[str, Expr], source: SourceMap,
+           loc: Loc) -> tuple[Expr | None, ExprError | None]:
+    """The compiled claim; or, when it does not type-check, its shape error with the file and
+    line (a wrong answer, judged ``incorrect``).
+
+    Raises:
+        SpecError: any other mistake in the claim (syntax, an unknown name), at its place.
+    """
+    if not text:
+        return None, None
+    try:
+        return compile_expr(text, variables, lets), None
+    except ExprError as exc:
+        if exc.kind != "shape":
+            raise in_file(exc, text, source, loc) from None
+        placed = in_file(exc, text, source, loc)
+        exc.file, exc.line = placed.file, placed.line
+        return None, exc
 
 
 def _broken(spec: QuestionSpec, message: str) -> QuestionResult:

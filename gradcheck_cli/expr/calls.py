@@ -39,7 +39,7 @@ def build_call(builder: Builder, node: ast.Call) -> Expr:
     try:
         shape = function.shape(args, sizes, axis)
     except Problem as problem:
-        raise located(text, column, problem.problem, hint=problem.hint) from None
+        raise located(text, column, problem.problem, hint=problem.hint, kind=problem.kind) from None
     return Call(shape=shape, column=column, text=text, function=function.name, args=args,
                 sizes=sizes, axis=axis)
 

@@ -20,7 +20,6 @@ from gradcheck_cli.expr.nodes import (
     Expr,
     Index,
     LetRef,
-    Literal,
     Negate,
     Number,
     Pi,
@@ -80,9 +79,8 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
     if isinstance(node, Variable):
         return supplied(node, symbols, sp.Matrix)
     if isinstance(node, Number):
-        return sp.Matrix([[exact(node.value)]])
-    if isinstance(node, Literal):
-        return sp.Matrix([[exact(value) for value in row] for row in node.values])
+        value = node.value
+        return sp.Matrix([[sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))]])
     if isinstance(node, Pi):
         return sp.Matrix([[sp.pi]])
     if isinstance(node, Binary):
@@ -96,11 +94,6 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
         base, exponent = values
         return sp.Matrix(node.shape[0], node.shape[1], [entry ** exponent[0, 0] for entry in base])
     return common_node(node, values, sympy_call)
-
-
-def exact(value: float) -> Any:
-    """A number as SymPy's exact value of what is written: 0.1 is 1/10, 3 is the integer 3."""
-    return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
 
 
 def sympy_call(node: Call, values: Sequence[Any]) -> Any:
@@ -129,8 +122,6 @@ def numpy_node(node: Expr, values: Sequence[Array], arrays: Mapping[str, Any]) -
         return numpy_value(supplied(node, arrays, numpy_value))
     if isinstance(node, (Number, Pi)):
         return np.array([[np.pi if isinstance(node, Pi) else float(node.value)]])
-    if isinstance(node, Literal):
-        return np.array(node.values, dtype=np.float64)
     if isinstance(node, Binary):
         left, right = values
         return left @ right if node.op == "@" else np.asarray(ENTRYWISE[node.op](left, right))

@@ -29,7 +29,8 @@ def square(name: str, args: Sequence[Expr]) -> int:
     (operand,) = args
     m, n = operand.shape
     if m != n:
-        raise Problem(f"{name} needs a square matrix but {quote(operand.text)} is {show(operand.shape)}")
+        raise Problem(f"{name} needs a square matrix but {quote(operand.text)} is {show(operand.shape)}",
+                      kind="shape")
     return n
 
 
@@ -143,7 +144,8 @@ def diag_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> 
         return (m * n, m * n)
     if m == n:
         return (n, 1)
-    raise Problem(f"diag needs a vector or a square matrix but {quote(operand.text)} is {show((m, n))}")
+    raise Problem(f"diag needs a vector or a square matrix but {quote(operand.text)} is {show((m, n))}",
+                  kind="shape")
 
 
 def diag_sympy(values: Sequence[Any], call: Call) -> Any:
@@ -166,7 +168,8 @@ def outer_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) ->
     """outer of an n-vector and an m-vector is n×m (either orientation counts as a vector)."""
     for operand in args:
         if not is_vector(operand.shape):
-            raise Problem(f"outer needs two vectors but {quote(operand.text)} is {show(operand.shape)}")
+            raise Problem(f"outer needs two vectors but {quote(operand.text)} is {show(operand.shape)}",
+                          kind="shape")
     (m1, n1), (m2, n2) = args[0].shape, args[1].shape
     return (m1 * n1, m2 * n2)
 
@@ -234,7 +237,7 @@ def vec_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> S
     for operand in args:
         if operand.shape != SCALAR:
             raise Problem(f"vec takes 1×1 scalars but {quote(operand.text)} is {show(operand.shape)}",
-                          "vec(X) of one matrix alone stacks its columns")
+                          "vec(X) of one matrix alone stacks its columns", kind="shape")
     return (len(args), 1)
 
 

@@ -7,6 +7,7 @@ column or a row broadcasts against a full matrix of its length (see ``entrywise_
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,11 +19,18 @@ Shape = tuple[int, int]
 SCALAR: Shape = (1, 1)
 
 
+#: What kind of mistake an ``ExprError`` is, where that matters to a caller: ``"shape"`` for
+#: operands whose shapes do not fit (3×1 − 1×3, ``trace`` of a 2×3) — a formula that reads
+#: fine but does not type-check, which a judge of claims scores as a wrong answer.
+ErrorKind = typing.Literal["shape"]  # typing.: `Literal` is the node of matrix literals
+
+
 class ExprError(GradcheckError):
     """An expression cannot be compiled or evaluated: bad syntax, unknown name, shape mismatch.
 
     ``column`` is 1-based in ``expression``; the message already says "at column N", so the
     place prefix of the base class shows only the file and line (when a caller sets them).
+    ``kind`` is ``"shape"`` for a shape mismatch, None for everything else.
     """
 
     def __init__(
@@ -34,9 +42,11 @@ class ExprError(GradcheckError):
         hint: str | None = None,
         file: str | None = None,
         line: int | None = None,
+        kind: ErrorKind | None = None,
     ) -> None:
         super().__init__(message, file=file, line=line, column=column, hint=hint)
         self.expression = expression
+        self.kind = kind
 
     @property
     def place(self) -> str:
@@ -48,10 +58,11 @@ class ExprError(GradcheckError):
 class Problem(Exception):
     """What is wrong with one node, without a place; the caller adds the node's text and column."""
 
-    def __init__(self, problem: str, hint: str | None = None) -> None:
+    def __init__(self, problem: str, hint: str | None = None, *, kind: ErrorKind | None = None) -> None:
         super().__init__(problem)
         self.problem = problem
         self.hint = hint
+        self.kind = kind
 
 
 def quote(text: str) -> str:
@@ -60,9 +71,10 @@ def quote(text: str) -> str:
     return flat if len(flat) <= MAX_QUOTED_CHARS else flat[: MAX_QUOTED_CHARS - 1] + "…"
 
 
-def located(text: str, column: int, problem: str, *, hint: str | None = None) -> ExprError:
+def located(text: str, column: int, problem: str, *, hint: str | None = None,
+            kind: ErrorKind | None = None) -> ExprError:
     """The error "`text` at column N: problem" (``expression`` is filled in by the compiler)."""
-    return ExprError(f"`{quote(text)}` at column {column}: {problem}", column=column, hint=hint)
+    return ExprError(f"`{quote(text)}` at column {column}: {problem}", column=column, hint=hint, kind=kind)
 
 
 def show(shape: Shape) -> str:
@@ -104,15 +116,6 @@ class Number(Expr):
     """A numeric literal (int or float); 1×1."""
 
     value: int | float
-
-
-@dataclass(frozen=True, kw_only=True)
-class Literal(Expr):
-    """A matrix of constant numbers written out: ``[[1, 2], [3, 4]]`` by rows, ``[1, 2, 3]`` an
-    n×1 column (as a 1-D NumPy array). ``values`` are its rows; an entry written as an integer
-    stays an int, a folded constant (``1/2``, ``-pi``) is a float."""
-
-    values: tuple[tuple[float, ...], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,7 +217,7 @@ def product_shape(left: Expr, right: Expr) -> Shape:
         hint = "a 1×1 value scales a matrix with `*`, not `@`"
     elif m in (k2, n) or k == n:
         hint = "is one side missing a transpose `.T`?"
-    raise Problem(problem, hint)
+    raise Problem(problem, hint, kind="shape")
 
 
 def entrywise_shape(op: str, left: Expr, right: Expr) -> Shape:
@@ -236,7 +239,7 @@ def entrywise_shape(op: str, left: Expr, right: Expr) -> Shape:
         hint = "`*` is entrywise; for a matrix product use `@`"
     elif broadcast((n, m), right.shape) or broadcast(left.shape, (q, p)):
         hint = "is one side missing a transpose `.T`?"
-    raise Problem(problem, hint)
+    raise Problem(problem, hint, kind="shape")
 
 
 def broadcast(left: Shape, right: Shape) -> Shape | None:

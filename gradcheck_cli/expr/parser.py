@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.expr import linalg  # noqa: F401  (registers the matrix functions)
 from gradcheck_cli.expr.calls import build_call
-from gradcheck_cli.expr.constants import build_literal, checked_constant, literal_number
+from gradcheck_cli.expr.constants import checked_constant, literal_number
 from gradcheck_cli.expr.functions import ALIASES, FUNCTIONS
 from gradcheck_cli.expr.limits import MAX_EXPONENT, MAX_TREE_DEPTH
 from gradcheck_cli.expr.nodes import (
@@ -92,8 +92,6 @@ class Builder:
             return self.subscript(node)
         if isinstance(node, ast.Call):
             return build_call(self, node)
-        if isinstance(node, ast.List):
-            return build_literal(self, node)
         raise refusal(node, self.source)
 
     def where(self, node: ast.expr | ast.keyword) -> tuple[int, str]:
@@ -119,7 +117,7 @@ class Builder:
             result = Binary(shape=shape, column=column, text=text, op=symbol, left=left, right=right)
             checked_constant(result)
         except Problem as problem:
-            raise located(text, column, problem.problem, hint=problem.hint) from None
+            raise located(text, column, problem.problem, hint=problem.hint, kind=problem.kind) from None
         return result
 
     def power(self, node: ast.BinOp, base: Expr, exponent: Expr) -> Expr:

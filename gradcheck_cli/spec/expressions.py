@@ -20,5 +20,10 @@ def compile_at(
     try:
         return compile_expr(text, shapes, lets)
     except ExprError as exc:
-        line, column = source.text_position(loc, exc.column or 1, text)
-        raise SpecError(exc.message, file=source.file, line=line, column=column, hint=exc.hint) from None
+        raise in_file(exc, text, source, loc) from None
+
+
+def in_file(error: ExprError, text: str, source: SourceMap, loc: Loc) -> SpecError:
+    """``error`` of the expression ``text`` at ``loc``, placed at the file's line and column."""
+    line, column = source.text_position(loc, error.column or 1, text)
+    return SpecError(error.message, file=source.file, line=line, column=column, hint=error.hint)

@@ -113,12 +113,17 @@ def test_an_unknown_function_is_named_with_a_did_you_mean(gradcheck: Invoke, wri
     assert "did you mean `tanh`?" in result.output
 
 
-def test_a_shape_mismatch_names_both_shapes(gradcheck: Invoke, write_spec: WriteSpec) -> None:
-    text = one_question(variables="{x: [4], A: [2, 3]}", f="sum(x)", claimed="A @ x")
+def test_a_shape_mismatch_in_f_names_both_shapes_and_exits_2(
+    gradcheck: Invoke, write_spec: WriteSpec
+) -> None:
+    """A broken question, not a wrong answer (a claim that does not type-check is scored instead:
+    tests/claims/test_ill_typed_claims.py)."""
+    text = one_question(variables="{x: [4], A: [2, 3]}", f="sum(A @ x)", claimed="x")
     path = write_spec(text)
     result = run(gradcheck, path)
+    assert result.exit_code == 2, result.output
     assert "A is 2×3 but x has 4 rows" in result.output
-    line, start = position(text, "claimed:", "A @ x")
+    line, start = position(text, "f:", "A @ x")
     assert place(path, (line, start)) in result.output or place(path, (line, start + 2)) in result.output
 
 

@@ -159,3 +159,15 @@ def test_a_matrix_valued_f_by_a_vector_is_the_jacobian_of_its_vec() -> None:
     expected = np.kron(x, np.eye(N)) + np.kron(np.eye(N), x)
     jacobian = derived_truth("outer(x, x)", "x", ["x=3"], "jacobian")
     assert np.allclose(numeric(jacobian, {"x": x}), expected)
+
+
+@pytest.mark.parametrize("layout", ["gradient", "jacobian"])
+@pytest.mark.parametrize(("f_kind", "wrt_kind", "f", "wrt", "variables", "gradient", "jacobian"), TABLE,
+                         ids=[f"{row[0]}-by-{row[1]}" for row in TABLE])
+def test_the_shape_known_without_sympy_is_the_shape_sympy_derives(
+    f_kind: str, wrt_kind: str, f: str, wrt: str, variables: list[str],
+    gradient: tuple[int, int], jacobian: tuple[int, int], layout: str,
+) -> None:
+    q = question(f, wrt=wrt, variables=variables, layout=layout)  # type: ignore[arg-type]
+    shape = layout_module.derivative_shape(q.f.shape, q.variables[wrt], q.layout)
+    assert shape == derive(q).truth.shape == (gradient if layout == "gradient" else jacobian)
