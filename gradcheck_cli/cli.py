@@ -209,6 +209,8 @@ def steps(
     grad: Annotated[OptionalText, typer.Option("--grad", help="FILE.py:grad, for a function.")] = None,
     inputs: Annotated[OptionalPath, typer.Option("--inputs", help=".npz or YAML inputs (function).")] = None,
     entry: Annotated[OptionalText, typer.Option("--entry", help="e.g. 'W0[1, 2]' (default: worst)")] = None,
+    wrt: Annotated[ListOpt, typer.Option("--wrt", help="For a function: an input to differentiate (repeat); "
+                                         "default: the inputs file's `wrt`, else every float array.")] = None,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
 ) -> None:
     """Plot the error of a central difference against its step for one entry (the V of
@@ -225,7 +227,7 @@ def steps(
     else:
         from gradcheck_cli.usercode.command import steps_curve
 
-        curve = steps_curve(target, grad, inputs, entry)
+        curve = steps_curve(target, grad, inputs, entry, tuple(wrt or ()))
     if format.value == "json":
         from gradcheck_cli.report.jsonout import dumps
 

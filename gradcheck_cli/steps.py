@@ -9,7 +9,7 @@ should sit near the bottom of the V.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from gradcheck_cli.engines import forward, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.usercode import calls
+from gradcheck_cli.usercode.core import prepare
 
 #: Relative steps tried: 10^-15 … 10^-1, four per decade.
 EXPONENTS = np.arange(-15.0, -0.99, 0.25)
@@ -56,31 +57,64 @@ def for_problem(problem: Problem, entry: str | None = None) -> Curve:
 
 
 def for_function(
-    fun: Callable[..., Any], grad: Callable[..., Any], inputs: Mapping[str, Any], entry: str | None
+    fun: Callable[..., Any], grad: Callable[..., Any] | None, inputs: Mapping[str, Any], entry: str | None,
+    wrt: str | Sequence[str] | None = None,
 ) -> Curve:
-    """The curve for a user's scalar function, against the user's own gradient."""
-    values = {k: np.array(v, dtype=np.float64) if _is_float(v) else v for k, v in inputs.items()}
-    floats = [k for k, v in values.items() if _is_float(v)]
-    if not floats:
-        raise GradcheckError("the inputs have no float array to differentiate")
-    shapes = {k: values[k].shape for k in floats}
-    name, index = _entry_in(entry, shapes) if entry else (floats[0], (0,) * values[floats[0]].ndim)
-    given = calls.call(grad, "computing the gradient", **calls.fresh(values))
-    g = np.asarray(given[name] if isinstance(given, Mapping) else given, dtype=np.float64)
+    """The curve for a user's scalar function, against the user's own gradient: ``grad``'s, or
+    the second of the pair ``fun`` returns when ``grad`` is None. ``inputs`` and ``wrt`` are
+    those of ``check_function`` (labels and masks held fixed, dict inputs by dotted name); the
+    default entry is the first of the first input differentiated.
+
+    Raises:
+        GradcheckError: bad inputs, ``wrt`` or entry; UserCodeError when the user's code raises
+            or returns something unusable at the given inputs.
+    """
+    values, names = prepare(inputs, wrt)
+    shapes = {n: np.shape(values[n]) for n in names}
+    name, index = _entry_in(entry, shapes) if entry else (names[0], (0,) * len(shapes[names[0]]))
+    user = calls.name_of(fun if grad is None else grad)
+    g = calls.gradients(_user_gradient(fun, grad, values), user, names, shapes, "computing the gradient")
     theta = float(values[name][index])
     h = 10.0**EXPONENTS * max(1.0, abs(theta))
     J = np.empty((2, h.size))
     for side, sign in enumerate((1.0, -1.0)):
         for i, step in enumerate(h):
-            moved = calls.fresh(values)
+            moved = {**values, name: values[name].copy()}
             moved[name][index] += sign * step
-            J[side, i] = float(np.asarray(calls.call(fun, "evaluating the loss", **moved)).real)
+            J[side, i] = _loss(fun, grad is None, moved)
     chosen = policy.CENTRAL_STEP * max(1.0, abs(theta))
-    return _curve(f"{name}{list(index)}", float(g[index]), "your gradient", h, J, chosen)
+    return _curve(f"{name}{list(index)}", float(g[name][index]), "your gradient", h, J, chosen)
+
+
+#: What a loss given without a gradient function must return.
+_PAIR = "(loss, gradient) when no gradient function is given"
+
+
+def _user_gradient(
+    fun: Callable[..., Any], grad: Callable[..., Any] | None, values: Mapping[str, Any]
+) -> Any:
+    if grad is None:
+        return calls.call_for_pair(fun, _PAIR, "computing the gradient", values)[1]
+    return calls.call(grad, "computing the gradient", **calls.fresh(values))
+
+
+def _loss(fun: Callable[..., Any], pair: bool, point: Mapping[str, Any]) -> float:
+    """The loss at ``point``: a scalar, which may be inf or nan at a large step (the curve shows
+    it); anything that is not one number is refused as ``check_function`` refuses it."""
+    doing = "evaluating the loss"
+    if pair:
+        value = calls.call_for_pair(fun, _PAIR, doing, point)[0]
+    else:
+        value = calls.call(fun, doing, **calls.fresh(point))
+    out = np.asarray(value)
+    if out.dtype.kind not in "fciub" or out.size != 1:
+        calls.as_output(value, calls.name_of(fun), doing, scalar=True)  # raises, saying why
+    return float(out.real.reshape(()))
 
 
 def _curve(entry: str, reference: float, source: str, h: Array, J: Array, chosen: float) -> Curve:
-    d = (J[0] - J[1]) / (2 * h)
+    with np.errstate(invalid="ignore", over="ignore"):  # a loss not finite at a large step: nan
+        d = (J[0] - J[1]) / (2 * h)
     errors = np.abs(d - reference)
     steps = tuple(float(v) for v in h)
     return Curve(entry, reference, source, steps, tuple(float(v) for v in errors), chosen)
@@ -117,10 +151,6 @@ def _entry_in(text: str, shapes: Mapping[str, tuple[int, ...]]) -> tuple[str, tu
     if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape, strict=False)):
         raise GradcheckError(f"--entry {text!r}: `{name}` has shape {list(shape)}")
     return name, index
-
-
-def _is_float(value: Any) -> bool:
-    return isinstance(value, (float, np.ndarray)) and np.asarray(value).dtype.kind == "f"
 
 
 def plot(curve: Curve, rows: int = 14) -> str:

@@ -75,17 +75,22 @@ def _layer(reference: str) -> tuple[str, str]:
     return f"{where}:{parts[0]}", f"{where}:{parts[1]}"
 
 
-def steps_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None) -> Curve:
-    """What ``gradcheck steps FILE.py:loss --grad … --inputs …`` plots: import, load, trace.
+def steps_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None,
+                wrt: tuple[str, ...] = ()) -> Curve:
+    """What ``gradcheck steps FILE.py:loss [--grad …] --inputs …`` plots: import, load, trace.
+    The inputs and ``wrt`` (default: the inputs file's) are read as ``gradcheck func`` reads
+    them; without --grad the loss returns (loss, gradient).
 
     Raises:
-        GradcheckError: a missing --grad or --inputs, or what loading them raises.
+        GradcheckError: a missing --inputs, or what loading the inputs and the code raises.
     """
     from gradcheck_cli import steps
 
-    if grad is None or inputs is None:
-        raise GradcheckError("for a function, give --grad FILE.py:grad and --inputs INPUTS")
+    if inputs is None:
+        raise GradcheckError("for a function, give --inputs INPUTS (and --grad FILE.py:grad, unless "
+                             "the loss returns (loss, gradient))")
     loader = Loader()
-    values, _, _ = inputs_file.load(inputs)
-    fun, gradient = loader.function(target, "TARGET"), loader.function(grad, "--grad")
-    return steps.for_function(fun, gradient, values, entry)
+    values, file_wrt, _ = inputs_file.load(inputs)
+    fun = loader.function(target, "TARGET")
+    gradient = loader.function(grad, "--grad") if grad else None
+    return steps.for_function(fun, gradient, values, entry, wrt=wrt or file_wrt)
