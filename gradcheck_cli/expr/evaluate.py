@@ -20,6 +20,7 @@ from gradcheck_cli.expr.nodes import (
     Expr,
     Index,
     LetRef,
+    Literal,
     Negate,
     Number,
     Pi,
@@ -79,8 +80,9 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
     if isinstance(node, Variable):
         return supplied(node, symbols, sp.Matrix)
     if isinstance(node, Number):
-        value = node.value
-        return sp.Matrix([[sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))]])
+        return sp.Matrix([[exact(node.value)]])
+    if isinstance(node, Literal):
+        return sp.Matrix([[exact(value) for value in row] for row in node.values])
     if isinstance(node, Pi):
         return sp.Matrix([[sp.pi]])
     if isinstance(node, Binary):
@@ -94,6 +96,11 @@ def sympy_node(node: Expr, values: Sequence[Any], symbols: Mapping[str, Any]) ->
         base, exponent = values
         return sp.Matrix(node.shape[0], node.shape[1], [entry ** exponent[0, 0] for entry in base])
     return common_node(node, values, sympy_call)
+
+
+def exact(value: float) -> Any:
+    """A number as SymPy's exact value of what is written: 0.1 is 1/10, 3 is the integer 3."""
+    return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
 
 
 def sympy_call(node: Call, values: Sequence[Any]) -> Any:
@@ -122,10 +129,14 @@ def numpy_node(node: Expr, values: Sequence[Array], arrays: Mapping[str, Any]) -
         return numpy_value(supplied(node, arrays, numpy_value))
     if isinstance(node, (Number, Pi)):
         return np.array([[np.pi if isinstance(node, Pi) else float(node.value)]])
+    if isinstance(node, Literal):
+        return np.array(node.values, dtype=np.float64)
     if isinstance(node, Binary):
         left, right = values
         return left @ right if node.op == "@" else np.asarray(ENTRYWISE[node.op](left, right))
     if isinstance(node, Power):
+        if node.value is None:
+            return np.asarray(np.power(values[0], values[1]), dtype=np.float64)
         exponent = int(node.value) if float(node.value).is_integer() else node.value
         return np.asarray(np.power(values[0], exponent), dtype=np.float64)
     return common_node(node, values, numpy_call)

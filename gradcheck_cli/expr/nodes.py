@@ -119,6 +119,15 @@ class Number(Expr):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Literal(Expr):
+    """A matrix of constant numbers written out: ``[[1, 2], [3, 4]]`` by rows, ``[1, 2, 3]`` an
+    n×1 column (as a 1-D NumPy array). ``values`` are its rows; an entry written as an integer
+    stays an int, a folded constant (``1/2``, ``-pi``) is a float."""
+
+    values: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Pi(Expr):
     """The constant π; 1×1."""
 
@@ -161,11 +170,12 @@ class Binary(Expr):
 
 @dataclass(frozen=True, kw_only=True)
 class Power(Expr):
-    """``a ** p`` entrywise, p a constant (``exponent`` is its tree, ``value`` its number)."""
+    """``a ** p`` entrywise, p 1×1: ``exponent`` is its tree, ``value`` its number when it is a
+    constant (folded, |p| ≤ MAX_EXPONENT) and None when it depends on a variable (``x ** n``)."""
 
     base: Expr
     exponent: Expr
-    value: float
+    value: float | None
 
     def children(self) -> Sequence[Expr]:
         return (self.base, self.exponent)

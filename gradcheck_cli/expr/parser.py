@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.expr import linalg  # noqa: F401  (registers the matrix functions)
 from gradcheck_cli.expr.calls import build_call
-from gradcheck_cli.expr.constants import checked_constant, literal_number
+from gradcheck_cli.expr.constants import build_literal, checked_constant, literal_number
 from gradcheck_cli.expr.functions import ALIASES, FUNCTIONS
 from gradcheck_cli.expr.limits import MAX_EXPONENT, MAX_TREE_DEPTH
 from gradcheck_cli.expr.nodes import (
@@ -34,6 +34,7 @@ from gradcheck_cli.expr.nodes import (
     located,
     product_shape,
     quote,
+    show,
 )
 from gradcheck_cli.expr.refusals import refusal
 from gradcheck_cli.expr.source import Source, parse
@@ -92,6 +93,8 @@ class Builder:
             return self.subscript(node)
         if isinstance(node, ast.Call):
             return build_call(self, node)
+        if isinstance(node, ast.List):
+            return build_literal(self, node)
         raise refusal(node, self.source)
 
     def where(self, node: ast.expr | ast.keyword) -> tuple[int, str]:
@@ -121,12 +124,13 @@ class Builder:
         return result
 
     def power(self, node: ast.BinOp, base: Expr, exponent: Expr) -> Expr:
-        """``a ** p``: p must fold to a constant number with |p| ≤ MAX_EXPONENT."""
+        """``a ** p`` entrywise: p is 1×1, a variable (``x ** n``) or a constant with |p| ≤ MAX_EXPONENT."""
         column, text = self.source.operator_column(node, "**"), self.source.segment(node)
-        value = checked_constant(exponent) if exponent.shape == SCALAR else None
-        if value is None:
-            raise located(text, column, "the exponent of `**` must be a constant number such as 2 or 0.5")
-        if abs(value) > MAX_EXPONENT:
+        if exponent.shape != SCALAR:
+            raise located(text, column, f"the exponent of a power must be 1×1 (a number or a scalar), "
+                                        f"but {quote(exponent.text)} is {show(exponent.shape)}")
+        value = checked_constant(exponent)
+        if value is not None and abs(value) > MAX_EXPONENT:
             raise located(text, column, f"the exponent {value:g} is larger than {MAX_EXPONENT} in size")
         result = Power(shape=base.shape, column=column, text=text, base=base, exponent=exponent, value=value)
         try:

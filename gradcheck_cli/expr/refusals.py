@@ -7,7 +7,8 @@ import ast
 from gradcheck_cli.expr.nodes import ExprError, located
 from gradcheck_cli.expr.source import Source
 
-HINT = "expressions use numbers, variables, + - * / ** @, .T, x[i] or X[i, j], and functions like exp(x)"
+HINT = ("expressions use numbers, variables, + - * / ** (or ^) @, .T, x[i] or X[i, j], matrices "
+        "such as [[1, 2], [3, 4]], and functions like exp(x)")
 
 #: Why each refused kind of node is refused.
 REFUSED: dict[type[ast.AST], str] = {
@@ -27,7 +28,6 @@ REFUSED: dict[type[ast.AST], str] = {
     ast.YieldFrom: "`yield` is not allowed",
     ast.Dict: "dict literals are not allowed",
     ast.Set: "set literals are not allowed",
-    ast.List: "list literals are not allowed; build a column with vec(a, b, …)",
     ast.Tuple: "tuples are not allowed",
     ast.Starred: "`*` unpacking is not allowed",
     ast.Slice: "slices are not allowed; index one entry, as in x[0] or X[1, 2]",

@@ -45,7 +45,17 @@ HOSTILE = [
     "exp(x=1)",
     "{1: 2}",
     "{1, 2}",
-    "[1, 2]",
+    "[x, 1]",
+    "[[1, 2], [3]]",
+    "[[[1]]]",
+    "[]",
+    "[[]]",
+    "['a', 1]",
+    "[1, [2]]",
+    "[1e300]",
+    "[*x]",
+    "[[1, 2]] + x",
+    "[i for i in [1, 2]]",
     "(1, 2)",
     "x, s",
     "x[0:2]",
@@ -132,6 +142,12 @@ def test_hostile_input_is_refused_with_a_column(text: str) -> None:
         ("s + True", 5, "booleans are not allowed"),
         ("2 ** 10 ** 10", 3, "the exponent 1e+10 is larger than 64 in size"),
         ("s * 1e13", 5, "the number 1e13 is larger than 1e+12 in size"),
+        ("s + [[1, 2], [3, 4, 5]]", 14, "this row has 3 entries but the first has 2"),
+        ("x + [1, s, 3]", 9, "an entry of a matrix literal must be a constant number"),
+        ("x + [[[1]]]", 7, "a matrix literal has at most two levels of brackets"),
+        ("[1, 2] + []", 10, "an empty list is not a matrix"),
+        ("[[1], 2]", 7, "not a mix of both"),
+        ("[[1, 2], [3, 1 / 0]]", 16, "this constant divides by zero"),
     ],
 )
 def test_a_refusal_points_at_the_offending_part(text: str, column: int, fragment: str) -> None:
@@ -211,6 +227,11 @@ def refused_within_a_second(text: str) -> ExprError:
         ("x" + "+x" * 1_500, "nested more than 100 levels deep"),
         ("[" * 150 + "]" * 150, "brackets are nested"),
         ("exp(" * 120 + "x" + ")" * 120, "brackets are nested"),
+        ("[" * 99 + "1" + "]" * 99, "at most two levels of brackets"),
+        ("[" + ", ".join(["1"] * 1_100) + "]", "more than 1,000 parts"),
+        ("[[" + "], [".join(["1, 2"] * 400) + "]]", "more than 1,000 parts"),
+        ("kron(eye(100), eye(100))", "a 10000×10000 matrix has more than 10,000 entries"),
+        ("kron(kron(X, X), kron(X, kron(X, X)))", "a 243×243 matrix has more than 10,000 entries"),
     ],
 )
 def test_enormous_or_deeply_nested_input_is_refused_fast(text: str, fragment: str) -> None:
@@ -220,6 +241,14 @@ def test_enormous_or_deeply_nested_input_is_refused_fast(text: str, fragment: st
 def test_many_parts_are_refused_even_when_shallow() -> None:
     text = "vec(" + ", ".join(["s"] * 1_100) + ")"  # 3,304 characters, 1,100 arguments, depth 2
     assert "more than 1,000 parts" in refused_within_a_second(text).message
+
+
+def test_a_matrix_literal_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the node limit keeps a literal under 1,000 entries, so the bound is lowered to reach it
+    monkeypatch.setattr("gradcheck_cli.expr.constants.MAX_CONSTRUCTED_ENTRIES", 6)
+    assert compile_expr("[[1, 2], [3, 4], [5, 6]] @ [1, 2]", VARIABLES).shape == (3, 1)
+    error = refused_within_a_second("s + [[1, 2, 3, 4], [5, 6, 7, 8]]")
+    assert (error.column, error.message.split(": ", 1)[1]) == (5, "a 2×4 matrix has more than 6 entries")
 
 
 def test_the_largest_exponent_is_allowed_and_one_more_is_not() -> None:
@@ -232,7 +261,7 @@ TOKENS = [
     "x", "A", "X", "s", "pi", "exp", "sum", "inv", "outer", "vec", "eye", "softmax", "_x", "os",
     "T", "axis", "lambda", "if", "for", "in", "not", "and", "0", "1", "2", "3", "0.5", "1e3", "j",
     "+", "-", "*", "/", "**", "@", "%", "//", "=", ":=", "==", "<", "~", "^",
-    "(", ")", "[", "]", "{", "}", ".", ",", ":", "'", '"', "#", "\\", " ", "\n",
+    "(", ")", "[", "]", "{", "}", ".", ",", ":", "'", '"', "#", "\\", " ", "\n", "max", "kron", "σ",
 ]
 
 

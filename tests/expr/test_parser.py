@@ -93,6 +93,15 @@ def error_of(text: str, variables: dict[str, Shape] | None = None) -> ExprError:
         ("maximum(M, x)", (3, 4)),
         ("min(r, M)", (3, 4)),
         ("minimum(s, x)", (3, 1)),
+        ("[[1, 2], [3, 4]]", (2, 2)),
+        ("[1, 2, 3]", (3, 1)),
+        ("[[1, 2, 3]]", (1, 3)),
+        ("[5] * x", (3, 1)),
+        ("[-1, 1/2, -pi] + x", (3, 1)),
+        ("[[1, 2]] @ [[3], [4]]", (1, 1)),
+        ("x ** s", (3, 1)),
+        ("M ^ (s + t) / 2 ** t", (3, 4)),
+        ("x ** sum(x)", (3, 1)),
         ("M + x", (3, 4)),
         ("x.T @ x + M - r", (3, 4)),
         ("r * M", (3, 4)),
@@ -165,7 +174,10 @@ def test_a_node_records_its_source_text_and_column() -> None:
         ("eye(0)", 5, "`0` at column 5: a size must be a positive integer literal"),
         ("ones(3.5)", 6, "`3.5` at column 6: a size must be a positive integer literal"),
         ("eye(101)", 1, "`eye(101)` at column 1: a 101×101 matrix has more than 10,000 entries"),
-        ("x ** x", 3, "`x ** x` at column 3: the exponent of `**` must be a constant number"),
+        ("x ** x", 3, "`x ** x` at column 3: the exponent of a power must be 1×1 (a number or a scalar), "
+                      "but x is 3×1"),
+        ("s + 2 ^ r", 7, "`2 ^ r` at column 7: the exponent of a power must be 1×1 (a number or a scalar), "
+                         "but r is 1×4"),
         ("x ** 65", 3, "`x ** 65` at column 3: the exponent 65 is larger than 64 in size"),
         ("x + 1 / 0", 7, "`1 / 0` at column 7: this constant divides by zero"),
         ("(-8) ** 0.5 * x", 6, "`(-8) ** 0.5` at column 6: this constant is not a finite real number"),
@@ -212,7 +224,7 @@ def test_x_caret_two_plus_one_is_x_squared_plus_one_by_hand() -> None:
 @pytest.mark.parametrize(
     ("text", "column", "message"),
     [
-        ("s + x ^ x", 7, "`x ^ x` at column 7: the exponent of `**` must be"),
+        ("s + x ^ x", 7, "`x ^ x` at column 7: the exponent of a power must be 1×1"),
         ("x^2 + y", 5, "`x^2 + y` at column 5: x^2 is 3×1 but y is 2×1"),
         ("(x^2)^65", 6, "`(x^2)^65` at column 6: the exponent 65 is larger than 64"),
         ("x^ * 1", 4, "`x^ * 1` at column 4: this is not a valid expression (invalid syntax)"),

@@ -105,6 +105,13 @@ HAND: list[tuple[str, Callable[[Arrays], np.ndarray]]] = [
     ("maximum(M, x) + minimum(r, M)", lambda v: np.maximum(v["M"], v["x"]) + np.minimum(v["r"], v["M"])),
     ("max(x, 0) - min(s, x)", lambda v: np.where(v["x"] > 0, v["x"], 0) - np.minimum(v["s"], v["x"])),
     ("σ(M) - ln(exp(M)) + tr(S)", lambda v: 1 / (1 + np.exp(-v["M"])) - v["M"] + np.trace(v["S"])),
+    ("[[1, 2, 3], [4, 5, 6]] @ x + [1, -2]", lambda v: np.array([[1, 2, 3], [4, 5, 6]]) @ v["x"]
+     + np.array([[1], [-2]])),
+    ("M * [0.5, -1, 2] - [[1, 2, 3, 4]] + x ** [2]", lambda v: v["M"] * np.array([[0.5], [-1], [2]])
+     - np.array([1, 2, 3, 4]) + v["x"] ** 2),
+    ("abs(M) ** s + 2 ** s * x - abs(u).T ** (s ** 2)", lambda v: np.abs(v["M"]) ** v["s"]
+     + 2 ** v["s"] * v["x"] - np.abs(v["u"]).T ** (v["s"] ** 2)),
+    ("S ** -1 + A.T ^ -2 @ y", lambda v: 1 / v["S"] + (1 / v["A"].T ** 2) @ v["y"]),
     ("M + x", lambda v: v["M"] + v["x"]),
     ("r - M", lambda v: v["r"] - v["M"]),
     ("x * M / r", lambda v: v["x"] * v["M"] / v["r"]),
@@ -209,6 +216,38 @@ def test_maximum_and_minimum_of_known_values_in_both_evaluations() -> None:
         assert to_numpy(expr, values).ravel().tolist() == expected
         symbolic = to_sympy(expr, symbols).xreplace(pairs)
         assert [float(e) for e in symbolic] == expected
+
+
+def test_a_matrix_literal_keeps_its_numbers_as_written_and_is_exact_in_sympy() -> None:
+    literal = compile_expr("[[1, -2, 0.1], [1/4, -pi, 2 ** 3]]", VARIABLES)
+    assert literal.values == ((1, -2, 0.1), (0.25, -np.pi, 8.0))  # type: ignore[attr-defined]
+    assert [type(e) for e in literal.values[0]] == [int, int, float]  # type: ignore[attr-defined]
+    matrix = to_sympy(literal, SYMBOLS)
+    assert matrix[0, :].tolist() == [[1, -2, sp.Rational(1, 10)]]
+    assert matrix[1, 0] == sp.Rational(1, 4)
+    assert to_numpy(literal, {}).tolist() == [[1.0, -2.0, 0.1], [0.25, -np.pi, 8.0]]
+
+
+def test_a_flat_list_is_a_column_like_a_one_dimensional_numpy_array() -> None:
+    column = compile_expr("[1, 2, 3]", VARIABLES)
+    assert column.shape == (3, 1)
+    assert to_numpy(column, {}).tolist() == [[1.0], [2.0], [3.0]]
+
+
+def test_a_matrix_to_the_power_minus_one_is_entrywise_not_the_inverse() -> None:
+    values = {"S": np.array([[2.0, 1.0, 0.0], [1.0, 4.0, 0.0], [0.0, 0.0, 5.0]])}
+    reciprocal = to_numpy(compile_expr("S ** -1", VARIABLES), values)
+    assert reciprocal[0].tolist() == [0.5, 1.0, np.inf]
+    assert not np.allclose(to_numpy(compile_expr("S ^ -1 - inv(S)", VARIABLES), values), 0.0)
+
+
+def test_a_scalar_variable_as_exponent_is_kept_symbolic_and_has_no_folded_value() -> None:
+    power = compile_expr("x ** s", VARIABLES)
+    assert power.value is None  # type: ignore[attr-defined]
+    assert compile_expr("x ** (1 / 2)", VARIABLES).value == 0.5  # type: ignore[attr-defined]
+    assert to_sympy(power, SYMBOLS)[1, 0] == SYMBOLS["x"][1, 0] ** SYMBOLS["s"][0, 0]
+    values = {"x": np.array([[1.0], [2.0], [3.0]]), "s": np.array([[3.0]])}
+    assert to_numpy(power, values).ravel().tolist() == [1.0, 8.0, 27.0]
 
 
 def test_step_is_zero_at_zero_in_both_evaluations() -> None:
