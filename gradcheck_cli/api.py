@@ -16,7 +16,7 @@ from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
-from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean
+from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import build, load
@@ -175,7 +175,8 @@ def check_paths(
             results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode,
                                       avoid_kinks=avoid_kinks))
         except SpecError as exc:
-            results.append(SpecResult(path.stem, str(path), seed or 0, 0, "", "", (), None, (), str(exc)))
+            results.append(SpecResult(printable(path.stem), printable(str(path)), seed or 0, 0, "", "", (), None,
+                                      (), str(exc)))
         if progress is not None:
             progress(path)
     return Report(tuple(results))

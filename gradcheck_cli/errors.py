@@ -110,6 +110,23 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
+def plain_text(text: str) -> str:
+    """``text`` itself, when every character of it prints as it is (newlines and tabs aside).
+
+    The rule for every name or description read from the input that a terminal, a report or a
+    CI log shows: no control characters (ANSI and OSC escapes, a clear-screen) and no bidi
+    overrides (U+202E) that would drive the terminal or disguise what it shows.
+
+    Raises:
+        ValueError: naming the first such character, escaped (pydantic places it in the file).
+    """
+    bad = next((c for c in text if not c.isprintable() and c not in "\n\t"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character {bad.encode('unicode_escape').decode()}: "
+                         "names and descriptions are printed, write plain text")
+    return text
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A "did you mean `x`?" hint for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

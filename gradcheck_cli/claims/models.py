@@ -18,6 +18,7 @@ from pydantic import (
 
 from gradcheck_cli.claims.layout import Layout
 from gradcheck_cli.claims.points import PROPERTIES
+from gradcheck_cli.errors import plain_text
 
 Property = Literal["symmetric", "positive_definite", "onehot", "binary", "probability", "positive"]
 assert set(PROPERTIES) == set(Property.__args__)  # type: ignore[attr-defined]
@@ -38,14 +39,6 @@ def _name(text: str) -> str:
 Name = Annotated[str, AfterValidator(_name)]
 
 
-def _label(text: str) -> str:
-    bad = next((c for c in text if not c.isprintable() and c not in "\n\t"), None)
-    if bad is not None:
-        raise ValueError(f"contains the control character {bad.encode('unicode_escape').decode()}: "
-                         "names and descriptions are printed, write plain text")
-    return text
-
-
 def _number_as_text(value: object) -> object:
     """A YAML number (``claimed: 2``, ``claimed: 0.5``) is the expression that writes it."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -60,7 +53,7 @@ Expression = Annotated[
 
 
 #: A name or description shown in reports: printable text, so it cannot drive a terminal.
-Label = Annotated[str, AfterValidator(_label)]
+Label = Annotated[str, AfterValidator(plain_text)]
 
 #: Most points one question may be worth: a score is read by people and summed over a sheet,
 #: so it stays a plain finite number (``.inf`` and ``1e308`` are refused at their place).

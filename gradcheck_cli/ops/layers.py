@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
-from pydantic import Field, FiniteFloat, PositiveInt, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    FiniteFloat,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from gradcheck_cli.errors import plain_text
 from gradcheck_cli.ops import register
 from gradcheck_cli.ops.base import Array, Cache, Layer, index
 from gradcheck_cli.policy import MAX_WIDTH
@@ -33,7 +42,9 @@ class Linear(Layer):
     bias: bool = True
     W: list[list[FiniteFloat]] | None = Field(default=None, min_length=1)
     b: list[FiniteFloat] | None = Field(default=None, min_length=1)
-    names: dict[Literal["W", "b"], str] = Field(default_factory=dict)
+    #: printed in every report, so plain text (``errors.plain_text``), as sheet names are
+    names: dict[Literal["W", "b"], Annotated[str, Field(min_length=1), AfterValidator(plain_text)]] = Field(
+        default_factory=dict)
 
     @field_validator("W")
     @classmethod

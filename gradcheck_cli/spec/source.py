@@ -103,7 +103,7 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
         raise SpecError(f"cannot read the file ({reason})", file=repr(str(path))[1:-1]) from None
     except OSError as exc:
         raise SpecError(f"cannot read the file ({exc.__class__.__name__})", file=str(path)) from None
-    return parse_yaml(text, str(path))
+    return parse_yaml(text, printable(str(path)))  # the name is shown in every report: escaped
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:

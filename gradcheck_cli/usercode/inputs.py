@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -33,7 +34,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from gradcheck_cli import policy
-from gradcheck_cli.errors import GradcheckError, Problems, SpecError
+from gradcheck_cli.errors import GradcheckError, Problems, SpecError, plain_text
 from gradcheck_cli.spec.loader import validation_problems
 from gradcheck_cli.spec.source import SourceMap, load_yaml
 
@@ -129,7 +130,8 @@ def unusable(array: NDArray[Any]) -> str | None:
 class InputsFile(_Model):
     seed: NonNegativeInt = 0
     wrt: list[str] | None = Field(default=None, min_length=1)
-    inputs: dict[str, InputSpec] = Field(min_length=1)
+    #: names are printed in the report, so plain text (``errors.plain_text``)
+    inputs: dict[Annotated[str, AfterValidator(plain_text)], InputSpec] = Field(min_length=1)
 
 
 def load(path: Path, *, seed: int | None = None) -> tuple[dict[str, Any], tuple[str, ...] | None, int]:
@@ -155,6 +157,10 @@ def _npz(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise GradcheckError(f"--inputs {path}: not a readable .npz file ({exc})") from None
     for name, array in arrays.items():
+        try:
+            plain_text(name)
+        except ValueError as exc:
+            raise GradcheckError(f"--inputs {path}: the array name `{name}` {exc}") from None
         problem = unusable(array)
         if problem:
             raise GradcheckError(f"--inputs {path}: `{name}` {problem}")
@@ -203,4 +209,6 @@ def _sentence(error: ErrorDetails, source: SourceMap) -> SpecError:
     if error["type"] == "missing":
         return source.error(loc[:-1], f"missing key {where}")
     message = str(error["msg"]).removeprefix("Value error, ")
+    if loc[-1:] == ("[key]",):  # pydantic's marker of a problem with the key itself
+        return source.error(loc[:-1], f"the input name `{loc[-2]}` {message}", key=True)
     return source.error(loc, f"{where}: {message[:1].lower()}{message[1:]}")
