@@ -8,6 +8,7 @@ Kinds (stable identifiers in JSON): ``shape``, ``layout``, ``sign``, ``transpose
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,12 +16,14 @@ import numpy as np
 import sympy as sp
 
 from gradcheck_cli import policy
-from gradcheck_cli.claims import budget, repairs
+from gradcheck_cli.claims import budget, matrixform, repairs, terms
 from gradcheck_cli.claims.evidence import Point, Sampler, close, evaluate, substitution
 from gradcheck_cli.claims.layout import other
 from gradcheck_cli.claims.question import Derived, Question
 from gradcheck_cli.diagnose import constant_along, offset_phrase
 from gradcheck_cli.expr import to_numpy
+from gradcheck_cli.matrix import Answer
+from gradcheck_cli.matrix import algebra as al
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.results import Diagnosis
 
@@ -33,6 +36,8 @@ class Case:
     derived: Derived
     sampler: Sampler
     points: list[Point] = field(default_factory=list)
+    #: the derivative in matrix form, when the matrix engine has one
+    answer: Answer | None = None
 
     def f_at(self, point: Point) -> Array | None:
         """f's own value at a point (None when f was not kept)."""
@@ -86,7 +91,8 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _symmetric, _convention, _activation, _terms, _offset, _partial):
+    for test in (_sign, _transpose, _factor, _symmetric, _convention, _activation, terms.diagnose, _terms,
+                 _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -100,11 +106,18 @@ def _sign(case: Case) -> Diagnosis | None:
 
 
 def _transpose(case: Case) -> Diagnosis | None:
+    """The claim is exactly the derivative's transpose (checked before the symmetric cases, which
+    it would also satisfy); the message says when a symmetric matrix would make it right."""
     truth = case.derived.truth
     if truth.rows != truth.cols or truth.rows == 1 or not case.holds(lambda p: case.truth_at(p).T):
         return None
-    note = " (for a square matrix that is also the other layout's answer)"
-    return Diagnosis("transpose", "the claim is the transpose of the derivative" + note)
+    message = "the claim is the transpose of the derivative"
+    if case.answer is not None:
+        message += f": it should be `{case.answer.text}`"
+    symmetric = [name for name in case.question.variables if _symmetric_fits(case, name)]
+    if symmetric:
+        message += f" (it would be right if {' or '.join(f'`{n}`' for n in symmetric)} were symmetric)"
+    return Diagnosis("transpose", message, {"scope": "whole"})
 
 
 def _factor(case: Case) -> Diagnosis | None:
@@ -128,14 +141,20 @@ def _factor(case: Case) -> Diagnosis | None:
     return Diagnosis("factor", f"the claim is the derivative times {named}", {"factor": named})
 
 
+def _symmetric_fits(case: Case, name: str) -> bool:
+    """The claim would be right if the square variable ``name`` were symmetric (not declared)."""
+    rows, cols = case.question.variables[name]
+    declared = set(case.question.assume.get(name, ()))
+    if rows != cols or rows == 1 or {"symmetric", "positive_definite"} & declared:
+        return False
+    finite = lambda p: bool(np.all(np.isfinite(case.truth_at(p))))  # noqa: E731
+    found = case.sampler.points(finite, also_symmetric=[name])
+    return bool(found and case.holds(case.truth_at, found))
+
+
 def _symmetric(case: Case) -> Diagnosis | None:
-    declared = case.question.assume
-    for name, (rows, cols) in case.question.variables.items():
-        if rows != cols or rows == 1 or {"symmetric", "positive_definite"} & set(declared.get(name, ())):
-            continue
-        finite = lambda p: bool(np.all(np.isfinite(case.truth_at(p))))  # noqa: E731
-        found = case.sampler.points(finite, also_symmetric=[name])
-        if found and case.holds(case.truth_at, found):
+    for name in case.question.variables:
+        if _symmetric_fits(case, name):
             return Diagnosis(
                 "symmetric-assumption",
                 f"the claim is right only when `{name}` is symmetric, which is not declared; "
@@ -185,6 +204,9 @@ def _activation(case: Case) -> Diagnosis | None:
         return None
     wrong, right, let = found
     where = f" (in `{let}`)" if let else ""
+    bound = [f"{name} = {body.text}" for name, body in case.question.lets.items()
+             if name != let and re.search(rf"\b{re.escape(name)}\b", f"{wrong} {right}")]
+    where += f" ({'; '.join(bound)})" if bound else ""
     details: dict[str, str | float | list[int]] = {"found": wrong, "expected": right}
     if let:
         details["let"] = let
@@ -193,6 +215,17 @@ def _activation(case: Case) -> Diagnosis | None:
         f"an elementwise derivative is wrong: `{wrong}`{where} should be `{right}`",
         details,
     )
+
+
+def residual(case: Case) -> str | None:
+    """claim − derivative in matrix form, in the question's names (None without a matrix form)."""
+    claimed, found = case.question.claimed, case.answer
+    if claimed is None or found is None:
+        return None
+    form = matrixform.canonical(case.question, claimed)
+    if form is None or form.shape != found.poly.shape:
+        return None
+    return matrixform.printer(case.question).text(al.sub(form, found.poly))
 
 
 def _partial(case: Case) -> Diagnosis | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from gradcheck_cli import policy
-from gradcheck_cli.claims import budget, diagnosis, typecheck
+from gradcheck_cli.claims import budget, diagnosis, matrixform, typecheck
 from gradcheck_cli.claims.evidence import Point, Sampler, close
 from gradcheck_cli.claims.question import Derived, Question, derive
 from gradcheck_cli.errors import GradcheckError
@@ -28,20 +28,25 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> Qu
     claim = derived.claim
     assert claim is not None
     case = diagnosis.Case(question, derived, Sampler(question.variables, question.assume, seed))
+    case.answer = matrixform.answer(question)
     shape_problem = diagnosis.shape(case)
     if shape_problem is not None:
-        return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer)
+        return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer, case=case)
     found = case.sampler.points(lambda p: _finite(case, p))
     if found is None:
         return _error(question, derived, f"{_not_finite(case)} is not finite at any random point (a log or "
                       "square root out of its domain, a division by 0?); declare assumptions (e.g. "
                       "`positive`) that keep it defined")
     case.points = found
+    disagreement = matrixform.disagreement(case)
+    if disagreement is not None:
+        return _error(question, derived, disagreement)
     if all(close(case.claim_at(p), case.truth_at(p)) for p in found):
-        evidence = _prove(derived, question)
-        return _result(question, derived, "correct", evidence, None, show_answer)
+        evidence = "symbolic" if matrixform.proved(case) else _prove(derived, question)
+        return _result(question, derived, "correct", evidence, None, show_answer, case=case)
     wrong = diagnosis.explain(case)
-    return _result(question, derived, "incorrect", "numeric", wrong, show_answer, _residual(derived))
+    residual = diagnosis.residual(case) or _residual(derived)
+    return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
 
 
 def derive_within_budget(question: Question) -> Derived:
@@ -91,7 +96,7 @@ def _prove(derived: Derived, question: Question) -> str:
     difference = (claim - derived.truth).xreplace(tie)
     if not budget.small(difference, policy.PROOF_MAX_OPS):
         return _numeric_evidence()
-    proved = budget.within(policy.SYMBOLIC_BUDGET, lambda: all(_is_zero(d) for d in difference))
+    proved = budget.within(policy.ELEMENTWISE_PROOF_BUDGET, lambda: all(_is_zero(d) for d in difference))
     if proved:
         return "symbolic"
     return _numeric_evidence()
@@ -143,6 +148,8 @@ def _result(
     wrong: Diagnosis | None,
     show_answer: bool,
     residual: str | None = None,
+    *,
+    case: diagnosis.Case | None = None,
 ) -> QuestionResult:
     claimed = question.claimed
     assert claimed is not None
@@ -161,7 +168,7 @@ def _result(
         residual=residual,
         points=points,
         awarded=None if points is None else (points if verdict == "correct" else 0.0),
-        answer=_answer(derived) if show_answer else None,
+        answer=answer_text(derived, case) if show_answer else None,
     )
 
 
@@ -175,6 +182,14 @@ def _error(question: Question, derived: Derived, message: str) -> QuestionResult
     )
 
 
-def _answer(derived: Derived) -> str:
+def answer_text(derived: Derived, case: diagnosis.Case | None) -> str:
+    """The derivative as a person writes it: the matrix form, else SymPy's entries."""
+    if case is not None and case.answer is not None:
+        return case.answer.text
+    return elementwise_text(derived)
+
+
+def elementwise_text(derived: Derived) -> str:
+    """The derivative entry by entry, as SymPy prints it."""
     truth = derived.truth
     return str(truth[0, 0]) if truth.shape == (1, 1) else str(truth.tolist())

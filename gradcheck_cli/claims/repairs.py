@@ -11,10 +11,9 @@ import numpy as np
 import sympy as sp
 
 from gradcheck_cli import policy
-from gradcheck_cli.claims import budget
-from gradcheck_cli.claims.evidence import close
+from gradcheck_cli.claims import budget, matrixform
 from gradcheck_cli.claims.rewrite import activation_repair
-from gradcheck_cli.expr import Expr, to_numpy
+from gradcheck_cli.expr import Expr
 from gradcheck_cli.ops.base import Array
 
 if TYPE_CHECKING:
@@ -93,15 +92,14 @@ def _measures(case: Case) -> list[tuple[str, list[float]]]:
 
 
 def activation(case: Case) -> tuple[str, str, str | None] | None:
-    """Swap one elementwise piece of the claim (``relu(z)``, ``1 - tanh(z)``) for each known
-    derivative form; if one swap makes the claim right, that piece was the mistake."""
+    """Swap one elementwise piece of the claim (``relu(z)``, ``1 - tanh(z)``, ``1 - h`` with
+    h = tanh(z)) for each known derivative form; if one swap makes the claim right — verified by
+    a proof, not only at the points — that piece was the mistake."""
     claimed = case.question.claimed
     assert claimed is not None
 
     def holds(repaired: Expr) -> bool:
-        with np.errstate(all="ignore"):
-            return all(close(np.asarray(to_numpy(repaired, p), dtype=np.float64), case.truth_at(p))
-                       for p in case.points)
+        return matrixform.verified(case, repaired)
 
     return activation_repair(claimed, case.question.lets, case.question.variables, holds)
 

@@ -9,6 +9,7 @@ import ast
 from collections.abc import Callable, Iterator, Mapping
 
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr
+from gradcheck_cli.expr.nodes import Call
 
 #: Elementwise functions whose derivative a claim writes as a piece of its own.
 ELEMENTWISE = frozenset(
@@ -31,23 +32,31 @@ FORMS = (
 )
 
 
-def repairs(text: str) -> Iterator[tuple[str, str, str]]:
-    """Every (piece, replacement, rewritten text): each elementwise call, and each enclosing
-    piece built from it and constants alone (``1 - tanh(z)``), swapped for each form."""
+#: Derivative forms written through the name of a let bound to the function itself (h = tanh(z)):
+#: tanh′ = 1 − h², σ′ = h(1 − h), exp′ = h.
+LET_FORMS = ("1 - {h}**2", "{h} * (1 - {h})", "{h}")
+
+
+def repairs(text: str, named: Mapping[str, str] | None = None) -> Iterator[tuple[str, str, str]]:
+    """Every (piece, replacement, rewritten text): each elementwise call — or a let name bound to
+    one (``named``: let name → its call's argument) — and each enclosing piece built from it and
+    constants alone (``1 - tanh(z)``, ``1 - h``), swapped for each form."""
     if "\n" in text:
         return
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
-    for call, arg in _calls(tree):
+    for call, arg in _calls(tree, named or {}):
+        forms = FORMS if isinstance(call, ast.Call) else (*LET_FORMS, *FORMS)
+        name = call.id if isinstance(call, ast.Name) else ""
         for piece in _enclosing(tree, call):
             old = ast.get_source_segment(text, piece)
-            if old is None:
-                continue
+            if old is None or (piece is call and isinstance(call, ast.Name)):
+                continue  # a bare let name: the let's own text is rewritten instead
             start, end = _span(text, piece)
-            for form in FORMS:
-                new = form.format(a=arg)
+            for form in forms:
+                new = form.format(a=arg, h=name)
                 if new.replace(" ", "") != old.replace(" ", ""):
                     yield old, new, f"{text[:start]}({new}){text[end:]}"
 
@@ -59,7 +68,9 @@ def activation_repair(
     holds: Callable[[Expr], bool],
 ) -> tuple[str, str, str | None] | None:
     """(piece, should-be, the let it is in or None) whose swap makes the claim right."""
-    for old, new, text in repairs(claimed.text):
+    named = {name: body.args[0].text for name, body in lets.items()
+             if isinstance(body, Call) and body.function in ELEMENTWISE and len(body.args) == 1}
+    for old, new, text in repairs(claimed.text, named):
         repaired = _compile(text, variables, lets)
         if repaired is not None and holds(repaired):
             return old, new, None
@@ -94,9 +105,11 @@ def _recompile(
     return rebuilt
 
 
-def _calls(tree: ast.Expression) -> list[tuple[ast.Call, str]]:
-    found: list[tuple[ast.Call, str]] = []
+def _calls(tree: ast.Expression, named: Mapping[str, str]) -> list[tuple[ast.Call | ast.Name, str]]:
+    found: list[tuple[ast.Call | ast.Name, str]] = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in named:
+            found.append((node, named[node.id]))
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
         if node.func.id in ELEMENTWISE and len(node.args) == 1:
@@ -104,7 +117,7 @@ def _calls(tree: ast.Expression) -> list[tuple[ast.Call, str]]:
     return found
 
 
-def _enclosing(tree: ast.Expression, call: ast.Call) -> list[ast.expr]:
+def _enclosing(tree: ast.Expression, call: ast.Call | ast.Name) -> list[ast.expr]:
     """``call`` and each ancestor whose every other leaf is a constant or the same call."""
     parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     pieces: list[ast.expr] = [call]
@@ -120,9 +133,9 @@ def _enclosing(tree: ast.Expression, call: ast.Call) -> list[ast.expr]:
     return pieces
 
 
-def _same_calls(tree: ast.AST, call: ast.Call) -> list[ast.Call]:
+def _same_calls(tree: ast.AST, call: ast.Call | ast.Name) -> list[ast.expr]:
     text = ast.unparse(call)
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n) == text]
+    return [n for n in ast.walk(tree) if isinstance(n, type(call)) and ast.unparse(n) == text]
 
 
 def _span(text: str, node: ast.expr) -> tuple[int, int]:

@@ -157,7 +157,7 @@ def test_a_dropped_determinant_is_a_factor_naming_det_x() -> None:
 def test_a_left_out_term_is_a_missing_term() -> None:
     """∂(aᵀx + xᵀx)/∂x = a + 2x; claiming a leaves out 2x."""
     d = diagnosed(judged("a.T @ x + x.T @ x", "x", ["a=3", "x=3"], "a"), "missing-term")
-    assert "x_0" in str(d.details["term"])
+    assert d.details["term"] == "2 * x"
 
 
 def test_an_added_constant_is_an_extra_term() -> None:
@@ -168,7 +168,7 @@ def test_an_added_constant_is_an_extra_term() -> None:
 def test_an_added_variable_term_is_an_extra_term() -> None:
     """∂(½‖x‖²)/∂x = x; claiming x + a adds a."""
     d = diagnosed(judged("0.5 * x.T @ x", "x", ["a=3", "x=3"], "x + a"), "extra-term")
-    assert "a_0" in str(d.details["term"])
+    assert d.details["term"] == "a"
 
 
 # --- symmetric assumption -----------------------------------------------------------------------

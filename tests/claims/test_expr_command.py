@@ -76,7 +76,7 @@ def test_the_answer_is_shown_only_with_show_answer(gradcheck: Invoke) -> None:
     hidden = expr(gradcheck, *args)
     shown = expr(gradcheck, *args, "--show-answer")
     assert "answer" not in hidden.stdout
-    assert "answer: [[a_0], [a_1]]" in shown.stdout
+    assert "answer: a\n" in shown.stdout
     assert json.loads(expr(gradcheck, *args, "--format", "json").stdout)["answer"] is None
 
 
@@ -153,3 +153,14 @@ def test_a_question_not_finite_anywhere_is_an_error_naming_what_exits_2(
     assert result.exit_code == 2, result.output
     assert result.stdout.startswith("error") and which in result.stdout
     assert f"gradcheck: {which}" in result.stderr
+
+
+def test_the_slides_tanh_layer_by_its_matrix_takes_a_kron_claim_in_the_vec_layout(gradcheck: Invoke) -> None:
+    """∂tanh(Ax + b)/∂A by vec(A), columns stacked: diag(1 − tanh²(z)) (xᵀ ⊗ I); the slides' block
+    picture with the rows of A stacked, I ⊗ xᵀ, has the right numbers in the wrong columns."""
+    layer = ("tanh(A @ x + b)", "--wrt", "A", "--var", "A=2x3", "--var", "x=3", "--var", "b=2",
+             "--layout", "jacobian")
+    right = expr(gradcheck, *layer, "--claim", "diag(1 - tanh(A @ x + b)**2) @ kron(x.T, eye(2))")
+    assert right.exit_code == 0, right.output
+    rows = expr(gradcheck, *layer, "--claim", "diag(1 - tanh(A @ x + b)**2) @ kron(eye(2), x.T)")
+    assert rows.exit_code == 1, rows.output

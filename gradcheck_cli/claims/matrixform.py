@@ -1,0 +1,115 @@
+"""Claims in matrix form: the answer as a formula, a proof by canonical forms, and the witness.
+
+The matrix-calculus engine (``gradcheck_cli.matrix``) gives the derivative as an expression of
+the language. It is trusted for nothing on its own: at every random point of a question its
+answer is compared with the element-wise SymPy derivative (written from f entry by entry, an
+independent witness), and a disagreement makes the question an ``error`` naming the engines —
+never a verdict. When they agree, a claim whose canonical form equals the answer's is proved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sympy as sp
+
+from gradcheck_cli import matrix, policy
+from gradcheck_cli.claims import budget
+from gradcheck_cli.claims.evidence import Point, close
+from gradcheck_cli.claims.question import Question
+from gradcheck_cli.expr import Expr, ExprError, compile_expr, to_numpy, to_sympy
+from gradcheck_cli.matrix import Answer, Facts
+from gradcheck_cli.matrix.algebra import Poly
+from gradcheck_cli.matrix.printer import Printer
+
+if TYPE_CHECKING:
+    from gradcheck_cli.claims.diagnosis import Case
+
+
+def facts(question: Question) -> Facts:
+    return Facts.of(question.assume)
+
+
+def answer(question: Question) -> Answer | None:
+    """The derivative in matrix form, within ``policy.MATRIX_BUDGET`` (None: no matrix form)."""
+    return budget.within(policy.MATRIX_BUDGET, lambda: matrix.derive(
+        question.f, question.wrt, question.variables, question.layout, facts(question), question.lets))
+
+
+def canonical(question: Question, expr: Expr) -> Poly | None:
+    """A claim's canonical form under the question's facts (None when it has none here)."""
+
+    def work() -> Poly | None:
+        try:
+            return matrix.canonical(expr, facts(question))
+        except matrix.Failure:
+            return None
+
+    return budget.within(policy.MATRIX_BUDGET, work)
+
+
+def value(expr: Expr, point: Point) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.asarray(to_numpy(expr, point), dtype=np.float64)
+
+
+def disagreement(case: Case) -> str | None:
+    """Why the matrix-form answer cannot be trusted at the case's points, or None."""
+    found = case.answer
+    if found is None:
+        return None
+    for index, point in enumerate(case.points):
+        mine, theirs = value(found.expr, point), case.truth_at(point)
+        if not close(mine, theirs):
+            worst = float(np.max(np.abs(mine - theirs))) if mine.shape == theirs.shape else float("nan")
+            return (f"the matrix-form derivative `{found.text}` and the element-wise SymPy derivative "
+                    f"disagree at random point {index + 1} (largest difference {worst:.3g}); this is a "
+                    "bug in gradcheck's matrix engine, not in the claim — please report it")
+    return None
+
+
+def proved(case: Case) -> bool:
+    """The claim's canonical form is the answer's: equal as matrix expressions."""
+    claimed, found = case.question.claimed, case.answer
+    if claimed is None or found is None:
+        return False
+    form = canonical(case.question, claimed)
+    return form is not None and form == found.poly
+
+
+def verified(case: Case, repaired: Expr) -> bool:
+    """A suggested fix, applied: the repaired claim equals the derivative at the points and is
+    proved equal — in matrix form, or else element-wise by SymPy within a small budget. A fix
+    that merely agrees at a few points (``sign`` for ``tanh`` at large arguments) is not shown."""
+    if not all(close(value(repaired, p), case.truth_at(p)) for p in case.points):
+        return False
+    form = canonical(case.question, repaired)
+    if form is not None and case.answer is not None and form == case.answer.poly:
+        return True
+    truth, symbols = case.derived.truth, case.derived.symbols
+
+    def zero() -> bool:
+        difference = to_sympy(repaired, symbols) - truth
+        return all(sp.expand(d) == 0 or sp.cancel(d) == 0 or sp.simplify(d) == 0 for d in difference)
+
+    return bool(budget.within(policy.ELEMENTWISE_PROOF_BUDGET, zero))
+
+
+def faithful(case: Case, form: Poly) -> bool:
+    """The canonical form of the claim has the claim's values at every point (so a diagnosis
+    read off it is about the claim the user wrote)."""
+    try:
+        text = printer(case.question).text(form)
+        expr = compile_expr(text, case.question.variables, case.question.lets)
+    except (ExprError, *matrix.Failure):
+        return False
+    return all(close(value(expr, p), case.claim_at(p)) for p in case.points)
+
+
+def printer(question: Question) -> Printer:
+    """Prints in the question's own names (its lets)."""
+    return Printer(matrix.let_names(question.lets, facts(question)))
+
+
+__all__ = ["answer", "canonical", "disagreement", "printer", "proved"]
