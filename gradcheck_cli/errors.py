@@ -128,6 +128,9 @@ def plain_text(text: str) -> str:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A "did you mean `x`?" hint for a misspelt name, or None when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """A "did you mean `x`?" hint for a misspelt name, or None when nothing is close: the same
+    name in another case first (``ReLU`` → ``relu``), else the closest by edit distance."""
+    options = list(choices)
+    close = [option for option in options if option.lower() == word.lower()]
+    close = close or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None

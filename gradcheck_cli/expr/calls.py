@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.expr.functions import ALIASES, FUNCTIONS, Function
-from gradcheck_cli.expr.nodes import Call, Expr, Problem, located
+from gradcheck_cli.expr.nodes import Call, Expr, Problem, located, quote
+from gradcheck_cli.expr.refusals import call_hint, method_hint, module_call_hint
 
 if TYPE_CHECKING:
     from gradcheck_cli.expr.parser import Builder
@@ -47,10 +47,16 @@ def build_call(builder: Builder, node: ast.Call) -> Expr:
 def lookup(builder: Builder, node: ast.Call) -> Function:
     """The function called: a bare name from the table; anything else is refused."""
     func = node.func
+    known = [*FUNCTIONS, *ALIASES]
+    arguments = [quote(builder.source.segment(arg)) for arg in node.args]
     if not isinstance(func, ast.Name):
         hint = None
-        if isinstance(func, ast.Attribute) and func.attr in FUNCTIONS:
-            hint = f"did you mean `{func.attr}(…)`?"
+        if isinstance(func, ast.Attribute):
+            receiver = quote(builder.source.segment(func.value))
+            if builder.is_module(func.value):
+                hint = module_call_hint(func.attr, arguments, known)
+            else:
+                hint = method_hint(receiver, func.attr, arguments, known)
         raise builder.fail(func, "only functions of the language can be called, by their bare name", hint)
     name = func.id
     if name.startswith("_"):
@@ -59,7 +65,7 @@ def lookup(builder: Builder, node: ast.Call) -> Function:
         return FUNCTIONS[ALIASES.get(name, name)]
     if name in builder.variables or name in builder.lets:
         raise builder.fail(func, f"`{name}` is a variable, not a function; write `*` for a product")
-    raise builder.fail(func, f"unknown function `{name}`", did_you_mean(name, [*FUNCTIONS, *ALIASES]))
+    raise builder.fail(func, f"unknown function `{name}`", call_hint(name, arguments, known))
 
 
 def refuse_a_reduction(builder: Builder, node: ast.Call) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from gradcheck_cli.errors import did_you_mean
 from gradcheck_cli.expr import linalg  # noqa: F401  (registers the matrix functions)
 from gradcheck_cli.expr.calls import build_call
 from gradcheck_cli.expr.constants import build_literal, checked_constant, literal_number
@@ -36,7 +35,7 @@ from gradcheck_cli.expr.nodes import (
     quote,
     show,
 )
-from gradcheck_cli.expr.refusals import refusal
+from gradcheck_cli.expr.refusals import attribute_hint, name_hint, refusal
 from gradcheck_cli.expr.source import Source, parse
 
 OPERATORS: dict[type[ast.operator], str] = {
@@ -111,6 +110,8 @@ class Builder:
         symbol = OPERATORS.get(type(node.op))
         if symbol is None:
             raise refusal(node, self.source)
+        if symbol == "**":
+            self.refuse_e_to_a_power(node)
         left, right = self.build(node.left), self.build(node.right)
         column, text = self.source.operator_column(node, symbol), self.source.segment(node)
         if symbol == "**":
@@ -122,6 +123,13 @@ class Builder:
         except Problem as problem:
             raise located(text, column, problem.problem, hint=problem.hint, kind=problem.kind) from None
         return result
+
+    def refuse_e_to_a_power(self, node: ast.BinOp) -> None:
+        """``e ** x`` (or ``e^x``) where no variable is called e: the exponential was meant."""
+        base, names = node.left, (*self.variables, *self.lets)
+        if isinstance(base, ast.Name) and base.id == "e" and "e" not in names:
+            exponent = quote(self.source.segment(node.right))
+            raise self.fail(base, "unknown variable `e`", f"for e to a power write `exp({exponent})`")
 
     def power(self, node: ast.BinOp, base: Expr, exponent: Expr) -> Expr:
         """``a ** p`` entrywise: p is 1×1, a variable (``x ** n``) or a constant with |p| ≤ MAX_EXPONENT."""
@@ -166,14 +174,22 @@ class Builder:
             operands = "a, b" if FUNCTIONS[ALIASES.get(name, name)].operands[0] == 2 else "x"
             raise self.fail(node, f"`{name}` is a function; call it, as in `{name}({operands})`")
         known = [*self.variables, *self.lets, "pi"]
-        raise self.fail(node, f"unknown variable `{name}`", did_you_mean(name, known))
+        raise self.fail(node, f"unknown variable `{name}`", name_hint(name, text, known))
+
+    def is_module(self, node: ast.expr) -> bool:
+        """Whether ``node`` is a dotted name that is not a variable, such as ``np`` or ``np.linalg``."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name) and node.id not in self.variables and node.id not in self.lets
 
     def attribute(self, node: ast.Attribute) -> Expr:
         """``a.T``, the transpose: the only attribute there is."""
         if node.attr != "T":
             column = self.source.end(node) - len(node.attr) + 1
+            receiver = quote(self.source.segment(node.value))
+            hint = attribute_hint(receiver, node.attr, self.is_module(node.value))
             raise located(self.source.segment(node), column,
-                          f"`.{node.attr}` is not allowed; the only attribute is `.T` (transpose)")
+                          f"`.{node.attr}` is not allowed; the only attribute is `.T` (transpose)", hint=hint)
         operand = self.build(node.value)
         column, text = self.where(node)
         rows, cols = operand.shape

@@ -146,6 +146,26 @@ def check_tree(source: Source, tree: ast.Expression) -> None:
                      if isinstance(child, (ast.expr, ast.keyword, ast.comprehension, ast.arguments)))
 
 
+#: Characters of handwritten or typeset math that Python cannot read, and what to write instead.
+CHARACTER_HINTS = {
+    "²": "for a power write `x**2` or `x^2`", "³": "for a power write `x**3` or `x^3`",
+    "·": "for a product write `*` (entrywise) or `@` (matrix product)",
+    "×": "for a product write `*` (entrywise) or `@` (matrix product)",
+    "−": "write the minus sign as `-`", "÷": "for a quotient write `/`",
+    "′": "for a transpose write `.T`, as in `x.T`",
+}
+
+
+def character_hint(text: str, index: int) -> str | None:
+    """What to write for the character at ``index`` where Python gave up: a prime ``x'`` (a
+    transpose in MATLAB and on paper), a typeset ``²``, ``·``, ``×``, ``−``."""
+    char = text[index] if 0 <= index < len(text) else ""
+    before = text[index - 1] if index > 0 else ""
+    if char == "'" and (before.isalnum() or before in ")]_"):
+        return "for a transpose write `.T`, as in `x.T`; `'` starts a string"
+    return CHARACTER_HINTS.get(char)
+
+
 def syntax_error(source: Source, error: SyntaxError) -> ExprError:
     """Python's complaint, at its column; an offset of 0 means the text ended too early."""
     reason = (error.msg or "invalid syntax").split(". Perhaps")[0]
@@ -153,5 +173,7 @@ def syntax_error(source: Source, error: SyntaxError) -> ExprError:
         column = len(source.text.rstrip()) + 1
         return source.error(column, f"the expression ends too early ({reason}); is an operand missing?")
     column = source.at(error.offset - 1) + 1
-    hint = "for a product write `*`, as in `2 * x`" if "literal" in reason else None
+    hint = character_hint(source.text, column - 1)
+    if hint is None and "decimal literal" in reason:
+        hint = "for a product write `*`, as in `2 * x`"
     return source.error(column, f"this is not a valid expression ({reason})", hint=hint)

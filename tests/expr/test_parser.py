@@ -257,7 +257,7 @@ def test_an_error_in_a_spec_file_is_prefixed_with_file_and_line_but_not_the_colu
         ("thetta", "did you mean `theta`?"),
         ("softmx(x)", "did you mean `softmax`?"),
         ("sigmoi(x)", "did you mean `sigmoid`?"),
-        ("np.tanh(x)", "did you mean `tanh(…)`?"),
+        ("np.tanh(x)", "did you mean `tanh(x)`?"),
         ("A @ y", "is one side missing a transpose `.T`?"),
         ("s @ X", "a 1×1 value scales a matrix with `*`, not `@`"),
         ("A * x", "`*` is entrywise; for a matrix product use `@`"),
