@@ -83,3 +83,33 @@ def test_wrong_derivations_on_the_relu_network_are_incorrect(
     if kind is not None:
         assert {verdicts[name][1] for name in wrong} == {kind}
 
+
+
+WEIGHTED = SPECS / "weighted-least-squares.yaml"
+
+
+def test_weighted_least_squares_passes_with_all_three_engines_and_its_derivation() -> None:
+    """Σ = diag(0.25, 1, 4): the Gaussian NLL is least squares weighted by 1/σₖ²; symbolic,
+    backprop and finite differences agree pairwise on W, b and x, and so does the claim Σ⁻¹(ŷ − y)."""
+    result = check_spec(WEIGHTED)
+    assert result.verdict == "pass"
+    assert [t.name for t in result.tensors] == ["W", "b", "x"]
+    engines = {"symbolic", "backprop", "numeric"}
+    for tensor in result.tensors:
+        assert {frozenset((p.first, p.second)) for p in tensor.pairs if p.passed} == {
+            frozenset(pair) for pair in (("symbolic", "backprop"), ("symbolic", "numeric"),
+                                         ("backprop", "numeric"))
+        }, tensor.name
+        assert {p.first for p in tensor.pairs} | {p.second for p in tensor.pairs} == engines
+    assert set(_verdicts(WEIGHTED).values()) == {("correct", None)}
+
+
+@pytest.mark.parametrize("residual", ["yhat - y", "(yhat - y) * [0.25, 1, 4]", "(yhat - y) / 4"],
+                         ids=["unweighted", "times-sigma", "isotropic"])
+def test_a_derivation_that_ignores_the_unequal_variances_is_incorrect(tmp_path: Path, residual: str) -> None:
+    path = _with(WEIGHTED, tmp_path, r=residual)
+    assert {name: verdict for name, (verdict, _) in _verdicts(path).items()} == {
+        "W": "incorrect",
+        "b": "incorrect",
+        "x": "incorrect",
+    }
