@@ -10,16 +10,18 @@ from typing import Any, get_args
 
 import numpy as np
 
-from gradcheck_cli import compare_directional
+from gradcheck_cli import compare_directional, unexpected
+from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
+from gradcheck_cli.limits import Clock, Limits, step
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
-from gradcheck_cli.spec import build, load
+from gradcheck_cli.spec import Loaded, build, load
 
 Engine = Callable[[Problem], Gradients]
 
@@ -98,7 +100,7 @@ def _check_at(problem: Problem) -> SpecResult:
 
 def check_spec(
     path: str | Path, *, seed: int | None = None, show_answer: bool = False, mode: Mode | None = None,
-    avoid_kinks: bool | None = None,
+    avoid_kinks: bool | None = None, limits: Limits | None = None, within: tuple[Clock, ...] = (),
 ) -> Result:
     """Check one spec file of any kind.
 
@@ -110,6 +112,9 @@ def check_spec(
         avoid_kinks: network specs only: move the point off kinks first (overrides
             ``check.avoid_kinks``).
 
+        limits: time budgets per question, file and run, and whether claim-sheet questions
+            are judged in worker processes (default: ``Limits.default()``, isolated).
+        within: enclosing totals (a run's) that also bound this file.
     Returns:
         A SpecResult (forward check, per-tensor verdicts) or a SheetResult (per-question
         verdicts, diagnoses, score).
@@ -119,10 +124,20 @@ def check_spec(
         GradcheckError: a seed that is not a non-negative integer, an unknown mode, a path that
             is not a str or Path.
     """
+        OutOfBudget: a network spec did not finish within its file's budget.
     seed = _arguments(seed, mode)
-    loaded = load(_path(path))
-    if isinstance(loaded.spec, SheetSpec):
-        return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer)
+    limits = limits or Limits.default()
+    clocks = (*within, Clock.starting(limits.file, "the file's budget (--file-budget)"))
+    with budget.limit(*step(limits.file, clocks[-1].what, *clocks)):
+        loaded = load(_path(path))
+        if not isinstance(loaded.spec, SheetSpec):
+            return _check_network(loaded, seed, mode, avoid_kinks)
+    # a sheet's questions keep to the file's clock themselves, in this process or in workers
+    return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer, limits=limits,
+                       within=clocks)
+
+
+def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_kinks: bool | None) -> Result:
     problem = build(loaded, seed=seed)
     settings = problem.settings
     if mode is not None:
@@ -164,19 +179,36 @@ def check_paths(
     avoid_kinks: bool | None = None,
     progress: Callable[[Path], None] | None = None,
 ) -> Report:
-    """Check every spec under ``paths``; a spec that fails to load becomes an ``error`` result.
+    limits: Limits | None = None,
+    """Check every spec under ``paths``; a spec that fails to load, runs out of its budget or
+    meets an unexpected exception becomes an ``error`` result, and the others are checked.
 
     ``progress``, when given, is called with each spec file's path once it has been checked.
     """
     seed = _arguments(seed, mode)
     results: list[Result] = []
+    limits = limits or Limits.default()
+    run = Clock.starting(limits.run, "the run's budget (--run-budget)")
     for path in spec_files(paths):
         try:
             results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode,
-                                      avoid_kinks=avoid_kinks))
-        except SpecError as exc:
-            results.append(SpecResult(printable(path.stem), printable(str(path)), seed or 0, 0, "", "", (), None,
-                                      (), str(exc)))
+            if run.left() <= 0:
+                raise GradcheckError(f"{path}: not checked: {run.what} ran out before it")
+                                      avoid_kinks=avoid_kinks, limits=limits, within=(run,)))
+        except GradcheckError as exc:
+            results.append(_broken(path, seed, _placed(str(exc), path)))
+        except Exception as exc:
+            results.append(_broken(path, seed, f"{path}: {unexpected.reason(exc)}", unexpected.details(exc)))
         if progress is not None:
             progress(path)
     return Report(tuple(results))
+
+
+def _placed(message: str, path: Path) -> str:
+    shown = printable(str(path))  # as the loader names the file
+    return message if message.startswith(shown) else f"{shown}: {message}"
+
+
+def _broken(path: Path, seed: int | None, message: str, details: str | None = None) -> SpecResult:
+    return SpecResult(printable(path.stem), printable(str(path)), seed or 0, 0, "", "", (), None, (), message,
+                      details=details)

@@ -7,19 +7,25 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Optional, ParamSpec, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from gradcheck_cli import __version__
 from gradcheck_cli.cli_options import (
     AvoidKinksOpt,
+    BudgetOpt,
     ColorOpt,
+    Command,
+    FileBudgetOpt,
     Format,
     FormatOpt,
+    IsolateOpt,
     Layout,
     LayoutOpt,
     ListOpt,
@@ -28,15 +34,22 @@ from gradcheck_cli.cli_options import (
     OptionalText,
     OutputOpt,
     PathsArg,
+    PointsSeedOpt,
     RefOpt,
+    RunBudgetOpt,
     SchemaKind,
+    SchemeOpt,
     SeedOpt,
     ShowAnswerOpt,
     SpecArg,
+    StepsFormatOpt,
 )
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.report import REPORTERS, RenderOptions
 from gradcheck_cli.results import Report
+
+if TYPE_CHECKING:
+    from gradcheck_cli.claims.question import Question
 
 # Commands import what they run when they run it: `gradcheck --version` and `gradcheck ops`
 # load neither SymPy nor the engines.
@@ -46,6 +59,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's own help layout: paragraphs re-wrapped to the terminal, flags without a type,
+    # and `-h` beside `--help`.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 P = ParamSpec("P")
@@ -62,6 +79,15 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except GradcheckError as exc:
             _complain(str(exc))
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, TyperException):  # the command's own exit, click's usage errors
+            raise
+        except Exception as exc:
+            from gradcheck_cli import unexpected
+
+            _complain(unexpected.reason(exc))
+            if os.environ.get("GRADCHECK_TRACEBACK"):
+                sys.stderr.write(unexpected.details(exc))
             raise typer.Exit(2) from None
 
     return wrapper
@@ -120,7 +146,7 @@ def _progress(total: int, format: str) -> Iterator[Callable[[Path], None] | None
         yield lambda path: bar.update(task, advance=1, description=f"checked {path.name}")
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def check(
     paths: PathsArg,
@@ -131,19 +157,28 @@ def check(
     mode: ModeOpt = None,
     avoid_kinks: AvoidKinksOpt = None,
     color: ColorOpt = None,
+    budget: BudgetOpt = None,
+    file_budget: FileBudgetOpt = None,
+    run_budget: RunBudgetOpt = None,
+    isolate: IsolateOpt = None,
 ) -> None:
-    """Check every spec: symbolic, backprop and finite differences must agree entry by entry;
-    claimed derivatives (claim files, claims in network specs) must be correct.
+    """Check spec files: network specs and claim files alike.
 
-    Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid.
+    Symbolic, backprop and finite differences must agree entry by entry; claimed derivatives
+    (claim files, claims in network specs) must be correct.
+
+    Exit code 0 when every check passes, 1 when one fails, 2 when an input is invalid (or a
+    check ran out of its budget).
     """
     from gradcheck_cli import api
+    from gradcheck_cli.limits import Limits
 
+    limits = Limits.of(budget, file_budget, run_budget, isolate)
     files = api.spec_files(paths)
     with _progress(len(files), format.value) as progress:
         report = api.check_paths(files, seed=seed, show_answer=show_answer,
                                  mode=mode.value if mode else None, avoid_kinks=avoid_kinks,
-                                 progress=progress)
+                                 progress=progress, limits=limits)
     _emit(REPORTERS[format.value](report, _options(color, output)), output)
     problems = report.errors()
     for message in problems:
@@ -153,40 +188,43 @@ def check(
     raise typer.Exit(0 if report.passed else 1)
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def expr(
-    f: Annotated[str, typer.Argument(help="The function, e.g. 'x.T @ A @ x'.")],
-    wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.")],
-    var: Annotated[list[str], typer.Option("--var", help="NAME=SIZES: x=3, A=2x3, c=scalar (repeat).")],
-    let: Annotated[ListOpt, typer.Option("--let", help="NAME=EXPR, usable later (repeat).")] = None,
-    assume: Annotated[ListOpt, typer.Option("--assume", help="NAME:PROPERTY[,…], e.g. A:symmetric.")] = None,
+    f: Annotated[str, typer.Argument(help="The function, e.g. 'x.T @ A @ x'.", metavar="F")],
+    wrt: Annotated[str, typer.Option("--wrt", help="The variable to differentiate by.", metavar="NAME")],
+    var: Annotated[list[str], typer.Option("--var", help="A variable and its sizes: x=3, A=2x3, c=scalar "
+                                           "(repeat).", metavar="NAME=SIZES")],
+    let: Annotated[ListOpt, typer.Option("--let", help="A named sub-expression, usable in later lets, F "
+                                         "and the claim (repeat).", metavar="NAME=EXPR")] = None,
+    assume: Annotated[ListOpt, typer.Option("--assume", help="Properties of a declared variable, e.g. "
+                                            "A:symmetric (repeat).", metavar="NAME:PROPERTY[,…]")] = None,
     layout: LayoutOpt = Layout.gradient,  # type: ignore[attr-defined]
-    claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative to judge.")] = None,  # noqa: UP045
+    claim: Annotated[Optional[str], typer.Option("--claim", help="The claimed derivative to judge.",  # noqa: UP045
+                                                 metavar="EXPR")] = None,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     latex: Annotated[bool, typer.Option("--latex", help="Print the derivative as LaTeX.")] = False,
+    elementwise: Annotated[bool, typer.Option("--elementwise", help="Print the derivative entry by "
+                                              "entry (SymPy) instead of in matrix form.")] = False,
     show_answer: ShowAnswerOpt = False,
-    seed: SeedOpt = None,
+    seed: PointsSeedOpt = None,
     color: ColorOpt = None,
 ) -> None:
-    """Differentiate a formula, or judge a claimed derivative of it (--claim).
+    """Differentiate a formula, or judge a claimed derivative of it.
 
     Without --claim: print the derivative. With --claim: exit 0 only when the claim is
-    correct, 1 when it is not, 2 for invalid input.
+    correct, 1 when it is not, 2 for invalid input or when f, its derivative or the claim is
+    not finite at any random point.
     """
-    import sympy as sp
-
     from gradcheck_cli.claims import oneliner
-    from gradcheck_cli.claims.judge import derive_within_budget, judge
+    from gradcheck_cli.claims.judge import judge
     from gradcheck_cli.report import console_claims, jsonout
     from gradcheck_cli.results import SheetResult
 
     question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
                                  layout=layout.value, claim=claim)
     if claim is None:
-        truth = derive_within_budget(question).truth
-        shown = truth[0, 0] if truth.shape == (1, 1) else truth
-        typer.echo(sp.latex(shown) if latex else sp.pretty(shown, use_unicode=True))
+        _show_derivative(question, format.value, latex=latex, elementwise=elementwise, seed=seed or 0)
         return
     result = judge(question, seed=seed or 0, show_answer=show_answer)
     if format.value == "json":
@@ -202,20 +240,51 @@ def expr(
     raise typer.Exit(0 if result.verdict == "correct" else 1)
 
 
-@app.command()
+def _show_derivative(question: Question, format: str, *, latex: bool, elementwise: bool, seed: int) -> None:
+    """``gradcheck expr`` without a claim: the derivative in matrix form (pasteable back as a
+    claim), or entry by entry; JSON carries both. Exit 2 when f is not finite anywhere."""
+    from gradcheck_cli.claims.derivation import derivation
+    from gradcheck_cli.report import jsonout
+
+    found = derivation(question, seed=seed)
+    if format == "json":
+        fields = {k: v for k, v in dataclasses.asdict(found).items() if k != "elementwise_pretty"}
+        payload = {"tool": "gradcheck", "kind": "derivative", **fields}
+        sys.stdout.write(jsonout.dumps(payload))
+    elif format == "junit":
+        raise GradcheckError("a derivative without --claim has no verdict to report as JUnit; "
+                             "use --format json or markdown, or give --claim")
+    elif found.error is None:
+        text = found.latex if latex else (
+            found.elementwise_pretty if elementwise or found.matrix is None else found.matrix)
+        typer.echo(f"```\n{text}\n```" if format == "markdown" else text)
+    if found.error is not None:
+        typer.echo(f"gradcheck: {found.error}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command(cls=Command)
 @user_errors
 def steps(
-    target: Annotated[str, typer.Argument(help="A network spec (.yaml), or FILE.py:loss / MODULE:loss.")],
-    grad: Annotated[OptionalText, typer.Option("--grad", help="FILE.py:grad, for a function.")] = None,
-    inputs: Annotated[OptionalPath, typer.Option("--inputs", help=".npz or YAML inputs (function).")] = None,
-    entry: Annotated[OptionalText, typer.Option("--entry", help="e.g. 'W0[1, 2]' (default: worst)")] = None,
-    wrt: Annotated[ListOpt, typer.Option("--wrt", help="For a function: an input to differentiate (repeat); "
-                                         "default: the inputs file's `wrt`, else every float array.")] = None,
-    format: FormatOpt = Format.console,  # type: ignore[attr-defined]
+    target: Annotated[str, typer.Argument(help="A network spec (.yaml, .yml), or a loss: FILE.py:NAME or "
+                                               "MODULE:NAME.", metavar="TARGET")],
+    grad: Annotated[OptionalText, typer.Option("--grad", help="For a loss: its gradient.",
+                                               metavar="FILE.py:NAME")] = None,
+    inputs: Annotated[OptionalPath, typer.Option("--inputs", help="For a loss: its inputs, an .npz or a "
+                                                 "YAML file.", metavar="FILE")] = None,
+    entry: Annotated[OptionalText, typer.Option("--entry", help="The entry, e.g. 'W0[1, 2]' (default: the "
+                                                "worst).", metavar="ENTRY")] = None,
+    wrt: Annotated[ListOpt, typer.Option("--wrt", help="For a loss: an input to differentiate (repeat); "
+                                         "default: the inputs file's `wrt`, else every float array.",
+                                         metavar="NAME")] = None,
+    format: StepsFormatOpt = Format.console,  # type: ignore[attr-defined]
 ) -> None:
-    """Plot the error of a central difference against its step for one entry (the V of
-    truncation and round-off), with gradcheck's chosen step marked. A function target imports
-    and runs your code."""
+    """Plot the error of a central difference against its step.
+
+    For one entry, the curve is the V of truncation error (large steps) and round-off (small
+    steps); the step gradcheck chooses is marked. It has no verdict, so no JUnit. A loss as
+    TARGET imports and runs your code.
+    """
     from gradcheck_cli import api
     from gradcheck_cli import steps as steps_module
 
@@ -237,13 +306,16 @@ def steps(
     typer.echo(steps_module.table(curve) if format.value == "markdown" else steps_module.plot(curve))
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def derive(
     spec: SpecArg,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of pretty text.")] = False,
 ) -> None:
-    """Print the gradient formulas SymPy derives for every parameter of a spec."""
+    """Print the derivative formulas SymPy derives for a network spec.
+
+    The forward, the δ recursion, and ∂J/∂θ for every parameter, in δ form and closed form.
+    """
     from gradcheck_cli import api
     from gradcheck_cli.engines import symbolic
 
@@ -251,7 +323,7 @@ def derive(
     typer.echo(derivation.latex() if latex else derivation.pretty())
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def schema(
     kind: Annotated[
@@ -260,39 +332,47 @@ def schema(
     ] = None,
     output: OutputOpt = None,
 ) -> None:
-    """Print the JSON Schema of spec files, for editors (YAML language server) and linters."""
+    """Print the JSON Schema of spec files.
+
+    For editors (the YAML language server completes keys and flags misspellings) and linters.
+    """
     from gradcheck_cli.schema import schema as spec_schema
 
     document = spec_schema(None if kind is None else kind.value)
     _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
 
 
-@app.command()
+@app.command(cls=Command)
 @user_errors
 def func(
     inputs: Annotated[Path, typer.Option("--inputs", help="An .npz of arrays, or a YAML file of shapes "
-                                         "and a seed (see the README).")],
+                                         "and a seed (see the README).", metavar="FILE")],
     fun: Annotated[RefOpt, typer.Argument(help="FILE.py:NAME or MODULE:NAME: the loss (with --grad), the "
                                                "array function (with --vjp), or alone a loss that returns "
-                                               "(loss, gradient).", show_default=False)] = None,
-    grad: Annotated[RefOpt, typer.Option("--grad", help="Its gradient: returns a dict name → array.")] = None,
-    vjp: Annotated[RefOpt, typer.Option("--vjp", help="Its VJP: vjp(cotangent, **inputs) → dict.")] = None,
-    layer: Annotated[RefOpt, typer.Option("--layer", help="FILE.py:FORWARD,BACKWARD of a layer: "
-                                          "forward(**inputs) → (out, cache); backward(dout, cache).")] = None,
+                                               "(loss, gradient).", show_default=False,
+                                          metavar="FUN")] = None,
+    grad: Annotated[RefOpt, typer.Option("--grad", help="Its gradient: returns a dict name → array.",
+                                         metavar="FILE.py:NAME")] = None,
+    vjp: Annotated[RefOpt, typer.Option("--vjp", help="Its VJP: vjp(cotangent, **inputs) → dict.",
+                                        metavar="FILE.py:NAME")] = None,
+    layer: Annotated[RefOpt, typer.Option("--layer", help="A layer: forward(**inputs) → (out, cache); "
+                                          "backward(dout, cache).",
+                                          metavar="FILE.py:FORWARD,BACKWARD")] = None,
     wrt: Annotated[ListOpt, typer.Option("--wrt", help="An input to differentiate (repeat); default: "
-                                         "every float array not held fixed.")] = None,
-    scheme: Annotated[RefOpt, typer.Option("--scheme", help="richardson (default), central, or complex "
-                                           "(only for complex-safe code).")] = None,
+                                         "every float array not held fixed.", metavar="NAME")] = None,
+    scheme: SchemeOpt = None,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     output: OutputOpt = None,
     seed: Annotated[
-        Optional[int], typer.Option("--seed", help="Seed of the inputs and cotangents.", min=0)  # noqa: UP045
+        Optional[int],  # noqa: UP045
+        typer.Option("--seed", help="Seed of the inputs and cotangents.", min=0, metavar="N"),
     ] = None,
     color: ColorOpt = None,
 ) -> None:
-    """Check your own gradient code (a loss's gradient, a VJP, a layer's backward) against finite differences.
+    """Check your own gradient code against finite differences.
 
-    This IMPORTS AND RUNS the Python code you name; spec files never run code.
+    A loss's gradient, a VJP or a layer's backward. This IMPORTS AND RUNS the Python code you
+    name; spec files never run code.
 
     Exit code 0 when every gradient is right, 1 when one is wrong, 2 for invalid input or when your code
     raises (its traceback is shown) or returns the wrong shape, NaN or inf.
@@ -310,16 +390,28 @@ def func(
     raise typer.Exit(0 if result.passed else 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def ops() -> None:
-    """List the layers and losses a spec can use."""
+    """List the layers and losses a spec can use, each with its formula."""
+    import shutil
+    import textwrap
+
     from gradcheck_cli.ops import LAYERS, LOSSES
 
+    indent = 4 + max(map(len, [*LAYERS, *LOSSES]))
+    width = max(shutil.get_terminal_size((100, 24)).columns, indent + 40)
     for title, table in (("layers", LAYERS), ("losses", LOSSES)):
         typer.echo(f"{title}:")
         for kind, cls in table.items():
-            doc = (cls.__doc__ or "").strip().splitlines()[0]
-            typer.echo(f"  {kind:<30} {doc}")
+            first = f"  {kind:<{indent - 2}}"
+            typer.echo(textwrap.fill(_first_sentence(cls.__doc__), width, break_on_hyphens=False,
+                                     initial_indent=first, subsequent_indent=" " * indent))
+
+
+def _first_sentence(doc: str | None) -> str:
+    """The first sentence of a docstring's first paragraph, on one line."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    return re.split(r"(?<=\.)\s+(?=[A-Z∂(])", paragraph)[0]
 
 
 def main() -> None:

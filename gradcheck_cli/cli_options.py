@@ -53,3 +53,54 @@ ListOpt = Optional[list[str]]  # noqa: UP045
 OptionalText = Optional[str]  # noqa: UP045
 OptionalPath = Optional[Path]  # noqa: UP045
 RefOpt = Optional[str]  # noqa: UP045
+BudgetOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--budget", help="Seconds one question or network-spec claim may take in all "
+                                  "(default 60).", min=0.001, metavar="SECONDS"),
+]
+FileBudgetOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--file-budget", help="Seconds one spec file may take in all (default 120).", min=0.001,
+                 metavar="SECONDS"),
+]
+RunBudgetOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--run-budget", help="Seconds the whole run may take (default: no limit); files "
+                                      "after it are errors.", min=0.001, metavar="SECONDS"),
+]
+IsolateOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option("--isolate/--no-isolate",
+                 help="Judge claim-sheet questions in worker processes with memory and CPU limits "
+                      "(default: on); --no-isolate judges them in this process, for trusted sheets."),
+]
+
+
+class Command(typer.core.TyperCommand):
+    """A command whose help names each argument by its metavar (``PATH...``), without the Python
+    type typer would print beside it (``<list[Path]>``); options show their own metavars."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        return pieces + [_argument_name(p) for p in self.get_params(ctx) if isinstance(p, TyperArgument)]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((_argument_name(param).strip("[]"), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(param: TyperArgument) -> str:
+    name = param.metavar or (param.name or "").upper()
+    name = name if param.nargs == 1 else f"{name}..."
+    return name if param.required else f"[{name}]"

@@ -248,7 +248,7 @@ def test_no_color_flag_wins_on_a_terminal(gradcheck, monkeypatch):
 def test_ops_lists_every_registered_layer_and_loss(gradcheck):
     result = gradcheck("ops")
     assert result.exit_code == 0
-    listed = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line[:3].strip() and line[0] == " "}
     assert listed == set(LAYERS) | set(LOSSES)
 
 

@@ -1,0 +1,77 @@
+"""The derivative of a question without a claim: in matrix form, witnessed, or element-wise.
+
+What ``gradcheck expr F --wrt V`` shows. The matrix-form answer is only shown after it agreed
+with the element-wise SymPy derivative at random points; f that is not finite anywhere is an
+error, exactly as when a claim is judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from gradcheck_cli import policy
+from gradcheck_cli.claims import budget, diagnosis, matrixform
+from gradcheck_cli.claims.evidence import Sampler
+from gradcheck_cli.claims.judge import derive_within_budget, elementwise_text
+from gradcheck_cli.claims.question import Question
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """∂f/∂wrt as shown to a person, with the evidence that it is right."""
+
+    f: str
+    wrt: str
+    layout: str
+    shape: tuple[int, int]
+    #: the derivative in the expression language (None: the matrix engine has no form for f)
+    matrix: str | None
+    latex: str
+    #: SymPy's entries, always available
+    elementwise: str
+    elementwise_pretty: str
+    evidence: str
+    error: str | None = None
+
+
+def derivation(question: Question, *, seed: int = 0) -> Derivation:
+    """The derivative of ``question.f`` with respect to ``question.wrt`` in its layout."""
+    derived = derive_within_budget(question)
+    truth = derived.truth
+    shown = truth[0, 0] if truth.shape == (1, 1) else truth
+    pretty = budget.printed(shown, lambda e: sp.pretty(e, use_unicode=True))
+    case = diagnosis.Case(question, derived, Sampler(question.variables, question.assume, seed))
+    case.answer = matrixform.answer(question)
+    base = dict(f=question.f.text, wrt=question.wrt, layout=question.layout, shape=(truth.rows, truth.cols),
+                elementwise=elementwise_text(derived), elementwise_pretty=pretty)
+    found = case.sampler.points(lambda p: _finite(case, p))
+    if found is None:
+        return Derivation(**base, matrix=None, latex="", evidence="none",  # type: ignore[arg-type]
+                          error="f or its derivative is not finite at any random point (a log or square root "
+                                "out of its domain, a division by 0?); declare assumptions (e.g. `positive`) "
+                                "that keep it defined")
+    case.points = found
+    problem = matrixform.disagreement(case)
+    if problem is not None:
+        return Derivation(**base, matrix=None, latex="", evidence="none", error=problem)  # type: ignore[arg-type]
+    if case.answer is None:
+        latex = budget.printed(shown, sp.latex)
+        return Derivation(**base, matrix=None, latex=latex,  # type: ignore[arg-type]
+                          evidence="element-wise SymPy (no matrix form for this f)")
+    evidence = (f"matrix form, equal to the element-wise SymPy derivative at {policy.CLAIM_POINTS} "
+                "random points")
+    return Derivation(**base, matrix=case.answer.text, latex=case.answer.latex,  # type: ignore[arg-type]
+                      evidence=evidence)
+
+
+def _finite(case: diagnosis.Case, point: dict[str, np.ndarray]) -> bool:
+    f = case.f_at(point)
+    if f is not None and not np.all(np.isfinite(f)):
+        return False
+    return bool(np.all(np.isfinite(case.truth_at(point))))
+
+
+__all__ = ["Derivation", "derivation"]

@@ -1,0 +1,173 @@
+"""Output the documentation shows, kept true: the README's console examples and every command's help.
+
+A README example is a ```text block whose first line is ``$ gradcheck …`` (continued by lines
+ending in ``\\``); the rest of the block is what the command prints: its stdout, or its stderr
+when the command ends in ``>/dev/null``. Help snapshots live in ``tests/cli/help/`` (one file per
+command). Both are produced in-process, from the repository root, with the width pinned.
+
+    python tests/snapshots.py            # compare; a diff and exit 1 for any that drifted
+    python tests/snapshots.py --update   # rewrite them from what the tool prints now
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+HELP = ROOT / "tests" / "cli" / "help"
+
+#: The terminal the examples are shown for: 100 columns, no colour (the CLI's own piped width).
+ENV: dict[str, str | None] = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None}
+
+#: The commands whose help is kept, as argument lists ([] is `gradcheck` itself).
+COMMANDS: tuple[tuple[str, ...], ...] = ((), ("check",), ("expr",), ("steps",), ("derive",), ("func",),
+                                         ("ops",), ("schema",))
+
+#: A number in a report; scientific ones below ROUNDING_LEVEL are rounding noise (see `same`).
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?")
+ROUNDING_LEVEL = 1e-12
+EXAMPLE = re.compile(r"```text\n(\$ gradcheck .*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One console example of the README: the command as typed and the output shown."""
+
+    command: str
+    shown: str
+    start: int  # offset of the block's body in README.md
+    end: int
+
+    @property
+    def argv(self) -> list[str]:
+        words = shlex.split(self.command.removeprefix("$ ").replace("\\\n", " "))
+        return [w for w in words[1:] if w != ">/dev/null"]
+
+    @property
+    def stderr_only(self) -> bool:
+        return self.command.rstrip().endswith(">/dev/null")
+
+
+def examples(text: str) -> list[Example]:
+    """The console examples in ``text`` (the README), in order."""
+    found = []
+    for match in EXAMPLE.finditer(text):
+        body = match.group(1)
+        lines = body.splitlines(keepends=True)
+        n = 1
+        while lines[n - 1].rstrip("\n").endswith("\\"):
+            n += 1
+        found.append(Example("".join(lines[:n]).rstrip("\n"), "".join(lines[n:]), match.start(1),
+                             match.end(1)))
+    return found
+
+
+@contextlib.contextmanager
+def _at_root() -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run(argv: list[str], *, stderr_only: bool = False) -> str:
+    """What ``gradcheck ARGV`` prints, run in-process from the repository root."""
+    from gradcheck_cli.cli import app
+
+    with _at_root():
+        result = CliRunner(env=ENV).invoke(app, argv, prog_name="gradcheck")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.stderr if stderr_only else result.stdout
+
+
+def produced(example: Example) -> str:
+    """What the example's command prints now, without the trailing spaces of padded table rows."""
+    printed = run(example.argv, stderr_only=example.stderr_only)
+    return "".join(f"{line.rstrip()}\n" for line in printed.splitlines())
+
+
+def same(shown: str, actual: str) -> bool:
+    """Equal, but for numbers that are both at rounding level (|x| < 1e-12 in scientific
+    notation: the last bits of a float64 sum vary with the BLAS and the CPU). Any other number,
+    and every word, must be as shown."""
+    if NUMBER.split(shown) != NUMBER.split(actual):
+        return False
+    pairs = zip(NUMBER.findall(shown), NUMBER.findall(actual), strict=True)
+    return all(a == b or (_noise(a) and _noise(b)) for a, b in pairs)
+
+
+def _noise(number: str) -> bool:
+    return "e" in number and abs(float(number)) < ROUNDING_LEVEL
+
+
+def help_text(argv: tuple[str, ...]) -> str:
+    return run([*argv, "--help"])
+
+
+def help_file(argv: tuple[str, ...]) -> Path:
+    return HELP / f"{'-'.join(argv) or 'gradcheck'}.txt"
+
+
+def drifted() -> list[str]:
+    """A unified diff for every example and help snapshot that no longer matches the tool."""
+    diffs = []
+    for example in examples(README.read_text(encoding="utf-8")):
+        actual = produced(example)
+        if not same(example.shown, actual):
+            diffs.append(_diff(example.shown, actual, f"README: {example.command.splitlines()[0]}"))
+    for argv in COMMANDS:
+        path = help_file(argv)
+        kept = path.read_text(encoding="utf-8") if path.exists() else ""
+        if kept != help_text(argv):
+            diffs.append(_diff(kept, help_text(argv), str(path.relative_to(ROOT))))
+    return diffs
+
+
+def _diff(shown: str, actual: str, name: str) -> str:
+    return "".join(difflib.unified_diff(shown.splitlines(keepends=True), actual.splitlines(keepends=True),
+                                        f"{name} (shown)", f"{name} (printed now)"))
+
+
+def update() -> None:
+    """Rewrite the README's examples and the help snapshots from what the tool prints now."""
+    text = README.read_text(encoding="utf-8")
+    for example in reversed(examples(text)):  # from the end, so earlier offsets stay valid
+        actual = produced(example)
+        if not same(example.shown, actual):
+            body = f"{example.command}\n{actual}"
+            text = text[:example.start] + body + text[example.end:]
+    README.write_text(text, encoding="utf-8")
+    HELP.mkdir(parents=True, exist_ok=True)
+    for argv in COMMANDS:
+        help_file(argv).write_text(help_text(argv), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--update", action="store_true", help="rewrite the examples from the tool's output")
+    if parser.parse_args().update:
+        update()
+        return 0
+    diffs = drifted()
+    sys.stdout.write("\n".join(diffs))
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
