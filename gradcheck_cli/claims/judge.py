@@ -22,7 +22,11 @@ from gradcheck_cli.results import Diagnosis, QuestionResult
 def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> QuestionResult:
     """The verdict on ``question.claimed`` (which must be set, or ``claim_error``)."""
     if question.claim_error is not None:
-        return typecheck.ill_typed(question)
+        if not show_answer:
+            return typecheck.ill_typed(question)
+        matrix_form = matrixform.answer(question)
+        shown = matrix_form.text if matrix_form else elementwise_text(derive_within_budget(question))
+        return typecheck.ill_typed(question, answer=shown)
     assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
     derived = derive_within_budget(question)
     claim = derived.claim

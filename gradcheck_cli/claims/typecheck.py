@@ -13,10 +13,10 @@ from gradcheck_cli.claims.question import Question
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
-def ill_typed(question: Question) -> QuestionResult:
+def ill_typed(question: Question, *, answer: str | None = None) -> QuestionResult:
     """The verdict on a question whose claim did not compile for a shape mismatch
     (``question.claim_error``, which must be set): incorrect, diagnosis ``shape``, with the
-    column of the operator or call and the compiler's sentence."""
+    column of the operator or call and the compiler's sentence; ``answer`` is shown if given."""
     error = question.claim_error
     assert error is not None, "ill_typed judges a claim that did not type-check"
     want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
@@ -35,5 +35,5 @@ def ill_typed(question: Question) -> QuestionResult:
         name=question.name, verdict="incorrect", f=question.f.text, wrt=question.wrt,
         layout=question.layout, claimed=error.expression, expected_shape=want, claimed_shape=None,
         evidence="shape check", diagnosis=Diagnosis("shape", message, details), points=points,
-        awarded=None if points is None else 0.0,
+        awarded=None if points is None else 0.0, answer=answer,
     )

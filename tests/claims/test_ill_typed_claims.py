@@ -158,3 +158,17 @@ def test_in_a_sheet_the_shape_diagnosis_carries_the_yaml_line_and_the_claims_col
     assert second["diagnosis"]["details"]["line"] == line
     assert second["diagnosis"]["details"]["column"] == MINUS_COLUMN
     assert second["error"] is None
+
+
+def test_show_answer_gives_an_answer_that_is_judged_correct_when_pasted_back(gradcheck: Invoke) -> None:
+    shown = expr(gradcheck, *QUESTION, "--claim", ILL_TYPED, "--show-answer", "--format", "json")
+    assert shown.exit_code == 1, shown.output
+    answer = json.loads(shown.stdout)["answer"]
+    assert answer
+    again = expr(gradcheck, *QUESTION, "--claim", answer)
+    assert again.exit_code == 0, again.output
+
+
+def test_without_show_answer_an_ill_typed_claim_gives_no_answer(gradcheck: Invoke) -> None:
+    result = expr(gradcheck, *QUESTION, "--claim", ILL_TYPED, "--format", "json")
+    assert json.loads(result.stdout)["answer"] is None
