@@ -1,13 +1,21 @@
 """The `gradcheck` command line's argument and option types (typer ``Annotated`` aliases), shared
-by the commands in ``cli``."""
+by the commands in ``cli``.
+
+Choices come from their registries where those are light to import (reporters, layouts, schema
+kinds); the modes and user-code schemes live beside NumPy, which `gradcheck --version` must not
+load, so they are spelt here and a test holds them equal to ``problem.Mode`` and
+``usercode.options.SCHEMES``. The help never offers what a command refuses. Every option that
+takes a value names it (``N``, ``FILE``), and a flag shows none.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperArgument
 
 from gradcheck_cli.claims.layout import LAYOUTS
 from gradcheck_cli.report import REPORTERS
@@ -15,14 +23,35 @@ from gradcheck_cli.schema import KINDS
 
 Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+#: ``gradcheck_cli.problem.Mode`` and ``gradcheck_cli.usercode.options.SCHEMES`` (the first is the default).
+MODES = ("auto", "full", "directional")
+SCHEMES = ("richardson", "central", "complex")
 SchemaKind = Enum("SchemaKind", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Spec files or directories (searched for *.yaml).")]
-SpecArg = Annotated[Path, typer.Argument(help="A network spec file.")]
+PathsArg = Annotated[list[Path], typer.Argument(
+    help="Spec files, or directories (searched recursively for *.yaml and *.yml).", metavar="PATH")]
+SpecArg = Annotated[Path, typer.Argument(help="A network spec file.", metavar="SPEC")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here.")]  # noqa: UP045
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Override every spec's seed.", min=0)]  # noqa: UP045
-Mode = Enum("Mode", {name: name for name in ("auto", "full", "directional")}, type=str)  # type: ignore[misc]
+#: `steps` draws a curve: it has no verdict to report as JUnit, so junit is not offered (and is
+#: refused with a sentence saying why).
+StepsFormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="console: a plot; json: the data; markdown: a table.",
+                         metavar=f"<{'|'.join(name for name in REPORTERS if name != 'junit')}>"),
+]
+OutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.", metavar="FILE"),
+]
+SeedOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--seed", help="Override every spec's seed.", min=0, metavar="N"),
+]
+PointsSeedOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--seed", help="Seed of the random points where the claim is compared (default 0).", min=0,
+                 metavar="N"),
+]
+Mode = Enum("Mode", {name: name for name in MODES}, type=str)  # type: ignore[misc]
 ModeOpt = Annotated[
     Optional[Mode],  # noqa: UP045
     typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
@@ -31,7 +60,7 @@ ModeOpt = Annotated[
 AvoidKinksOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option("--avoid-kinks/--at-kinks",
-                 help="Move the check point off kinks (relu at 0, …) before checking; default: the "
+                 help="Move the check point off kinks (relu at 0, …) before checking. Default: the "
                       "spec's check.avoid_kinks (off: entries at a kink are judged by one-sided "
                       "differences)."),
 ]
@@ -48,6 +77,12 @@ ColorOpt = Annotated[
 
 LayoutOpt = Annotated[
     Layout, typer.Option("--layout", help="gradient: the shape of the variable; jacobian: rows = outputs.")
+]
+#: A name checked by the library, which suggests the closest for a misspelling.
+SchemeOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--scheme", help=f"The finite-difference scheme (default {SCHEMES[0]}); complex only "
+                                  "for complex-safe code.", metavar=f"<{'|'.join(SCHEMES)}>"),
 ]
 ListOpt = Optional[list[str]]  # noqa: UP045
 OptionalText = Optional[str]  # noqa: UP045
