@@ -48,6 +48,7 @@ class SpecFile(pytest.File):
     """One spec file; its check runs at most once, and its result is kept here."""
 
     _result: Result | None = None
+    _failure: CheckFailed | None = None
 
     @property
     def seed(self) -> int | None:
@@ -65,14 +66,37 @@ class SpecFile(pytest.File):
             yield CheckItem.from_parent(self, name="load spec", key=("load",), line=exc.line,
                                         failure=str(exc))
             return
+        except Exception as exc:
+            from gradcheck_cli import unexpected
+
+            yield CheckItem.from_parent(self, name="load spec", key=("load",), line=None,
+                                        failure=unexpected.reason(exc))
+            return
         for key, name, loc in planned:
             yield CheckItem.from_parent(self, name=name, key=key, line=loaded.source.where(loc)[0])
 
     def result(self) -> Result:
-        if self._result is None:
-            from gradcheck_cli.api import check_spec
+        """The spec's result, checked on first use.
 
-            self._result = check_spec(self.path, seed=self.seed)
+        Raises:
+            CheckFailed: the spec could not be checked (the same for every item of the file).
+        """
+        if self._failure is not None:
+            raise self._failure
+        if self._result is None:
+            from gradcheck_cli import unexpected
+            from gradcheck_cli.api import check_spec
+            from gradcheck_cli.errors import GradcheckError
+
+            try:
+                self._result = check_spec(self.path, seed=self.seed)
+            except GradcheckError as exc:
+                self._failure = CheckFailed(str(exc), seed=self.seed)
+            except Exception as exc:
+                self._failure = CheckFailed(unexpected.reason(exc), seed=self.seed)
+            if self._failure is not None:
+                raise self._failure
+        assert self._result is not None
         return self._result
 
 
@@ -85,16 +109,12 @@ class CheckItem(pytest.Item):
         self.key, self.line, self.failure = key, line, failure
 
     def runtest(self) -> None:
-        from gradcheck_cli.errors import GradcheckError
         from gradcheck_cli.report.plain import checks
 
         if self.failure is not None:
             raise CheckFailed(self.failure)
         assert isinstance(self.parent, SpecFile)
-        try:
-            result = self.parent.result()
-        except GradcheckError as exc:
-            raise CheckFailed(str(exc), seed=self.parent.seed) from None
+        result = self.parent.result()
         if result.error is not None:
             raise CheckFailed(result.error, seed=result.seed)
         found = {check.key: check for check in checks(result)}

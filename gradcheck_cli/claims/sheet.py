@@ -3,35 +3,92 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
+from gradcheck_cli import isolation, unexpected
+from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.judge import judge
 from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
+from gradcheck_cli.isolation import Died, Task
+from gradcheck_cli.limits import Clock, Limits, step
 from gradcheck_cli.results import QuestionResult, SheetResult
 from gradcheck_cli.spec.expressions import compile_at, in_file
 from gradcheck_cli.spec.source import Loc, SourceMap
 
 
 def check_sheet(sheet: SheetSpec, source: SourceMap, *, seed: int | None = None,
-                show_answer: bool = False) -> SheetResult:
-    """Judge every question of ``sheet``; a question that does not compile becomes an error."""
+                show_answer: bool = False, limits: Limits | None = None,
+                within: tuple[Clock, ...] = ()) -> SheetResult:
+    """Judge every question of ``sheet``; a question that does not compile, runs out of its
+    budget, or meets an unexpected exception becomes an ``error`` and the others are judged.
+
+    ``limits.isolate`` (default: on) judges the questions in worker processes with OS limits
+    (``isolation``); ``within`` are enclosing totals (the run's) that also bound the sheet.
+    """
+    limits = limits or Limits.default()
     seed = sheet.seed if seed is None else seed
-    results = []
+    clocks = (*within, Clock.starting(limits.file, "the file's budget (--file-budget)"))
+    tasks: list[Task | Failure] = []
     for index, spec in enumerate(sheet.questions):
         try:
             question = compile_question(spec, source, ("questions", index))
             if question.claimed is None and question.claim_error is None:
                 raise GradcheckError("the question has no `claimed` answer to judge")
-            result = judge(question, seed=seed + index, show_answer=show_answer)
+            tasks.append(Task(judge_safely, (question, seed + index, show_answer, limits.question, clocks),
+                              min(limits.question, min(c.left() for c in clocks))))
         except GradcheckError as exc:
-            result = _broken(spec, str(exc))
+            tasks.append(Failure(str(exc)))
+        except Exception as exc:
+            tasks.append(Failure(unexpected.reason(exc), unexpected.details(exc)))
+    judged = _run([t for t in tasks if isinstance(t, Task)], limits.isolate is not False)
+    results = []
+    for spec, task in zip(sheet.questions, tasks, strict=True):
+        result = next(judged) if isinstance(task, Task) else task
+        if isinstance(result, Died):
+            result = Failure(f"the worker judging it {result.reason}")
+        if isinstance(result, Failure):
+            result = _broken(spec, result.message, result.details)
         keyed = dataclasses.replace(result, expect=spec.expect, expect_diagnosis=spec.expect_diagnosis)
         results.append(keyed)
     name = sheet.name or source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return SheetResult(name, source.file, seed, tuple(results))
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """A question that could not be judged: why, in one line, and a traceback for maintainers."""
+
+    message: str
+    details: str | None = None
+
+
+def judge_safely(question: Question, seed: int, show_answer: bool, seconds: float,
+                 clocks: tuple[Clock, ...]) -> QuestionResult | Failure:
+    """``judge`` under the question's budget (or what is left of an enclosing total); every
+    exception becomes a ``Failure``. Runs in a worker process or in the caller's."""
+    allowed, what, total = step(seconds, "the question's budget (--budget)", *clocks)
+    if allowed <= 0:
+        return Failure(f"not judged: {what} ran out before it")
+    try:
+        with budget.limit(allowed, what, total):
+            return judge(question, seed=seed, show_answer=show_answer)
+    except GradcheckError as exc:
+        return Failure(str(exc))
+    except Exception as exc:
+        return Failure(unexpected.reason(exc), unexpected.details(exc))
+
+
+def _run(tasks: list[Task], isolate: bool) -> Iterator[QuestionResult | Failure | Died]:
+    """The tasks' results in order: from the worker pool, or judged here one by one."""
+    if isolate and tasks:
+        yield from isolation.shared().run(tasks)
+        return
+    for task in tasks:
+        yield task.function(*task.args)
 
 
 def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Question:
@@ -87,9 +144,9 @@ def _claim(text: str | None, variables: dict[str, Shape], lets: dict[str, Expr],
         return None, exc
 
 
-def _broken(spec: QuestionSpec, message: str) -> QuestionResult:
+def _broken(spec: QuestionSpec, message: str, details: str | None = None) -> QuestionResult:
     return QuestionResult(
         name=spec.name, verdict="error", f=spec.f, wrt=spec.wrt, layout=spec.layout, claimed=spec.claimed,
         expected_shape=None, claimed_shape=None, evidence="none", points=spec.points,
-        awarded=0.0 if spec.points is not None else None, error=message,
+        awarded=0.0 if spec.points is not None else None, error=message, details=details,
     )

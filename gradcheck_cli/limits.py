@@ -1,0 +1,69 @@
+"""The limits of one run: time budgets per question, per file and per run, and whether
+untrusted questions are judged in worker processes with OS limits (``isolation``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from gradcheck_cli import policy
+from gradcheck_cli.errors import GradcheckError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Seconds per question (or network-spec claim), per file and per run (None: no limit);
+    ``isolate``: judge claim-sheet questions in worker processes (None: yes for sheets)."""
+
+    question: float
+    file: float
+    run: float | None = None
+    isolate: bool | None = None
+
+    @classmethod
+    def default(cls) -> Limits:
+        """The documented defaults of ``policy`` (read now, so a deployment may change them)."""
+        return cls(policy.QUESTION_BUDGET, policy.FILE_BUDGET, policy.RUN_BUDGET)
+
+    @classmethod
+    def of(cls, question: float | None = None, file: float | None = None, run: float | None = None,
+           isolate: bool | None = None) -> Limits:
+        """The defaults with what is given in place of them.
+
+        Raises:
+            GradcheckError: a budget that is not a positive finite number of seconds.
+        """
+        base = cls.default()
+        for name, value in (("--budget", question), ("--file-budget", file), ("--run-budget", run)):
+            if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+                raise GradcheckError(f"{name} must be a positive number of seconds, not {value!r}")
+        return cls(question or base.question, file or base.file, run or base.run, isolate)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A deadline (``time.monotonic()``, the same clock in every process) and the limit it is."""
+
+    deadline: float
+    what: str
+    #: the limit's seconds, as configured
+    seconds: float
+
+    @classmethod
+    def starting(cls, seconds: float | None, what: str) -> Clock:
+        if seconds is None:
+            return cls(float("inf"), what, float("inf"))
+        return cls(time.monotonic() + seconds, what, seconds)
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def step(seconds: float, what: str, *enclosing: Clock) -> tuple[float, str, float]:
+    """The seconds a step may take, which limit that is, and that limit's configured seconds:
+    the step's own budget, or what is left of an enclosing total (a file's, a run's) when that
+    is less."""
+    tightest = min(enclosing, key=Clock.left, default=None)
+    if tightest is not None and tightest.left() < seconds:
+        return max(tightest.left(), 0.0), tightest.what, tightest.seconds
+    return seconds, what, seconds

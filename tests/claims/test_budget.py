@@ -1,0 +1,44 @@
+"""Time budgets nest: a step's budget stops the step, an enclosing total stops everything
+inside it and says which limit ran out, and neither swallows the other's alarm."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gradcheck_cli.claims import budget
+
+
+def spin(seconds: float) -> str:
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        sum(range(100))
+    return "finished"
+
+
+def test_a_step_over_its_budget_gives_none_and_the_enclosing_total_goes_on() -> None:
+    with budget.limit(5.0, "the file's budget"):
+        start = time.perf_counter()
+        assert budget.within(0.1, lambda: spin(3.0)) is None
+        assert time.perf_counter() - start < 1.0
+        assert budget.within(1.0, lambda: spin(0.01)) == "finished"
+
+
+def test_a_total_that_runs_out_inside_a_longer_step_stops_it_and_names_the_total() -> None:
+    start = time.perf_counter()
+    with pytest.raises(budget.OutOfBudget, match=r"the question's budget ran out \(0.2 s\)"), \
+            budget.limit(0.2, "the question's budget"):
+        budget.within(10.0, lambda: spin(3.0))
+    assert time.perf_counter() - start < 1.0
+
+
+def test_bounded_work_that_overruns_raises_a_user_error_naming_the_limit() -> None:
+    with pytest.raises(budget.OutOfBudget) as raised:
+        budget.bounded(0.1, lambda: spin(3.0), "the evaluation budget")
+    assert str(raised.value) == "the evaluation budget ran out (0.1 s)"
+
+
+def test_bounded_work_that_finishes_returns_its_value_and_leaves_no_timer_behind() -> None:
+    assert budget.bounded(1.0, lambda: spin(0.01), "x") == "finished"
+    assert spin(0.3) == "finished"  # a stray alarm would raise here
