@@ -132,6 +132,8 @@ class SpecResult:
     directional: tuple[DirectionalCheck, ...] = ()
     #: how the check point was moved off kinks (``check.avoid_kinks``), or None when it was not
     moved: str | None = None
+    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
+    details: str | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -188,6 +190,8 @@ class QuestionResult:
     #: the answer key's expectation, when the sheet gives one
     expect: str | None = None
     expect_diagnosis: str | None = None
+    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
+    details: str | None = None
 
     @property
     def outcome(self) -> Verdict:
@@ -213,6 +217,8 @@ class SheetResult:
     seed: int
     questions: tuple[QuestionResult, ...]
     error: str | None = None
+    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
+    details: str | None = None
 
     @property
     def verdict(self) -> Verdict:
