@@ -137,8 +137,6 @@ class SpecResult:
 
     @property
     def verdict(self) -> Verdict:
-    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
-    details: str | None = None
         if self.error is not None:
             return "error"
         ok = all(t.verdict == "pass" for t in self.tensors) and all(c.outcome == "pass" for c in self.claims)
@@ -195,8 +193,6 @@ class QuestionResult:
 
     @property
     def outcome(self) -> Verdict:
-    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
-    details: str | None = None
         """pass / fail / error for the summary: a correct claim passes — or, when the sheet
         states an expectation, a verdict (and diagnosis) that matches it."""
         if self.verdict == "error":
@@ -222,8 +218,6 @@ class SheetResult:
 
     @property
     def verdict(self) -> Verdict:
-    #: for maintainers: the traceback of an unexpected exception that made this an ``error``
-    details: str | None = None
         if self.error is not None or any(q.outcome == "error" for q in self.questions):
             return "error"
         return "pass" if all(q.outcome == "pass" for q in self.questions) else "fail"
