@@ -111,10 +111,10 @@ def check_spec(
         mode: network specs only: ``full``, ``directional`` or ``auto``, overriding the spec.
         avoid_kinks: network specs only: move the point off kinks first (overrides
             ``check.avoid_kinks``).
-
         limits: time budgets per question, file and run, and whether claim-sheet questions
             are judged in worker processes (default: ``Limits.default()``, isolated).
         within: enclosing totals (a run's) that also bound this file.
+
     Returns:
         A SpecResult (forward check, per-tensor verdicts) or a SheetResult (per-question
         verdicts, diagnoses, score).
@@ -123,8 +123,8 @@ def check_spec(
         SpecError: the file is not a valid spec.
         GradcheckError: a seed that is not a non-negative integer, an unknown mode, a path that
             is not a str or Path.
-    """
         OutOfBudget: a network spec did not finish within its file's budget.
+    """
     seed = _arguments(seed, mode)
     limits = limits or Limits.default()
     clocks = (*within, Clock.starting(limits.file, "the file's budget (--file-budget)"))
@@ -178,22 +178,22 @@ def check_paths(
     mode: Mode | None = None,
     avoid_kinks: bool | None = None,
     progress: Callable[[Path], None] | None = None,
-) -> Report:
     limits: Limits | None = None,
+) -> Report:
     """Check every spec under ``paths``; a spec that fails to load, runs out of its budget or
     meets an unexpected exception becomes an ``error`` result, and the others are checked.
 
     ``progress``, when given, is called with each spec file's path once it has been checked.
     """
     seed = _arguments(seed, mode)
-    results: list[Result] = []
     limits = limits or Limits.default()
     run = Clock.starting(limits.run, "the run's budget (--run-budget)")
+    results: list[Result] = []
     for path in spec_files(paths):
         try:
-            results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode,
             if run.left() <= 0:
                 raise GradcheckError(f"{path}: not checked: {run.what} ran out before it")
+            results.append(check_spec(path, seed=seed, show_answer=show_answer, mode=mode,
                                       avoid_kinks=avoid_kinks, limits=limits, within=(run,)))
         except GradcheckError as exc:
             results.append(_broken(path, seed, _placed(str(exc), path)))

@@ -202,43 +202,6 @@ WORKERS = 2
 #: direction unlikely to hide, and cost only three calls of the user's vjp.
 USER_PROBES = 3
 
-# --- Limits on every step (untrusted input: nothing may hang a run or exhaust memory) --------
-
-#: Seconds SymPy may spend evaluating f, its derivative or a claim at one random point.
-#: Homework-sized formulas take milliseconds; a formula that needs more is hostile or absurd.
-EVALUATE_BUDGET = 5.0
-
-#: Intermediate values beyond this magnitude (or not finite) are taken in float arithmetic
-#: instead of SymPy's arbitrary precision: e^(e^(e^4)) has 10⁸ digits and ``evalf`` would
-#: build it in C, for minutes and gigabytes, where no alarm reaches.
-EVALUATE_MAX_MAGNITUDE = 1e300
-
-#: Seconds one question (or one claim of a network spec) may take in all — derivation, points,
-#: proof and diagnosis; ``--budget`` overrides it. Above the steps' own budgets, so a question
-#: that merely uses them up is still judged.
-QUESTION_BUDGET = 60.0
-
-#: Seconds one spec file may take in all (``--file-budget``): two questions that use their whole
-#: budget; and a whole run (``--run-budget``, none by default: a run's length is the number of
-#: files it was given).
-FILE_BUDGET = 120.0
-RUN_BUDGET: float | None = None
-
-#: Seconds and SymPy operations for printing a derivative (``gradcheck expr`` without
-#: ``--claim``, ``gradcheck derive``): a formula of more operations is not printed.
-PRINT_BUDGET = 10.0
-PRINT_MAX_OPS = 20_000
-
-#: Largest number of entries of one intermediate array of the symbolic engine (batch × out × in
-#: for a dense layer's local derivative): 2²⁶ float64 entries = 512 MiB.
-SYMBOLIC_MAX_ENTRIES = 2**26
-
-#: Worker processes that judge untrusted questions (``isolation``): the address space and CPU
-#: seconds each may use (``resource.setrlimit``), and how many run at once.
-WORKER_MEMORY = 2 * 2**30
-WORKER_CPU_SECONDS = 600
-WORKERS = 2
-
 #: Probes are drawn from {±1/8, ±2/8, …, ±1}: exact in binary and short in messages.
 USER_PROBE_LEVELS = 8
 
