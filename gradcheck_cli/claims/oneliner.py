@@ -33,7 +33,12 @@ def question(
         GradcheckError: a malformed option, with the option named; an expression error with
             its column.
     """
-    shapes = dict(_variable(text) for text in variables)
+    shapes: dict[str, Shape] = {}
+    for text in variables:
+        name, shape = _variable(text)
+        if name in shapes:  # not last-wins: which size was meant is the user's to say
+            raise GradcheckError(f"--var {text!r}: `{name}` is declared twice; give each variable one --var")
+        shapes[name] = shape
     if wrt not in shapes:
         hint = did_you_mean(wrt, shapes) or "declare it with --var"
         raise GradcheckError(f"--wrt {wrt}: not a declared variable", hint=hint)
@@ -46,6 +51,8 @@ def question(
         name, _, body = text.partition("=")
         if not NAME.match(name.strip()) or not body.strip():
             raise GradcheckError(f"--let {text!r}: write NAME=EXPRESSION, e.g. --let z='A @ x'")
+        if name.strip() in compiled:
+            raise GradcheckError(f"--let {text!r}: `{name.strip()}` is defined twice; give each --let once")
         compiled[name.strip()] = _compile(f"--let {name.strip()}", body.strip(), shapes, compiled)
     f_expr = _compile("f", f, shapes, compiled)
     claimed, claim_error = _claim(claim, shapes, compiled) if claim is not None else (None, None)

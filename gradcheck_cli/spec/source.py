@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,13 +99,67 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
             duplicate keys, or an alias expansion larger than ``MAX_NODES``.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
+    except NotRegular as exc:
+        raise SpecError(f"cannot read the file: it is {exc.kind}", file=printable(str(path))) from None
     except ValueError as exc:  # a NUL in the path; UnicodeDecodeError is a ValueError too
         reason = exc.__class__.__name__ if isinstance(exc, UnicodeDecodeError) else "a NUL in the path"
         raise SpecError(f"cannot read the file ({reason})", file=repr(str(path))[1:-1]) from None
     except OSError as exc:
         raise SpecError(f"cannot read the file ({exc.__class__.__name__})", file=str(path)) from None
     return parse_yaml(text, printable(str(path)))  # the name is shown in every report: escaped
+
+
+class NotRegular(OSError):
+    """A path that names something other than a regular file; ``kind`` says what, in words."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, in words, found without opening it: "no such file
+    or directory", or "it is a FIFO (named pipe), not a regular file" (a directory, a device
+    such as /dev/zero, a socket); None for a regular file (or a link to one)."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        return "no such file or directory"
+    kind = _kind(mode)
+    return None if kind is None else f"it is {kind}, not a regular file"
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device (like /dev/zero)"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``. Anything else is refused before a byte is read:
+    a FIFO would block until someone writes, /dev/zero never ends. The file is opened without
+    blocking and checked through its descriptor, so it cannot be swapped after the check.
+
+    Raises:
+        NotRegular: with what it is instead; OSError: it cannot be opened; ValueError: a NUL in
+            the path.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise NotRegular(kind)
+        os.set_blocking(fd, True)
+        file = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with file:
+        return file.read()
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:

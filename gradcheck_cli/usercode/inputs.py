@@ -36,7 +36,7 @@ from pydantic_core import ErrorDetails
 from gradcheck_cli import policy
 from gradcheck_cli.errors import GradcheckError, Problems, SpecError, plain_text
 from gradcheck_cli.spec.loader import validation_problems
-from gradcheck_cli.spec.source import SourceMap, load_yaml
+from gradcheck_cli.spec.source import SourceMap, load_yaml, not_a_file
 
 NPZ, YAML = (".npz",), (".yaml", ".yml")
 
@@ -141,8 +141,9 @@ def load(path: Path, *, seed: int | None = None) -> tuple[dict[str, Any], tuple[
         GradcheckError: a missing or unreadable file; SpecError (with file:line:col) for a YAML
             file that does not follow the format above.
     """
-    if not path.is_file():
-        raise GradcheckError(f"--inputs {path}: no such file")
+    problem = not_a_file(path)  # a FIFO or /dev/zero is refused before it is opened
+    if problem:
+        raise GradcheckError(f"--inputs {path}: {problem}")
     if path.suffix in NPZ:
         return _npz(path), None, seed or 0
     if path.suffix in YAML:

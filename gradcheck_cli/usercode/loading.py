@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.spec.source import not_a_file
 from gradcheck_cli.usercode.calls import UserCodeError, user_traceback
 
 FORMS = "FILE.py:NAME or MODULE:NAME"
@@ -57,8 +58,9 @@ class Loader:
 
 
 def _from_file(path: Path, role: str) -> ModuleType:
-    if not path.is_file():
-        raise GradcheckError(f"{role}: {path}: no such file")
+    problem = not_a_file(path)  # a FIFO or /dev/zero is refused before it is opened
+    if problem:
+        raise GradcheckError(f"{role}: {path}: {problem}")
     resolved = path.resolve()
     name = f"_gradcheck_user_{resolved.stem}_{abs(hash(str(resolved))):x}"
     spec = importlib.util.spec_from_file_location(name, resolved)
