@@ -25,6 +25,7 @@ from gradcheck_cli.cli_options import (
     FileBudgetOpt,
     Format,
     FormatOpt,
+    FormulaCommand,
     IsolateOpt,
     Layout,
     LayoutOpt,
@@ -188,7 +189,7 @@ def check(
     raise typer.Exit(0 if report.passed else 1)
 
 
-@app.command(cls=Command)
+@app.command(cls=FormulaCommand)
 @user_errors
 def expr(
     f: Annotated[str, typer.Argument(help="The function, e.g. 'x.T @ A @ x'.", metavar="F")],
@@ -216,17 +217,19 @@ def expr(
     correct, 1 when it is not, 2 for invalid input or when f, its derivative or the claim is
     not finite at any random point.
     """
-    from gradcheck_cli.claims import oneliner
+    from gradcheck_cli import policy
+    from gradcheck_cli.claims import budget, oneliner
     from gradcheck_cli.claims.judge import judge
     from gradcheck_cli.report import console_claims, jsonout
     from gradcheck_cli.results import SheetResult
 
     question = oneliner.question(f, wrt=wrt, variables=var, lets=let or [], assume=assume or [],
                                  layout=layout.value, claim=claim)
-    if claim is None:
-        _show_derivative(question, format.value, latex=latex, elementwise=elementwise, seed=seed or 0)
-        return
-    result = judge(question, seed=seed or 0, show_answer=show_answer)
+    with budget.limit(policy.QUESTION_BUDGET, "the question's budget (policy.QUESTION_BUDGET)"):
+        if claim is None:
+            _show_derivative(question, format.value, latex=latex, elementwise=elementwise, seed=seed or 0)
+            return
+        result = judge(question, seed=seed or 0, show_answer=show_answer)
     if format.value == "json":
         sys.stdout.write(jsonout.dumps(jsonout.question(result)))
     elif format.value == "console":

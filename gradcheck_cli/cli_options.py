@@ -135,6 +135,36 @@ class Command(typer.core.TyperCommand):
                     formatter.write_dl(rows)
 
 
+class FormulaCommand(Command):
+    """A command whose argument is a formula, which may start with a minus (``-y.T @ log(p)``).
+    Click would read such a word as options (``-y``; ``-h`` inside ``-tanh(z)`` would even show
+    the help), so each word that starts with ``-`` and is none of the command's options, nor an
+    option's value, is passed after ``--``, where click takes it as an argument."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, formulas_last(self.get_params(ctx), args))
+
+
+def formulas_last(params: list[Any], args: list[str]) -> list[str]:
+    """``args`` with every word that starts with ``-`` but is not an option moved after ``--``."""
+    options = [param for param in params if param.param_type_name == "option"]
+    names = {name for option in options for name in (*option.opts, *option.secondary_opts)}
+    valued = {name for option in options if not option.is_flag and not option.count for name in option.opts}
+    kept: list[str] = []
+    moved: list[str] = []
+    expecting = False
+    for position, word in enumerate(args):
+        if word == "--" and not expecting:
+            return [*kept, "--", *moved, *args[position + 1 :]]
+        is_option = word.split("=", 1)[0] in names or (word[:2] in valued and word[2:].isidentifier())
+        if not expecting and word.startswith("-") and len(word) > 1 and not is_option:
+            moved.append(word)
+            continue
+        kept.append(word)
+        expecting = not expecting and word in valued
+    return [*kept, "--", *moved] if moved else kept
+
+
 def _argument_name(param: TyperArgument) -> str:
     name = param.metavar or (param.name or "").upper()
     name = name if param.nargs == 1 else f"{name}..."
