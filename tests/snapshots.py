@@ -3,7 +3,8 @@
 A README example is a ```text block whose first line is ``$ gradcheck …`` (continued by lines
 ending in ``\\``); the rest of the block is what the command prints: its stdout, or its stderr
 when the command ends in ``>/dev/null``. Help snapshots live in ``tests/cli/help/`` (one file per
-command). Both are produced in-process, from the repository root, with the width pinned.
+command). Both are produced in-process, from the repository root, with the width pinned. The
+README's table of limits names its constants; its Default column is their values.
 
     python tests/snapshots.py            # compare; a diff and exit 1 for any that drifted
     python tests/snapshots.py --update   # rewrite them from what the tool prints now
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import importlib
+import math
 import os
 import re
 import shlex
@@ -123,9 +126,55 @@ def help_file(argv: tuple[str, ...]) -> Path:
     return HELP / f"{'-'.join(argv) or 'gradcheck'}.txt"
 
 
+#: A row of the README's limits table: | what | `module.CONSTANT`, `OTHER` … | value; value … |
+LIMIT_ROW = re.compile(r"^\| (?P<what>[^|]+) \| (?P<names>`gradcheck_cli\.[^|]+) \| (?P<values>[^|]+) \|$",
+                       re.MULTILINE)
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def limit_constants(names: str) -> list[float]:
+    """The values of the constants a limits row names: the first with its module, the others in
+    the same module."""
+    dotted = re.findall(r"`([\w.]+)`", names)
+    module = importlib.import_module(dotted[0].rsplit(".", 1)[0])
+    return [getattr(module, name.rsplit(".", 1)[-1]) for name in dotted]
+
+
+def shown_value(value: float) -> str:
+    """How the README writes a limit: 2¹⁷ and 10¹² for round powers, 4,000,000, 0.5."""
+    if float(value).is_integer():
+        n = int(value)
+        for base, least in ((2, 2**10), (10, 10**9)):
+            exponent = round(math.log(n, base)) if n > 0 else 0
+            if n >= least and base**exponent == n:
+                return f"{base}{str(exponent).translate(SUPERSCRIPT)}"
+        return f"{n:,}"
+    return f"{value:g}"
+
+
+def limits_drifted(text: str) -> list[str]:
+    """The rows of the limits table whose Default is not the constants' values, as sentences."""
+    wrong = []
+    for row in LIMIT_ROW.finditer(text):
+        values = "; ".join(shown_value(v) for v in limit_constants(row.group("names")))
+        if row.group("values").strip() != values:
+            wrong.append(f"README limits: {row.group('what').strip()}: shown {row.group('values').strip()}, "
+                         f"the code has {values}")
+    return wrong
+
+
+def _updated_limits(text: str) -> str:
+    def value_cell(row: re.Match[str]) -> str:
+        values = "; ".join(shown_value(v) for v in limit_constants(row.group("names")))
+        return f"| {row.group('what')} | {row.group('names')} | {values} |"
+
+    return LIMIT_ROW.sub(value_cell, text)
+
+
 def drifted() -> list[str]:
-    """A unified diff for every example and help snapshot that no longer matches the tool."""
-    diffs = []
+    """A unified diff for every example and help snapshot that no longer matches the tool, and a
+    sentence for every limit the README misstates."""
+    diffs = limits_drifted(README.read_text(encoding="utf-8"))
     for example in examples(README.read_text(encoding="utf-8")):
         actual = produced(example)
         if not same(example.shown, actual):
@@ -151,7 +200,7 @@ def update() -> None:
         if not same(example.shown, actual):
             body = f"{example.command}\n{actual}"
             text = text[:example.start] + body + text[example.end:]
-    README.write_text(text, encoding="utf-8")
+    README.write_text(_updated_limits(text), encoding="utf-8")
     HELP.mkdir(parents=True, exist_ok=True)
     for argv in COMMANDS:
         help_file(argv).write_text(help_text(argv), encoding="utf-8")
