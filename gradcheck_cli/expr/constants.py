@@ -95,7 +95,7 @@ def build_literal(builder: Builder, node: ast.List) -> Literal:
         raise builder.fail(node, "an empty list is not a matrix; write its numbers, as in `[1, 2]`")
     nested = [isinstance(element, ast.List) for element in node.elts]
     if all(nested):
-        rows = [literal_row(builder, element) for element in node.elts]  # type: ignore[arg-type]
+        rows = [literal_row(builder, element) for element in node.elts if isinstance(element, ast.List)]
         for element, row in zip(node.elts, rows, strict=True):
             if len(row) != len(rows[0]):
                 raise builder.fail(element, f"this row has {entries(len(row))} but the first has "

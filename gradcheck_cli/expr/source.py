@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 import warnings
 
 from gradcheck_cli.expr.limits import MAX_AST_NODES, MAX_DEPTH, MAX_TEXT_LENGTH
-from gradcheck_cli.expr.nodes import ExprError, located
+from gradcheck_cli.expr.nodes import ExprError, located, quote
 
 OPENING = "([{"
 CLOSING = ")]}"
@@ -162,8 +163,23 @@ def character_hint(text: str, index: int) -> str | None:
     char = text[index] if 0 <= index < len(text) else ""
     before = text[index - 1] if index > 0 else ""
     if char == "'" and (before.isalnum() or before in ")]_"):
-        return "for a transpose write `.T`, as in `x.T`; `'` starts a string"
+        return f"for a transpose write `{operand_before(text, index)}.T`; `'` starts a string"
     return CHARACTER_HINTS.get(char)
+
+
+def operand_before(text: str, index: int) -> str:
+    """The name or the bracketed group that ends just before ``index``: ``x`` in ``x'``,
+    ``(A @ x)`` in ``(A @ x)'``."""
+    if text[index - 1] not in ")]":
+        name = re.search(r"\w+$", text[:index])
+        return name.group() if name else "x"
+    depth = 0
+    for start in range(index - 1, -1, -1):
+        depth += (text[start] in ")]") - (text[start] in "([")
+        if depth == 0:  # and the name called or indexed, if any: exp(x)', x[0]'
+            callee = re.search(r"[\w.]*$", text[:start])
+            return quote(text[start - len(callee.group()) if callee else start : index])
+    return "x"
 
 
 def syntax_error(source: Source, error: SyntaxError) -> ExprError:
