@@ -22,7 +22,6 @@ from gradcheck_cli.limits import Clock, Limits, step
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import Loaded, build, load
-from gradcheck_cli.spec.source import not_a_file
 
 Engine = Callable[[Problem], Gradients]
 
@@ -164,11 +163,10 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
             if not inside:
                 raise GradcheckError(f"no spec files (*.yaml, *.yml) in {path}")
             found.extend(inside)
-        else:
-            problem = not_a_file(path)  # a FIFO or /dev/zero is refused before it is opened
-            if problem:
-                raise GradcheckError(f"{path}: {problem}")
+        elif path.is_file():
             found.append(path)
+        else:
+            raise GradcheckError(f"{path}: no such file or directory")
     return found
 
 

@@ -91,8 +91,8 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _symmetric, _convention, _activation, terms.diagnose, _terms,
-                 _offset, _partial):
+    for test in (_sign, _transpose, _factor, _activation, terms.structural, _symmetric, _convention,
+                 _missing_derivative, terms.rewritten, _terms, _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -206,13 +206,13 @@ def _activation(case: Case) -> Diagnosis | None:
     where = f" (in `{let}`)" if let else ""
     bound = [f"{name} = {body.text}" for name, body in case.question.lets.items()
              if name != let and re.search(rf"\b{re.escape(name)}\b", f"{wrong} {right}")]
-    where += f" ({'; '.join(bound)})" if bound else ""
+    known = f" ({'; '.join(bound)})" if bound else ""
     details: dict[str, str | float | list[int]] = {"found": wrong, "expected": right}
     if let:
         details["let"] = let
     return Diagnosis(
         "activation-derivative",
-        f"an elementwise derivative is wrong: `{wrong}`{where} should be `{right}`",
+        f"an elementwise derivative is wrong: `{wrong}`{where} should be `{right}`{known}",
         details,
     )
 
@@ -226,6 +226,21 @@ def residual(case: Case) -> str | None:
     if form is None or form.shape != found.poly.shape:
         return None
     return matrixform.printer(case.question).text(al.sub(form, found.poly))
+
+
+def _missing_derivative(case: Case) -> Diagnosis | None:
+    """A factor f′(a) of an elementwise function of f left out of one piece of the claim (the
+    σ′ of an output layer): found by putting it back, and shown only when that makes the claim
+    right (proved, not only at the points)."""
+    found = repairs.missing_derivative(case)
+    if found is None:
+        return None
+    piece, fixed, call = found
+    return Diagnosis(
+        "activation-derivative",
+        f"the derivative of `{call}` is missing: `{piece}` should be `{fixed}`",
+        {"found": piece, "expected": fixed, "function": call},
+    )
 
 
 def _partial(case: Case) -> Diagnosis | None:

@@ -3,6 +3,7 @@ a missing or extra term. Each is checked numerically against the truth, never as
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ import sympy as sp
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, matrixform
 from gradcheck_cli.claims.rewrite import activation_repair
-from gradcheck_cli.expr import Expr
+from gradcheck_cli.expr import Expr, ExprError, compile_expr
 from gradcheck_cli.ops.base import Array
 
 if TYPE_CHECKING:
@@ -104,6 +105,21 @@ def activation(case: Case) -> tuple[str, str, str | None] | None:
     return activation_repair(claimed, case.question.lets, case.question.variables, holds)
 
 
+def missing_derivative(case: Case) -> tuple[str, str, str] | None:
+    """(piece of the claim, the piece times f′(a), the call f(a) of f) whose insertion makes the
+    claim right: each operand of the claim times the derivative of each elementwise call of f."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    calls = derivative_pieces(case.question.f.text, case.question.lets)
+    for piece, start, end in operands(claimed.text):
+        for call, slope in calls:
+            fixed = f"({piece}) * {slope}"
+            repaired = compile_or_none(f"{claimed.text[:start]}({fixed}){claimed.text[end:]}", case)
+            if repaired is not None and matrixform.verified(case, repaired):
+                return piece, fixed, call
+    return None
+
+
 def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:
     """("the residual", "missing-term" | "extra-term") when claim − truth is made of terms of the
     truth (left out) or of the claim (added); None otherwise."""
@@ -124,3 +140,54 @@ def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:
     which = kinds.pop()
     term = -residual if which == "missing-term" else residual
     return str(term[0, 0] if term.shape == (1, 1) else term.tolist()), which
+
+
+#: f′ of the elementwise functions, written around the call's own text ``{c}`` and argument ``{a}``.
+SLOPES = {
+    "sigmoid": "{c} * (1 - {c})", "tanh": "(1 - {c}**2)", "relu": "step({a})", "exp": "{c}",
+    "softplus": "sigmoid({a})", "log": "(1 / ({a}))",
+}
+
+
+def derivative_pieces(text: str, lets: Mapping[str, Expr]) -> list[tuple[str, str]]:
+    """(call, its derivative) for each elementwise call in f and its lets, as written."""
+    found: list[tuple[str, str]] = []
+    for source in (text, *(body.text for body in lets.values())):
+        try:
+            tree = ast.parse(source, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SLOPES \
+                    and len(node.args) == 1:
+                call, arg = ast.unparse(node), ast.unparse(node.args[0])
+                pair = (call, SLOPES[node.func.id].format(c=call, a=arg))
+                if pair not in found:
+                    found.append(pair)
+    return found[:8]
+
+
+def operands(text: str) -> list[tuple[str, int, int]]:
+    """The pieces of a claim a factor may have been left out of: the whole claim and each
+    operand of a matrix product or an entrywise product."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found = [(text, 0, len(text))]
+    for node in ast.walk(tree.body):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.MatMult, ast.Mult)):
+            for side in (node.left, node.right):
+                segment = ast.get_source_segment(text, side)
+                if segment is not None and side.end_col_offset is not None:
+                    start = len(text.encode()[: side.col_offset].decode())
+                    end = len(text.encode()[: side.end_col_offset].decode())
+                    found.append((segment, start, end))
+    return found[:12]
+
+
+def compile_or_none(text: str, case: Case) -> Expr | None:
+    try:
+        return compile_expr(text, case.question.variables, case.question.lets)
+    except ExprError:
+        return None

@@ -21,6 +21,7 @@ from gradcheck_cli.expr.nodes import Binary, LetRef, Negate
 from gradcheck_cli.matrix import algebra as al
 from gradcheck_cli.matrix.algebra import Poly
 from gradcheck_cli.matrix.printer import Printer, number
+from gradcheck_cli.matrix.simplify import rebuild
 from gradcheck_cli.results import Diagnosis
 
 if TYPE_CHECKING:
@@ -45,6 +46,18 @@ def written_terms(expr: Expr, negative: bool = False) -> Iterator[tuple[Expr, bo
         yield from written_terms(expr.operand, not negative)
     else:
         yield expr, negative
+
+
+def structural(case: Case) -> Diagnosis | None:
+    """A wrong sign, factor or transpose of one term, or a missing or extra term."""
+    found = diagnose(case)
+    return None if found is None or found.kind == "other" else found
+
+
+def rewritten(case: Case) -> Diagnosis | None:
+    """One term that is wrong in no simple way, with the term it should be."""
+    found = diagnose(case)
+    return found if found is not None and found.kind == "other" else None
 
 
 def diagnose(case: Case) -> Diagnosis | None:
@@ -98,9 +111,45 @@ def compare(bad: Term, rest: Poly, show: Printer, whole: bool) -> Diagnosis | No
         what = "the claim is the transpose of the derivative" if whole else \
             f"the term {written} is transposed"
         return Diagnosis("transpose", f"{what}: {should}", scope)
+    swapped = None if whole else transposed_leaf(bad.form, rest)
+    if swapped is not None:
+        return Diagnosis("transpose", f"in the term {written}, `{swapped}` should be `{swapped}.T`: {should}",
+                         {**scope, "variable": swapped})
     if whole or contained_any(bad.form, rest):
         return None
     return Diagnosis("other", f"the term {written} is wrong: {should}", scope)
+
+
+def transposed_leaf(form: Poly, target: Poly) -> str | None:
+    """The matrix variable whose transpose, put in its place, turns ``form`` into ``target``."""
+    names = sorted({at.name for m in form.terms for f in (m.scalars, *m.chain) for at, _ in f
+                    for at in leaves(at) if at.shape[0] > 1 and at.shape[1] > 1})
+    for name in names:
+        def swap(at: al.Atom, name: str = name) -> Poly:
+            if isinstance(at, al.Leaf) and at.name == name:
+                return al.transpose(al.atom(at))
+            return al.atom(at)
+
+        try:
+            if rebuild(form, swap) == target:
+                return name
+        except (al.Unsupported, al.TooLarge):
+            continue
+    return None
+
+
+def leaves(at: al.Atom) -> list[al.Leaf]:
+    if isinstance(at, al.Leaf):
+        return [at]
+    if isinstance(at, al.Tr):
+        return leaves(at.inner)
+    if isinstance(at, al.Group):
+        return [leaf for m in at.poly.terms for f in (m.scalars, *m.chain) for a, _ in f
+                for leaf in leaves(a)]
+    if isinstance(at, al.Fn):
+        return [leaf for arg in at.args for m in arg.terms for f in (m.scalars, *m.chain) for a, _ in f
+                for leaf in leaves(a)]
+    return []
 
 
 def contained(part: Poly, whole: Poly) -> bool:
@@ -136,4 +185,4 @@ def signed(text: str) -> str:
     return f"`{text}`"
 
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "rewritten", "structural"]

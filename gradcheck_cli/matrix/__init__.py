@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr
 from gradcheck_cli.matrix import algebra as al
 from gradcheck_cli.matrix.algebra import Poly, TooLarge, Unsupported
+from gradcheck_cli.matrix.calculus import gradient, jacobian
 from gradcheck_cli.matrix.convert import Converter
-from gradcheck_cli.matrix.derive import gradient, jacobian
 from gradcheck_cli.matrix.printer import Printer
 from gradcheck_cli.matrix.simplify import assume, simplify
 

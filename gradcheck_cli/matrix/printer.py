@@ -39,7 +39,7 @@ class Style:
 
     @property
     def scalar_times(self) -> str:
-        return r" \, " if self.latex else " * "
+        return " " if self.latex else " * "
 
 
 class Printer:
