@@ -1,8 +1,8 @@
 """Hostile values, one explicit example per class: each ends in exit code 2 and one sentence on
 stderr with its place (never a traceback), and a file that is not a regular file is refused
-without being read. The classes: standard YAML tags with values they cannot read, non-finite or
-absurd points, --inputs shapes and values, names that would drive a terminal, a repeated --var,
-and FIFOs, devices and directories named on the command line."""
+without being read. The classes: standard YAML tags with values they cannot read; non-finite or
+absurd points, tolerances, steps and penalties; --inputs shapes and values; names that would
+drive a terminal; a repeated --var; FIFOs, devices and directories named on the command line."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ questions:
     points: {points}
 """
 
+#: A valid network spec, to which a hostile line 7 is added.
+PLAIN = NETWORK.format(name="W", loss="squared_error")
+
 USER = "def loss(x):\n    return float((x ** 2).sum())\n\n\ndef grad(x):\n    return {'x': 2 * x}\n"
 
 #: class → (file name, its text, the place and words the one sentence must carry)
@@ -51,6 +54,14 @@ SPECS = {
     "nan points": ("s.yaml", SHEET.format(name="q", points=".nan"), ":7:13: `questions[0].points`"),
     "negative points": ("s.yaml", SHEET.format(name="q", points="-3"), ":7:13: `questions[0].points`"),
     "absurd points": ("s.yaml", SHEET.format(name="q", points="1.0e+300"), ":7:13: `questions[0].points`"),
+    "infinite tolerance (passes everything)": ("n.yaml", PLAIN + "check: {atol: .inf}\n",
+                                               ":7:15: `check.atol`: input should be a finite"),
+    "nan relative tolerance": ("n.yaml", PLAIN + "check: {rtol: .nan}\n",
+                               ":7:15: `check.rtol`: input should be a finite"),
+    "infinite step": ("n.yaml", PLAIN + "check: {step: .inf}\n",
+                      ":7:15: `check.step`: input should be a finite"),
+    "infinite l2": ("n.yaml", PLAIN + "regularization: {l2: .inf}\n",
+                    ":7:22: `regularization.l2`: input should be a finite"),
     "osc title in a layer name": ("n.yaml", NETWORK.format(name='"\\e]0;pwned\\a"', loss="squared_error"),
                                   ":5:33: `network[0].linear.names.W`: contains the control character \\x1b"),
     "clear-screen in a layer name": ("n.yaml", NETWORK.format(name='"\\e[2J\\e[H"', loss="squared_error"),
