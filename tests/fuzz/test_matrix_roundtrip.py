@@ -14,7 +14,8 @@ from gradcheck_cli.expr import ExprError, compile_expr
 from gradcheck_cli.matrix import derive
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(expressions)
 def test_the_printed_answer_pasted_back_is_proved(text: str) -> None:
     try:
