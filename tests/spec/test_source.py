@@ -1,7 +1,7 @@
 """The line-aware YAML layer: a standard tag whose value it cannot read, and the tags a spec may
 not carry at all, are one sentence at the tagged value's line and column (never a traceback).
 
-The loss stands on line 6, its value at column 7, in every spec below (see ``HEAD``).
+The loss stands on line 3, its value at column 7, in every spec below (see ``HEAD``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ from refusals import refusal_at
 from gradcheck_cli.errors import SpecError
 from gradcheck_cli.spec.source import parse_yaml
 
-#: A spec whose loss (line 6, column 7) the tests below replace with a tagged value.
+#: A spec whose loss (line 3, column 7) the tests below replace with a tagged value.
 HEAD = """\
-data:
-  batch: 2
-  inputs: 3
-network:
-  - linear: {out: 2}
+data: {batch: 2, inputs: 3}
+network: [{linear: {out: 2}}]
 loss: squared_error
 """
 
@@ -39,7 +36,7 @@ def test_a_standard_tag_with_a_value_it_cannot_read_is_refused_at_its_place(
     gradcheck, write_spec, tagged: str, tag: str
 ):
     path = write_spec(HEAD.replace("loss: squared_error", f"loss: {tagged}"))
-    message = refusal_at(gradcheck("check", path), path, 6, 7)
+    message = refusal_at(gradcheck("check", path), path, 3, 7)
     assert f"is not a valid `{tag}` value" in message
 
 
@@ -47,7 +44,7 @@ def test_a_standard_tag_with_a_value_it_cannot_read_is_refused_at_its_place(
                                     "!!pairs [a: 1]", "!!python/name:os.system ''", "!mine x"])
 def test_a_tag_outside_plain_scalars_is_refused_even_with_a_valid_value(gradcheck, write_spec, tagged: str):
     path = write_spec(HEAD.replace("loss: squared_error", f"loss: {tagged}"))
-    message = refusal_at(gradcheck("check", path), path, 6, 7)
+    message = refusal_at(gradcheck("check", path), path, 3, 7)
     assert "is not allowed in a spec" in message
 
 
