@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from gradcheck_cli.errors import printable
 
@@ -111,8 +111,37 @@ DIRECTIONAL_NOTE = (
 )
 
 
+class NotebookDisplay:
+    """Display in Jupyter and IPython: HTML (as rich renders for Jupyter), Markdown and plain
+    text, compact for a pass, the worst entries and the diagnosis for a failure. The renderers
+    live in ``report.notebook``, imported only when a result is displayed."""
+
+    def as_report(self) -> Report:
+        """This result as a report of its own: what every reporter renders."""
+        return self if isinstance(self, Report) else Report((self,))  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        from gradcheck_cli.report import notebook
+
+        return notebook.html(self.as_report())
+
+    def _repr_markdown_(self) -> str:
+        from gradcheck_cli.report import notebook
+
+        return notebook.markdown(self.as_report())
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """All three at once, so that IPython stores and prints the report as plain text rather
+        than the dataclass's field-by-field repr."""
+        from gradcheck_cli.report import notebook
+
+        report = self.as_report()
+        return {"text/html": notebook.html(report), "text/markdown": notebook.markdown(report),
+                "text/plain": notebook.plain(report)}
+
+
 @dataclass(frozen=True)
-class SpecResult:
+class SpecResult(NotebookDisplay):
     """The check of one spec file."""
 
     name: str
@@ -205,7 +234,7 @@ class QuestionResult:
 
 
 @dataclass(frozen=True)
-class SheetResult:
+class SheetResult(NotebookDisplay):
     """A claim file (a homework sheet): every question judged, and the score."""
 
     name: str
@@ -240,7 +269,7 @@ Result = SpecResult | SheetResult
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(NotebookDisplay):
     """A run over one or more spec files of any kind."""
 
     specs: tuple[Result, ...]

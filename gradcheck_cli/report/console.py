@@ -10,7 +10,15 @@ from rich.text import Text
 
 from gradcheck_cli.report import console_claims
 from gradcheck_cli.report.options import RenderOptions, summary_line
-from gradcheck_cli.results import DIRECTIONAL_NOTE, Pair, Report, SheetResult, SpecResult, TensorResult
+from gradcheck_cli.results import (
+    DIRECTIONAL_NOTE,
+    Pair,
+    Report,
+    Result,
+    SheetResult,
+    SpecResult,
+    TensorResult,
+)
 
 STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta"}
 SHORT = {"symbolic": "sym", "backprop": "bp", "numeric": "fd", "user": "user"}
@@ -28,10 +36,15 @@ def render(report: Report, options: RenderOptions) -> str:
         emoji=False,
     )
     for spec in report.specs:
-        console.print(console_claims.sheet(spec) if isinstance(spec, SheetResult) else _spec(spec))
+        console.print(result(spec))
         console.print()
     console.print(Text(summary_line(report)), style=None)
     return out.getvalue()
+
+
+def result(spec: Result) -> RenderableType:
+    """One spec's or sheet's report as a renderable: for the terminal, and for notebooks."""
+    return console_claims.sheet(spec) if isinstance(spec, SheetResult) else _spec(spec)
 
 
 def _spec(spec: SpecResult) -> RenderableType:

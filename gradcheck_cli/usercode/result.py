@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import Report, SpecResult
+from gradcheck_cli.results import NotebookDisplay, Report, SpecResult
 from gradcheck_cli.usercode.verdict import InputResult
 
 
 @dataclass(frozen=True)
-class Result:
-    """The verdict on a user's gradient code.
+class Result(NotebookDisplay):
+    """The verdict on a user's gradient code (displayed as a report in Jupyter and IPython).
 
     Attributes:
         name: what was checked, e.g. ``affine_forward / affine_backward``.
@@ -33,6 +33,9 @@ class Result:
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.inputs.values())
+
+    def as_report(self) -> Report:
+        return Report((self.spec,))
 
     @property
     def failed(self) -> tuple[str, ...]:
