@@ -1,7 +1,7 @@
 """The long fuzz run, by hand: thousands of generated spec files and expressions through the CLI.
 
-    .venv/bin/python fuzz/run_long.py                    # 10,000 specs + 10,000 expressions
-    .venv/bin/python fuzz/run_long.py --specs 500 --expressions 500 --workers 2 --timeout 60
+    nice python fuzz/run_long.py                    # 20,000 specs + 20,000 expressions
+    nice python fuzz/run_long.py --specs 500 --expressions 500 --workers 2 --timeout 90
 
 Cases come from the hypothesis strategies of ``tests/fuzz/fuzz_strategies.py`` (the bounded fuzz
 tests use the same ones) and run in worker processes through the real CLI, in-process
@@ -9,6 +9,14 @@ tests use the same ones) and run in worker processes through the real CLI, in-pr
 with a message), ``crash`` (an exception escaped, a traceback, or exit 2 without a message) or
 ``hang`` (no answer within ``--timeout`` seconds: the worker is killed and replaced). The run
 prints the counts and every crash and hang with its input, and exits 1 if there was any.
+
+Every worker runs under the OS limits gradcheck's own workers have (``resource.setrlimit``:
+``policy.WORKER_MEMORY`` of address space); a case that meets them — a ``MemoryError``, a worker
+killed — counts as ``over-memory``, and a case without an answer within ``--timeout`` seconds
+(its budget, ``fuzz_harness.FILE_BUDGET`` or ``policy.QUESTION_BUDGET``, plus room to unwind) as
+``over-budget``. A quarter of the specs come from the hostile classes of issue 11
+(``fuzz_strategies.hostile_spec_texts``: towers, complex infinities, tagged scalars, large
+symbolic shapes, many layers, aliases), and the expressions from ``hostile_expressions``.
 
 The per-case timeout is a wall-clock wait in the parent, not a signal in the worker: the
 library's own SymPy time budgets use SIGALRM, which a signal-based timeout would clobber.
@@ -19,6 +27,8 @@ from __future__ import annotations
 import argparse
 import collections
 import multiprocessing as mp
+import resource
+import signal
 import sys
 import tempfile
 import time
@@ -34,12 +44,16 @@ import fuzz_strategies  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from gradcheck_cli import policy  # noqa: E402
+
 Case = tuple[str, Any]  # ("spec", text) or ("expr", (f, wrt, claim, lets))
+#: The outcomes that break the contract: each must stay at 0.
+BAD = (fuzz_harness.CRASH, fuzz_harness.OVER_BUDGET, fuzz_harness.OVER_MEMORY)
 
 expression_cases = st.tuples(
-    fuzz_strategies.expressions,
+    fuzz_strategies.hostile_expressions,
     st.sampled_from([*fuzz_strategies.EXPR_VARIABLES, "u", "q"]),
-    st.one_of(st.none(), fuzz_strategies.expressions),
+    st.one_of(st.none(), fuzz_strategies.hostile_expressions),
     st.dictionaries(st.sampled_from(["u", "z"]), fuzz_strategies.expressions, max_size=2),
 )
 
@@ -76,7 +90,8 @@ def run_case(case: Case, directory: Path) -> fuzz_harness.Outcome:
     return fuzz_harness.check_expression(f, wrt, claim, lets)
 
 
-def worker(conn: Connection) -> None:
+def worker(conn: Connection, memory: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, resource.RLIM_INFINITY))
     directory = Path(tempfile.mkdtemp(prefix="gradcheck-fuzz-"))
     while True:
         case = conn.recv()
@@ -84,6 +99,8 @@ def worker(conn: Connection) -> None:
             return
         try:
             outcome = run_case(case, directory)
+        except MemoryError:
+            outcome = fuzz_harness.Outcome(fuzz_harness.OVER_MEMORY, "MemoryError in the harness")
         except BaseException as error:  # the harness itself must not die with the case
             outcome = fuzz_harness.Outcome(fuzz_harness.CRASH, f"harness: {type(error).__name__}: {error}")
         conn.send(outcome)
@@ -92,14 +109,14 @@ def worker(conn: Connection) -> None:
 class Pool:
     """Worker processes fed one case at a time; a worker that overruns is killed and replaced."""
 
-    def __init__(self, size: int, timeout: float) -> None:
-        self.timeout = timeout
+    def __init__(self, size: int, timeout: float, memory: int) -> None:
+        self.timeout, self.memory = timeout, memory
         self.context = mp.get_context("fork")
         self.workers = [self._start() for _ in range(size)]
 
     def _start(self) -> dict[str, Any]:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=worker, args=(child,), daemon=True)
+        process = self.context.Process(target=worker, args=(child, self.memory))
         process.start()
         return {"process": process, "conn": parent, "case": None, "since": 0.0}
 
@@ -114,13 +131,24 @@ class Pool:
             ready = wait([w["conn"] for w in busy], timeout=1.0)
             for w in busy:
                 if w["conn"] in ready:
-                    record(w["case"], w["conn"].recv())
-                    w["case"] = None
+                    try:
+                        record(w["case"], w["conn"].recv())
+                        w["case"] = None
+                        continue
+                    except (EOFError, OSError):  # the worker died: killed at its memory limit, or worse
+                        w["process"].join()
+                        code = w["process"].exitcode
+                        why = signal.Signals(-code).name if code and code < 0 else f"exit code {code}"
+                        died = fuzz_harness.Outcome(fuzz_harness.OVER_MEMORY, f"worker died: {why}")
+                        record(w["case"], died)
                 elif time.monotonic() - w["since"] > self.timeout:
-                    record(w["case"], fuzz_harness.Outcome("hang", f"no answer within {self.timeout:g} s"))
-                    w["process"].kill()
-                    w["process"].join()
-                    self.workers[self.workers.index(w)] = self._start()
+                    record(w["case"], fuzz_harness.Outcome(fuzz_harness.OVER_BUDGET,
+                                                           f"no answer within {self.timeout:g} s"))
+                else:
+                    continue
+                w["process"].kill()
+                w["process"].join()
+                self.workers[self.workers.index(w)] = self._start()
 
     def close(self) -> None:
         for w in self.workers:
@@ -130,22 +158,28 @@ class Pool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--specs", type=int, default=10_000, help="generated spec files (default 10,000)")
+    parser.add_argument("--specs", type=int, default=20_000, help="generated spec files (default 20,000)")
     parser.add_argument(
-        "--expressions", type=int, default=10_000, help="generated expressions (default 10,000)"
+        "--expressions", type=int, default=20_000, help="generated expressions (default 20,000)"
     )
+    parser.add_argument("--memory", type=int, default=policy.WORKER_MEMORY,
+                        help="address space of each worker in bytes (default: policy.WORKER_MEMORY, 2 GiB)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
         "--timeout",
         type=float,
-        default=60.0,
-        help="seconds before a case counts as a hang (default 60: above the 20 s SymPy budget)",
+        default=90.0,
+        help="seconds before a case counts as over its budget (default 90: the 60 s budget of an "
+        "expression, the 20 s of a fuzzed file, and room to unwind)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the generation (default 0)")
     args = parser.parse_args(argv)
 
     start = time.monotonic()
-    cases: list[Case] = [("spec", t) for t in generate(fuzz_strategies.spec_texts, args.specs, args.seed)]
+    hostile = args.specs // 4
+    ordinary = generate(fuzz_strategies.spec_texts, args.specs - hostile, args.seed)
+    cases: list[Case] = [("spec", t) for t in ordinary]
+    cases += [("spec", t) for t in generate(fuzz_strategies.hostile_spec_texts, hostile, args.seed)]
     cases += [("expr", e) for e in generate(expression_cases, args.expressions, args.seed)]
     print(f"generated {len(cases)} cases in {time.monotonic() - start:.0f} s", flush=True)
 
@@ -154,24 +188,25 @@ def main(argv: list[str] | None = None) -> int:
 
     def record(case: Case, outcome: fuzz_harness.Outcome) -> None:
         counts[case[0], outcome.kind] += 1
-        if outcome.kind in (fuzz_harness.CRASH, "hang"):
+        if outcome.kind in BAD:
             bad.append((case, outcome))
             print(f"{outcome.kind.upper()}: {outcome.detail}\n  input: {case[1]!r}", flush=True)
         done = sum(counts.values())
         if done % 1000 == 0:
             print(f"{done} cases, {time.monotonic() - start:.0f} s", flush=True)
 
-    pool = Pool(args.workers, args.timeout)
+    pool = Pool(args.workers, args.timeout, args.memory)
     try:
         pool.run(cases, record)
     finally:
         pool.close()
 
-    print(f"\n{'':12}{'result':>8}{'refused':>9}{'crash':>7}{'hang':>6}{'total':>7}")
+    columns = ("result", "refused", *BAD)
+    print("\n" + " " * 12 + "".join(f"{c:>13}" for c in (*columns, "total")))
     for kind, label in (("spec", "specs"), ("expr", "expressions")):
-        row = [counts[kind, k] for k in ("result", "refused", "crash", "hang")]
-        print(f"{label:12}{row[0]:>8}{row[1]:>9}{row[2]:>7}{row[3]:>6}{sum(row):>7}")
-    print(f"{time.monotonic() - start:.0f} s in all; {len(bad)} crashes or hangs")
+        row = [counts[kind, k] for k in columns]
+        print(f"{label:12}" + "".join(f"{n:>13}" for n in (*row, sum(row))))
+    print(f"{time.monotonic() - start:.0f} s in all; {len(bad)} tracebacks, over-budget or over-memory runs")
     return 1 if bad else 0
 
 

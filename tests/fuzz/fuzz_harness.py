@@ -7,6 +7,7 @@ escapes the error boundary, never in a traceback.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,12 @@ from gradcheck_cli.cli import app
 EXPR_OPTIONS = ("--var", "x=3", "--var", "A=2x3", "--var", "X=2x2", "--var", "s=scalar", "--var", "t=scalar")
 
 RESULT, REFUSED, CRASH = "result", "refused", "crash"
+#: How the long run counts a case that hit the OS memory limit, or that outran its budget.
+OVER_MEMORY, OVER_BUDGET = "over-memory", "over-budget"
+
+#: Seconds a fuzzed spec file may take (``--file-budget``): far below the default, so that the
+#: long run finds the inputs that escape their budget instead of waiting on the ones that use it.
+FILE_BUDGET = 20
 
 _runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1"})
 
@@ -34,10 +41,15 @@ class Outcome:
 def classify(args: list[str]) -> Outcome:
     """Run ``gradcheck ARGS…`` and check the contract."""
     result = _runner.invoke(app, args)
+    if isinstance(result.exception, MemoryError):
+        return Outcome(OVER_MEMORY, "MemoryError escaped")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         error = result.exception
         return Outcome(CRASH, f"{type(error).__name__}: {error}"[:500])
-    if "Traceback" in result.output:
+    if "MemoryError" in result.output or "ran out of memory" in result.output:
+        return Outcome(OVER_MEMORY, result.output[-300:])
+    if "Traceback" in result.stderr or ("Traceback" in result.stdout and not _json(result.stdout)):
+        # (a JSON report may carry a traceback in an error's `details`, for the maintainers)
         return Outcome(CRASH, "a traceback was printed: " + result.output[-500:])
     if result.exit_code == 2:
         lines = result.stderr.splitlines()
@@ -49,6 +61,14 @@ def classify(args: list[str]) -> Outcome:
     return Outcome(RESULT)
 
 
+def _json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_spec_text(text: str | bytes, directory: Path) -> Outcome:
     """``gradcheck check`` on a file holding ``text``, reported as JSON (which must parse)."""
     path = directory / "fuzzed.yaml"
@@ -56,7 +76,7 @@ def check_spec_text(text: str | bytes, directory: Path) -> Outcome:
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    outcome = classify(["check", str(path), "--format", "json"])
+    outcome = classify(["check", str(path), "--format", "json", "--file-budget", str(FILE_BUDGET)])
     return outcome
 
 

@@ -486,3 +486,89 @@ spec_texts: st.SearchStrategy[str | bytes] = st.one_of(
     mutated_examples(),
     yaml_garbage,
 )
+
+
+# Hostile classes (issue 11): inputs that are valid but built to hang, overflow or exhaust memory
+
+#: Functions whose towers overflow (exp, softplus), saturate (sigmoid, tanh) or leave their
+#: domain (log, sqrt) within a few levels.
+TOWER_FUNCTIONS = ["exp", "exp", "sigmoid", "tanh", "log", "softplus", "sqrt", "relu"]
+TOWER_BASES = ["s + 3", "sum(x)", "x.T @ x", "sum(A @ x)", "det(X)", "t * s", "-s", "norm(x)**2"]
+
+towers: st.SearchStrategy[str] = st.tuples(
+    st.lists(st.sampled_from(TOWER_FUNCTIONS), min_size=2, max_size=7), st.sampled_from(TOWER_BASES)
+).map(lambda t: "".join(f"{f}(" for f in t[0]) + t[1] + ")" * len(t[0]))
+
+#: Expressions that are complex infinity, or not real, at every point.
+complex_infinities = st.sampled_from(
+    ["log(0*s)", "relu(log(0*s))", "1/(s - s)", "log(s - s)", "sqrt(-1 - s**2)", "step(log(0*s))",
+     "abs(1/(0*s))", "sign(log(0 * t))", "exp(1/(s - s))", "relu(1/(0*sum(x)))", "log(-exp(s))"]
+)
+
+#: Any hostile expression, or one of the ordinary random ones.
+hostile_expressions: st.SearchStrategy[str] = st.one_of(
+    towers,
+    complex_infinities,
+    st.tuples(towers, st.sampled_from(["+", "*", "/"]), expressions).map(" ".join),
+    expressions,
+)
+
+#: Standard YAML tags with values they cannot hold, and tags of types a spec never has.
+TAGGED_SCALARS = ["!!int squared_error", "!!float abc", "!!bool maybe", '!!timestamp "yesterday"',
+                  "!!int 1e3", "!!float .inf", "!!float .nan", "!!null 0", "!!binary x", "!!str 3",
+                  "!!int 99999999999999999999999", "!!set {a}", "!!omap [a: 1]", "!!float 1e400"]
+
+
+@st.composite
+def tagged_documents(draw: st.DrawFn) -> str:
+    """An example spec or sheet with one value (or key) replaced by a tagged scalar."""
+    path = draw(st.sampled_from([*EXAMPLES, None]))
+    text = SHEET_EXAMPLE if path is None else path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    candidates = [i for i, line in enumerate(lines) if ":" in line and not line.lstrip().startswith("#")]
+    i = draw(st.sampled_from(candidates))
+    key, _, value = lines[i].partition(":")
+    tag = draw(st.sampled_from(TAGGED_SCALARS))
+    lines[i] = f"{key}: {tag}" if value.strip() and not value.strip().startswith(("{", "[")) else lines[i]
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def hostile_sheets(draw: st.DrawFn) -> str:
+    """A sheet of hostile questions (towers, complex infinities, large symbolic shapes), one of them
+    sometimes repeated by YAML aliases, beside a good one."""
+    n = draw(st.integers(1, 3))
+    dimension = draw(st.sampled_from([2, 3, 8, 12, 20]))
+    rows = ["seed: 1", "questions:"]
+    for k in range(n):
+        f = draw(st.one_of(hostile_expressions, st.sampled_from(["det(X)", "logdet(X)", "sum(inv(X))",
+                                                              "trace(inv(X) @ inv(X))"])))
+        claimed = draw(st.one_of(hostile_expressions, st.sampled_from(["X", "x", "s", "inv(X).T"])))
+        shapes = f"{{x: [3], A: [2, 3], X: [{dimension}, {dimension}], s: [], t: []}}"
+        wrt = draw(st.sampled_from(["x", "X", "s"]))
+        anchor = " &q" if k == 0 else ""
+        rows.append(f"  - {anchor} {{name: q{k}, variables: {shapes}, f: '{f}', wrt: {wrt}, "
+                    f"claimed: '{claimed}'}}")
+    rows += ["  - *q"] * draw(st.integers(0, 4))
+    rows.append("  - {name: good, variables: {x: [3]}, f: 'x.T @ x', wrt: x, claimed: '2 * x'}")
+    return "\n".join(rows) + "\n"
+
+
+@st.composite
+def large_networks(draw: st.DrawFn) -> str:
+    """Network specs that are small to write and large to run: wide layers and batches, many
+    layers, claims with outer products and chains of inverses."""
+    width = draw(st.sampled_from([2, 50, 300, 700, 2000, 3000]))
+    batch = draw(st.sampled_from([1, 10, 700, 2000]))
+    depth = draw(st.sampled_from([1, 3, 50, 400, 3000]))
+    first = draw(st.sampled_from([2, width]))
+    layers = "\n".join([f"  - linear: {{out: {first}}}"]
+                       + [f"  - {draw(st.sampled_from(['tanh', 'sigmoid', 'relu']))}"] * depth)
+    claim = draw(st.sampled_from(["", "claims:\n  W0: outer(W0.T, W0.T)\n", "claims:\n  x: W0.T @ a1\n",
+                                  "claims:\n  W0: inv(inv(inv(W0 @ W0.T))) @ W0\n"]))
+    return (f"data: {{batch: {batch}, inputs: {width}}}\nnetwork:\n{layers}\n  - linear: {{out: 2}}\n"
+            f"loss: squared_error\n{claim}")
+
+
+#: Every hostile class, as spec text.
+hostile_spec_texts: st.SearchStrategy[str] = st.one_of(tagged_documents(), hostile_sheets(), large_networks())
