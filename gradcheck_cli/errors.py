@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: Most problems of one file listed in one run; any beyond are counted in a last line. A file
 #: with dozens of mistakes is usually the wrong file, and the first ones are what to fix first.
@@ -86,13 +89,13 @@ class Problems:
     def add(self, error: SpecError) -> None:
         self.found.append(error)
 
-    @contextlib.contextmanager
-    def noting(self) -> Iterator[None]:
-        """Run a block; a ``SpecError`` it raises is collected instead of propagating."""
+    def attempt(self, make: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """``make(*args, **kwargs)``, or None when it raises a ``SpecError``, which is collected."""
         try:
-            yield
+            return make(*args, **kwargs)
         except SpecError as exc:
             self.add(exc)
+            return None
 
     def raise_any(self) -> None:
         """Raise what was collected, if anything.

@@ -11,7 +11,7 @@ from gradcheck_cli.claims.judge import judge
 from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
-from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.errors import GradcheckError, Problems, did_you_mean, together
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
 from gradcheck_cli.isolation import Died, Task
 from gradcheck_cli.limits import Clock, Limits, step
@@ -95,7 +95,9 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
     """Shapes, assumptions, lets, f and the claim, compiled.
 
     Raises:
-        SpecError: with the file, line and column of the mistake.
+        SpecError: with the file, line and column of the mistake; every independent mistake of
+            the question together (a broken size or let stops there: what uses it would only
+            repeat it as an unknown name).
     """
     variables: dict[str, Shape] = {}
     for name, dims in spec.variables.items():
@@ -103,22 +105,30 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
             raise source.error((*loc, "variables", name),
                                f"`{name}` must have at most 2 dimensions of at most {MAX_DIMENSION}")
         variables[name] = declared_shape(dims)
+    problems = Problems()
     for name, props in spec.assume.items():
         if name not in variables:
-            raise source.error((*loc, "assume", name), f"`{name}` is not a declared variable", key=True,
-                               hint=did_you_mean(name, variables))
+            problems.add(source.error((*loc, "assume", name), f"`{name}` is not a declared variable",
+                                      key=True, hint=did_you_mean(name, variables)))
+            continue
         try:
             check_assumptions(name, variables[name], props)
         except GradcheckError as exc:
-            raise source.error((*loc, "assume", name), exc.message) from None
+            problems.add(source.error((*loc, "assume", name), exc.message))
     if spec.wrt not in variables:
         hint = did_you_mean(spec.wrt, variables) or "differentiate by a variable, not a `let`"
-        raise source.error((*loc, "wrt"), f"`{spec.wrt}` is not a declared variable", hint=hint)
+        problems.add(source.error((*loc, "wrt"), f"`{spec.wrt}` is not a declared variable", hint=hint))
     lets: dict[str, Expr] = {}
     for name, text in spec.let.items():
-        lets[name] = compile_at(text, variables, lets, source, (*loc, "let", name))
-    f = compile_at(spec.f, variables, lets, source, (*loc, "f"))
-    claimed, claim_error = _claim(spec.claimed, variables, lets, source, (*loc, "claimed"))
+        let = problems.attempt(compile_at, text, variables, lets, source, (*loc, "let", name))
+        if let is None:
+            raise together(problems.found)
+        lets[name] = let
+    f = problems.attempt(compile_at, spec.f, variables, lets, source, (*loc, "f"))
+    claim = problems.attempt(_claim, spec.claimed, variables, lets, source, (*loc, "claimed"))
+    if f is None or claim is None or problems.found:
+        raise together(problems.found)
+    claimed, claim_error = claim
     assume = {name: tuple(props) for name, props in spec.assume.items()}
     return Question(spec.name, variables, f, spec.wrt, spec.layout, claimed, assume, spec.points, lets,
                     claim_error=claim_error)

@@ -59,12 +59,18 @@ def validation_problems(exc: ValidationError, source: SourceMap,
 
     A value that fits no member of a union is one problem, though pydantic reports it once per
     member: the first report at each place of the file is kept (a missing key counts as its own
-    place, so that two keys missing from one mapping are both named).
+    place, so that two keys missing from one mapping are both named). A key reported missing
+    where a misspelling of it stands (`variabels:`) is that one problem: the unknown key's
+    did-you-mean names it.
     """
+    errors = exc.errors(include_url=False)
+    unknown = [(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"]
     first: dict[tuple[Loc, str | int | None], ErrorDetails] = {}
-    for error in exc.errors(include_url=False):
+    for error in errors:
         loc: Loc = tuple(error["loc"])
         missing = error["type"] == "missing"
+        if missing and any(p == loc[:-1] and did_you_mean(key, [str(loc[-1])]) for p, key in unknown):
+            continue
         place = loc[:-1] if missing else loc
         while place and place not in source.values and place not in source.keys:
             place = place[:-1]  # a union member's name (`list[float]`) is no place in the file

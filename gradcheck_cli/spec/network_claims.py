@@ -59,8 +59,9 @@ def compile_claims(
     compiled_lets: dict[str, Expr] = {}
     found = len(problems.found)
     for name, text in lets.items():
-        with problems.noting():
-            compiled_lets[name] = compile_at(text, shapes, compiled_lets, source, ("let", name))
+        let = problems.attempt(compile_at, text, shapes, compiled_lets, source, ("let", name))
+        if let is not None:
+            compiled_lets[name] = let
     compiled: dict[str, Expr] = {}
     for name, text in claims.items() if len(problems.found) == found else ():
         if name not in targets:
@@ -68,6 +69,7 @@ def compile_claims(
             message = f"`{name}` is not a parameter of the network (or `x`)"
             problems.add(source.error(("claims", name), message, key=True, hint=hint))
             continue
-        with problems.noting():
-            compiled[name] = compile_at(text, shapes, compiled_lets, source, ("claims", name))
+        claim = problems.attempt(compile_at, text, shapes, compiled_lets, source, ("claims", name))
+        if claim is not None:
+            compiled[name] = claim
     return compiled

@@ -137,3 +137,28 @@ def test_an_inputs_file_with_two_mistakes_reports_both(gradcheck: Invoke, write_
     lines = problem_lines(gradcheck("func", f"{code}:loss", "--grad", f"{code}:grad", "--inputs", inputs))
     assert [line.split(": ", 1)[0] for line in lines] == [f"{inputs}:1:7", f"{inputs}:3:19"]
     assert "scael" in lines[1]
+
+
+def test_a_question_with_two_independent_mistakes_names_both(
+    gradcheck: Invoke, write_spec: WriteSpec
+) -> None:
+    path = write_spec("""\
+questions:
+  - name: quadratic form
+    variables: {x: [3], A: [3, 3]}
+    assume: {B: [symmetric]}
+    f: x.T @ A @ x
+    wrt: z
+    claimed: 2 * A @ x
+""")
+    lines = problem_lines(gradcheck("check", path))
+    assert [line.split(": ", 1)[0] for line in lines] == [f"{path}:4:14", f"{path}:6:10"]
+    assert "`B` is not a declared variable" in lines[0] and "`z` is not a declared variable" in lines[1]
+
+
+def test_a_misspelt_key_is_one_problem_not_also_a_missing_one(
+    gradcheck: Invoke, write_spec: WriteSpec
+) -> None:
+    path = write_spec("questions:\n  - name: q\n    variabels: {x: [3]}\n    f: x.T @ x\n    wrt: x\n")
+    (line,) = problem_lines(gradcheck("check", path))
+    assert line == f"{path}:3:5: unknown key `variabels` in `questions[0]`; did you mean `variables`?"
