@@ -22,6 +22,7 @@ from gradcheck_cli.limits import Clock, Limits, step
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import Loaded, build, load
+from gradcheck_cli.spec.source import not_a_file
 
 Engine = Callable[[Problem], Gradients]
 
@@ -163,10 +164,11 @@ def spec_files(paths: Iterable[str | Path]) -> list[Path]:
             if not inside:
                 raise GradcheckError(f"no spec files (*.yaml, *.yml) in {path}")
             found.extend(inside)
-        elif path.is_file():
-            found.append(path)
         else:
-            raise GradcheckError(f"{path}: no such file or directory")
+            problem = not_a_file(path)  # a FIFO or /dev/zero is refused before it is opened
+            if problem:
+                raise GradcheckError(f"{path}: {problem}")
+            found.append(path)
     return found
 
 

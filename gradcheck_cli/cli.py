@@ -46,7 +46,7 @@ from gradcheck_cli.cli_options import (
     StepsFormatOpt,
 )
 from gradcheck_cli.errors import GradcheckError
-from gradcheck_cli.report import REPORTERS, RenderOptions
+from gradcheck_cli.report import REPORTERS, RenderOptions, writing
 from gradcheck_cli.results import Report
 
 if TYPE_CHECKING:
@@ -123,13 +123,12 @@ def _options(color: bool | None, output: Path | None) -> RenderOptions:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """``text`` on stdout, or at ``output`` whole (``writing.write``: a temporary file renamed
+    over it), never truncated."""
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise GradcheckError(f"cannot write {output}: {exc.strerror}") from None
+    writing.write(output, text)
 
 
 @contextlib.contextmanager
@@ -174,13 +173,14 @@ def check(
     from gradcheck_cli import api
     from gradcheck_cli.limits import Limits
 
-    limits = Limits.of(budget, file_budget, run_budget, isolate)
-    files = api.spec_files(paths)
-    with _progress(len(files), format.value) as progress:
-        report = api.check_paths(files, seed=seed, show_answer=show_answer,
-                                 mode=mode.value if mode else None, avoid_kinks=avoid_kinks,
-                                 progress=progress, limits=limits)
-    _emit(REPORTERS[format.value](report, _options(color, output)), output)
+    with writing.replacing(output):  # a run that fails leaves no earlier run's report behind
+        limits = Limits.of(budget, file_budget, run_budget, isolate)
+        files = api.spec_files(paths)
+        with _progress(len(files), format.value) as progress:
+            report = api.check_paths(files, seed=seed, show_answer=show_answer,
+                                     mode=mode.value if mode else None, avoid_kinks=avoid_kinks,
+                                     progress=progress, limits=limits)
+        _emit(REPORTERS[format.value](report, _options(color, output)), output)
     problems = report.errors()
     for message in problems:
         _complain(message)
@@ -383,13 +383,14 @@ def func(
     from gradcheck_cli.usercode import UserCodeError, command
 
     request = command.Request(inputs, fun, grad, vjp, layer, tuple(wrt or ()), seed, scheme)
-    try:
-        result = command.run(request)
-    except UserCodeError as exc:
-        if exc.details:
-            typer.echo(exc.details, err=True)
-        raise
-    _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
+    with writing.replacing(output):  # a run that fails leaves no earlier run's report behind
+        try:
+            result = command.run(request)
+        except UserCodeError as exc:
+            if exc.details:
+                typer.echo(exc.details, err=True)
+            raise
+        _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
     raise typer.Exit(0 if result.passed else 1)
 
 

@@ -96,9 +96,10 @@ class CheckSpec(Model):
 
     scheme: Literal["auto", "central", "forward", "richardson", "complex"] = "auto"
     mode: Literal["auto", "full", "directional"] = "auto"
-    step: PositiveFloat | None = None
-    atol: NonNegativeFloat | None = None
-    rtol: NonNegativeFloat | None = None
+    # finite: an infinite tolerance would pass every gradient, an infinite step measures nothing
+    step: PositiveFloat | None = Field(default=None, allow_inf_nan=False)
+    atol: NonNegativeFloat | None = Field(default=None, allow_inf_nan=False)
+    rtol: NonNegativeFloat | None = Field(default=None, allow_inf_nan=False)
     #: move the check point off kinks (relu at 0, …) before checking, instead of judging there
     avoid_kinks: bool = False
 
@@ -106,7 +107,7 @@ class CheckSpec(Model):
 class RegularizationSpec(Model):
     """(λ/2)‖W‖²_F added to J for every weight matrix."""
 
-    l2: NonNegativeFloat = 0.0
+    l2: NonNegativeFloat = Field(default=0.0, allow_inf_nan=False)
 
 
 def _op_name(value: Any) -> str | None:
