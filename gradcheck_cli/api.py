@@ -72,8 +72,9 @@ def load_problem(path: str | Path, *, seed: int | None = None) -> Problem:
     return build(loaded, seed=seed)
 
 
-def check_problem(problem: Problem) -> SpecResult:
-    """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims.
+def check_problem(problem: Problem, *, claim_seconds: float | None = None) -> SpecResult:
+    """Run every engine on ``problem``, compare them entry by entry, and judge the spec's claims
+    (each within ``claim_seconds``, by default ``policy.QUESTION_BUDGET``).
 
     With ``settings.avoid_kinks`` the point is first moved off kinks (``kinks.moved_off``); the
     result says how.
@@ -81,11 +82,11 @@ def check_problem(problem: Problem) -> SpecResult:
     moved = None
     if problem.settings.avoid_kinks:
         problem, moved = kinks.moved_off(problem)
-    result = _check_at(problem)
+    result = _check_at(problem, claim_seconds)
     return result if moved is None else dataclasses.replace(result, moved=moved)
 
 
-def _check_at(problem: Problem) -> SpecResult:
+def _check_at(problem: Problem, claim_seconds: float | None) -> SpecResult:
     directional_run = problem.mode == "directional"
     engines = {k: v for k, v in ENGINES.items() if not (directional_run and k == "numeric")}
     with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
@@ -95,7 +96,7 @@ def _check_at(problem: Problem) -> SpecResult:
             result = compare_directional.apply(problem, found, result, directional.check(problem, found))
     if not problem.claims:
         return result
-    claims = judge_claims(problem, found)
+    claims = judge_claims(problem, found, claim_seconds)
     return dataclasses.replace(result, claims=claims)
 
 
@@ -132,13 +133,14 @@ def check_spec(
     with budget.limit(*step(limits.file, clocks[-1].what, *clocks)):
         loaded = load(_path(path))
         if not isinstance(loaded.spec, SheetSpec):
-            return _check_network(loaded, seed, mode, avoid_kinks)
+            return _check_network(loaded, seed, mode, avoid_kinks, limits.question)
     # a sheet's questions keep to the file's clock themselves, in this process or in workers
     return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer, limits=limits,
                        within=clocks)
 
 
-def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_kinks: bool | None) -> Result:
+def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_kinks: bool | None,
+                   claim_seconds: float) -> Result:
     problem = build(loaded, seed=seed)
     settings = problem.settings
     if mode is not None:
@@ -147,7 +149,7 @@ def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_ki
         if not isinstance(avoid_kinks, bool):
             raise GradcheckError(f"avoid_kinks must be True, False or None, not {avoid_kinks!r}")
         settings = dataclasses.replace(settings, avoid_kinks=avoid_kinks)
-    return check_problem(dataclasses.replace(problem, settings=settings))
+    return check_problem(dataclasses.replace(problem, settings=settings), claim_seconds=claim_seconds)
 
 
 def spec_files(paths: Iterable[str | Path]) -> list[Path]:

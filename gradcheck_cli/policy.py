@@ -189,6 +189,10 @@ PRINT_MAX_OPS = 20_000
 #: for a dense layer's local derivative): 2²⁶ float64 entries = 512 MiB.
 SYMBOLIC_MAX_ENTRIES = 2**26
 
+#: Most multiply-adds a claim on a network spec may take over the whole batch (it is evaluated
+#: per example): 10⁹, about a second of NumPy; a homework claim takes thousands.
+CLAIM_MAX_WORK = 1e9
+
 #: Worker processes that judge untrusted questions (``isolation``): the address space and CPU
 #: seconds each may use (``resource.setrlimit``), and how many run at once.
 WORKER_MEMORY = 2 * 2**30

@@ -5,16 +5,19 @@ a kink, where any value between the one-sided differences (a valid subgradient) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, unexpected
+from gradcheck_cli.claims import budget, cost
 from gradcheck_cli.claims.evidence import close
 from gradcheck_cli.compare import Band
 from gradcheck_cli.diagnose import classify
 from gradcheck_cli.engines import Gradients
+from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.expr import Expr, to_numpy
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem
@@ -22,13 +25,40 @@ from gradcheck_cli.results import Diagnosis, QuestionResult
 from gradcheck_cli.spec.network_claims import OUTPUT, TARGET
 
 
-def judge_claims(problem: Problem, found: Mapping[str, Gradients]) -> tuple[QuestionResult, ...]:
+def judge_claims(problem: Problem, found: Mapping[str, Gradients],
+                 seconds: float | None = None) -> tuple[QuestionResult, ...]:
     """One QuestionResult per claim of ``problem``, against the symbolic engine's gradients in
-    ``found`` (and the numeric engine's one-sided differences where a kink was straddled)."""
+    ``found`` (and the numeric engine's one-sided differences where a kink was straddled).
+
+    Each claim is judged within ``seconds`` (default ``policy.QUESTION_BUDGET``), after its cost
+    is estimated (``cost.refusal``); one that is too big, runs out of time or meets an
+    unexpected exception is an ``error`` and the others are judged.
+    """
     reference, activations = found["symbolic"], found["backprop"].activations
+    seconds = policy.QUESTION_BUDGET if seconds is None else seconds
     return tuple(
-        _judge(problem, name, expr, reference, activations, Band.of(found, name))
+        _guarded(problem, name, expr, seconds,
+                 functools.partial(_judge, problem, name, expr, reference, activations, Band.of(found, name)))
         for name, expr in problem.claims.items()
+    )
+
+
+def _guarded(problem: Problem, name: str, expr: Expr, seconds: float,
+             judged: Callable[[], QuestionResult]) -> QuestionResult:
+    details = None
+    try:
+        refusal = cost.refusal(expr, problem.batch)
+        if refusal is None:
+            with budget.limit(seconds, "the claim's budget (--budget)"):
+                return judged()
+    except GradcheckError as exc:
+        refusal = str(exc)
+    except Exception as exc:  # one claim's bug must not stop the spec's other checks
+        refusal, details = unexpected.reason(exc), unexpected.details(exc)
+    return QuestionResult(
+        name=f"∂J/∂{name} (claimed per example)", verdict="error", f="J", wrt=name, layout="gradient",
+        claimed=expr.text, expected_shape=None, claimed_shape=expr.shape, evidence="none", error=refusal,
+        details=details,
     )
 
 

@@ -15,13 +15,16 @@ independent witness of the backprop engine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 import sympy as sp
 
+from gradcheck_cli import policy
 from gradcheck_cli.engines import Gradients
-from gradcheck_cli.engines.indexed import Binding, evaluate
+from gradcheck_cli.engines.indexed import Binding
+from gradcheck_cli.engines.indexed import evaluate as _unchecked
 from gradcheck_cli.engines.symbolic_derive import (
     COLS,
     FREE,
@@ -39,6 +42,7 @@ from gradcheck_cli.engines.symbolic_derive import (
     rules_of,
 )
 from gradcheck_cli.engines.symbolic_notes import Derivation, derivation
+from gradcheck_cli.errors import SpecError
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Node, Problem
 
@@ -153,3 +157,41 @@ def _penalties(problem: Problem, wanted: set[str], grads: dict[str, Array]) -> f
             )[0]
             grads[name] = grads.get(name, 0.0) + grad
     return total
+
+
+def evaluate(
+    expr: sp.Expr,
+    arrays: Mapping[sp.IndexedBase, Binding],
+    scalars: Mapping[sp.Symbol, float],
+    free: list[tuple[sp.Symbol, int]],
+    batch: int,
+) -> Array:
+    """``indexed.evaluate``, after refusing work whose arrays would not fit.
+
+    Raises:
+        SpecError: the estimate exceeds ``policy.SYMBOLIC_MAX_ENTRIES``.
+    """
+    sizes = [batch, *(size for _, size in free), *_deepest_sums(expr, scalars)]
+    entries = math.prod(sizes)
+    if entries > policy.SYMBOLIC_MAX_ENTRIES:
+        formula = " × ".join(f"{n:,}" for n in sizes)
+        raise SpecError(
+            f"the symbolic engine would build an array of batch × output indices × summed indices = "
+            f"{formula} = {entries:,} entries, more than {policy.SYMBOLIC_MAX_ENTRIES:,} "
+            "(policy.SYMBOLIC_MAX_ENTRIES); use a smaller batch or narrower layers")
+    return _unchecked(expr, arrays, scalars, free, batch)
+
+
+def _deepest_sums(expr: sp.Basic, scalars: Mapping[sp.Symbol, float]) -> list[int]:
+    """The ranges of the nested sums along the path through ``expr`` whose product is largest:
+    the axes ``indexed.evaluate`` adds on top of the batch and the free indices."""
+    best: list[int] = []
+    for arg in expr.args:
+        inner = _deepest_sums(arg, scalars)
+        if math.prod(inner) > math.prod(best):
+            best = inner
+    if isinstance(expr, sp.Sum):
+        ranges = [int(hi.subs(scalars)) - int(lo.subs(scalars)) + 1
+                  for _, lo, hi in expr.limits]
+        best = [*ranges, *best]
+    return best
