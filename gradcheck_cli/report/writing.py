@@ -29,12 +29,12 @@ def write(path: Path, text: str) -> None:
         GradcheckError: the file cannot be written (a missing directory, a full disk, no
             permission), naming the path and the reason; no temporary file is left behind.
     """
-    target = Path(os.path.realpath(path))
     try:
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8") as stream:
+        if path.exists() and not path.is_file():  # /dev/stdout resolves to no path one can name
+            with open(path, "w", encoding="utf-8") as stream:
                 stream.write(text)
             return
+        target = Path(os.path.realpath(path))
         descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
                                                  dir=target.parent)
         try:

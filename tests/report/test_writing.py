@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,10 @@ def test_a_directory_named_as_the_output_is_refused_and_kept(gradcheck, tmp_path
     assert result.exit_code == 2
     assert result.stderr.startswith(f"gradcheck: cannot write {directory}: ")
     assert leftovers(directory) == ["keep.txt"]
+
+
+def test_standard_output_named_as_the_output_is_written_as_it_is():
+    done = subprocess.run([sys.executable, "-m", "gradcheck_cli", "check", str(GOOD), "--format", "json",
+                           "--output", "/dev/stdout"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["passed"] == 3
