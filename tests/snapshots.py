@@ -1,7 +1,8 @@
 """Output the documentation shows, kept true: the README's console examples and every command's help.
 
 A README example is a ```text block whose first line is ``$ gradcheck …`` (continued by lines
-ending in ``\\``); the rest of the block is what the command prints: its stdout, or its stderr
+ending in ``\\``; a block may hold several, each from its ``$`` line); the rest is what the command
+prints: its stdout, or its stderr
 when the command ends in ``>/dev/null``. Help snapshots live in ``tests/cli/help/`` (one file per
 command). Both are produced in-process, from the repository root, with the width pinned. The
 README's table of limits names its constants; its Default column is their values.
@@ -64,17 +65,24 @@ class Example:
 
 
 def examples(text: str) -> list[Example]:
-    """The console examples in ``text`` (the README), in order."""
+    """The console examples in ``text`` (the README), in order; a block may hold several, each
+    starting at its ``$ gradcheck`` line."""
     found = []
     for match in EXAMPLE.finditer(text):
-        body = match.group(1)
-        lines = body.splitlines(keepends=True)
-        n = 1
-        while lines[n - 1].rstrip("\n").endswith("\\"):
-            n += 1
-        found.append(Example("".join(lines[:n]).rstrip("\n"), "".join(lines[n:]), match.start(1),
-                             match.end(1)))
+        start = match.start(1)
+        for session in re.split(r"(?m)^(?=\$ gradcheck )", match.group(1)):
+            if session:
+                found.append(_example(session, start))
+                start += len(session)
     return found
+
+
+def _example(session: str, start: int) -> Example:
+    lines = session.splitlines(keepends=True)
+    n = 1
+    while lines[n - 1].rstrip("\n").endswith("\\"):
+        n += 1
+    return Example("".join(lines[:n]).rstrip("\n"), "".join(lines[n:]), start, start + len(session))
 
 
 @contextlib.contextmanager

@@ -73,3 +73,12 @@ def test_the_excerpt_of_a_wrong_backward_rule_is_what_the_report_says(tmp_path: 
     assert quoted.startswith("✗ W0: backprop is the odd one out")
     with registered(BrokenSigmoid):
         assert quoted in run(tmp_path, NETWORK % "broken_sigmoid").text
+
+
+def test_a_block_may_hold_several_commands_each_with_its_output() -> None:
+    block = ("```text\n$ gradcheck ops\nlayers:\n"
+             "$ gradcheck expr 'x.T @ x' --wrt x \\\n      --var x=3\n2 * x\n```\n")
+    first, second = examples(block)
+    assert (first.argv, first.shown) == (["ops"], "layers:\n")
+    assert (second.argv, second.shown) == (["expr", "x.T @ x", "--wrt", "x", "--var", "x=3"], "2 * x\n")
+    assert block[second.start:second.end].startswith("$ gradcheck expr")
