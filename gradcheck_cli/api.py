@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, get_args
@@ -18,7 +19,7 @@ from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
-from gradcheck_cli.limits import Clock, Limits, step
+from gradcheck_cli.limits import FILE, RUN, Clock, Limits, step
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import Loaded, build, load
@@ -129,14 +130,17 @@ def check_spec(
     """
     seed = _arguments(seed, mode)
     limits = limits or Limits.default()
-    clocks = (*within, Clock.starting(limits.file, "the file's budget (--file-budget)"))
-    with budget.limit(*step(limits.file, clocks[-1].what, *clocks)):
+    start = time.monotonic()
+    with budget.limit(*step(limits.file, FILE, *within, Clock.starting(limits.file, FILE))):
         loaded = load(_path(path))
-        if not isinstance(loaded.spec, SheetSpec):
-            return _check_network(loaded, seed, mode, avoid_kinks, limits.question)
-    # a sheet's questions keep to the file's clock themselves, in this process or in workers
-    return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer, limits=limits,
-                       within=clocks)
+    limits = limits.for_file(loaded.spec.limits)
+    clocks = (*within, Clock(start + limits.file, FILE, limits.file))
+    if isinstance(loaded.spec, SheetSpec):
+        # a sheet's questions keep to the file's clock themselves, in this process or in workers
+        return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer, limits=limits,
+                           within=clocks)
+    with budget.limit(*step(limits.file, FILE, *clocks)):
+        return _check_network(loaded, seed, mode, avoid_kinks, limits.question)
 
 
 def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_kinks: bool | None,
@@ -191,7 +195,7 @@ def check_paths(
     """
     seed = _arguments(seed, mode)
     limits = limits or Limits.default()
-    run = Clock.starting(limits.run, "the run's budget (--run-budget)")
+    run = Clock.starting(limits.run, RUN)
     results: list[Result] = []
     for path in spec_files(paths):
         try:

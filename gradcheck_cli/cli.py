@@ -44,6 +44,7 @@ from gradcheck_cli.cli_options import (
     ShowAnswerOpt,
     SpecArg,
     StepsFormatOpt,
+    TrustLimitsOpt,
 )
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.report import REPORTERS, RenderOptions, writing
@@ -161,6 +162,7 @@ def check(
     file_budget: FileBudgetOpt = None,
     run_budget: RunBudgetOpt = None,
     isolate: IsolateOpt = None,
+    trust_limits: TrustLimitsOpt = False,
 ) -> None:
     """Check spec files: network specs and claim files alike.
 
@@ -174,7 +176,7 @@ def check(
     from gradcheck_cli.limits import Limits
 
     with writing.replacing(output):  # a run that fails leaves no earlier run's report behind
-        limits = Limits.of(budget, file_budget, run_budget, isolate)
+        limits = Limits.of(budget, file_budget, run_budget, isolate, trust_limits)
         files = api.spec_files(paths)
         with _progress(len(files), format.value) as progress:
             report = api.check_paths(files, seed=seed, show_answer=show_answer,

@@ -103,6 +103,11 @@ RunBudgetOpt = Annotated[
     typer.Option("--run-budget", help="Seconds the whole run may take (default: no limit); files "
                                       "after it are errors.", min=0.001, metavar="SECONDS"),
 ]
+TrustLimitsOpt = Annotated[
+    bool,
+    typer.Option("--trust-limits", help="Let a file's `limits:` section loosen the budgets and turn off "
+                                        "isolation (tightening them needs no flag); for files you wrote."),
+]
 IsolateOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option("--isolate/--no-isolate",

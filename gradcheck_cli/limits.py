@@ -3,11 +3,23 @@ untrusted questions are judged in worker processes with OS limits (``isolation``
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gradcheck_cli import policy
 from gradcheck_cli.errors import GradcheckError
+
+if TYPE_CHECKING:
+    from gradcheck_cli.claims.models import LimitsSpec
+
+
+#: The limits by name, as errors say which one ran out.
+QUESTION = "the question's budget (--budget)"
+CLAIM = "the claim's budget (--budget)"
+FILE = "the file's budget (--file-budget)"
+RUN = "the run's budget (--run-budget)"
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,8 @@ class Limits:
     file: float
     run: float | None = None
     isolate: bool | None = None
+    #: honour a file's ``limits:`` section where it loosens these (``--trust-limits``)
+    trusted: bool = False
 
     @classmethod
     def default(cls) -> Limits:
@@ -27,7 +41,7 @@ class Limits:
 
     @classmethod
     def of(cls, question: float | None = None, file: float | None = None, run: float | None = None,
-           isolate: bool | None = None) -> Limits:
+           isolate: bool | None = None, trusted: bool = False) -> Limits:
         """The defaults with what is given in place of them.
 
         Raises:
@@ -37,7 +51,24 @@ class Limits:
         for name, value in (("--budget", question), ("--file-budget", file), ("--run-budget", run)):
             if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
                 raise GradcheckError(f"{name} must be a positive number of seconds, not {value!r}")
-        return cls(question or base.question, file or base.file, run or base.run, isolate)
+        return cls(question or base.question, file or base.file, run or base.run, isolate, trusted)
+
+    def for_file(self, declared: LimitsSpec | None) -> Limits:
+        """These limits for a file with its own ``limits:`` section: a tighter budget, or
+        ``isolate: true``, always applies; a looser one only when the run trusts its files."""
+
+        def pick(mine: float, theirs: float | None) -> float:
+            if theirs is None:
+                return mine
+            return theirs if self.trusted else min(mine, theirs)
+
+        if declared is None:
+            return self
+        isolate = self.isolate
+        if declared.isolate is not None and (self.trusted or declared.isolate):
+            isolate = declared.isolate
+        return dataclasses.replace(self, question=pick(self.question, declared.question),
+                                   file=pick(self.file, declared.file), isolate=isolate)
 
 
 @dataclass(frozen=True)

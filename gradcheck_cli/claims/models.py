@@ -84,13 +84,29 @@ class QuestionSpec(Model):
     expect_diagnosis: Kind | None = None
 
 
+#: Longest budget a ``limits:`` section may name, in seconds: a day.
+MAX_SECONDS = 86_400.0
+
+
+class LimitsSpec(Model):
+    """A spec's own limits (``limits:``): seconds per question (or network-spec claim) and per
+    file, and whether its questions may be judged in this process (``isolate: false``). Tighter
+    values than the run's always apply; looser ones only in a run with ``--trust-limits``."""
+
+    question: float | None = Field(default=None, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    file: float | None = Field(default=None, gt=0, le=MAX_SECONDS, allow_inf_nan=False)
+    isolate: bool | None = None
+
+
 class SheetSpec(Model):
     """A homework sheet: questions judged one by one, with a score where points are given."""
 
     name: Label | None = None
     description: Label | None = None
     seed: NonNegativeInt = 0
+    limits: LimitsSpec | None = None
     questions: list[QuestionSpec] = Field(min_length=1)
 
 
-__all__ = ["MAX_DIMENSION", "MAX_POINTS", "Kind", "Name", "PositiveInt", "QuestionSpec", "SheetSpec"]
+__all__ = ["MAX_DIMENSION", "MAX_POINTS", "Kind", "LimitsSpec", "Name", "PositiveInt", "QuestionSpec",
+           "SheetSpec"]

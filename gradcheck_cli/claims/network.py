@@ -19,6 +19,7 @@ from gradcheck_cli.diagnose import classify
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.expr import Expr, to_numpy
+from gradcheck_cli.limits import CLAIM
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.results import Diagnosis, QuestionResult
@@ -49,7 +50,7 @@ def _guarded(problem: Problem, name: str, expr: Expr, seconds: float,
     try:
         refusal = cost.refusal(expr, problem.batch)
         if refusal is None:
-            with budget.limit(seconds, "the claim's budget (--budget)"):
+            with budget.limit(seconds, CLAIM):
                 return judged()
     except GradcheckError as exc:
         refusal = str(exc)

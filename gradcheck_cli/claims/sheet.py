@@ -14,7 +14,7 @@ from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, Problems, did_you_mean, together
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
 from gradcheck_cli.isolation import Died, Task
-from gradcheck_cli.limits import Clock, Limits, step
+from gradcheck_cli.limits import FILE, QUESTION, Clock, Limits, step
 from gradcheck_cli.results import QuestionResult, SheetResult
 from gradcheck_cli.spec.expressions import compile_at, in_file
 from gradcheck_cli.spec.source import Loc, SourceMap
@@ -31,7 +31,7 @@ def check_sheet(sheet: SheetSpec, source: SourceMap, *, seed: int | None = None,
     """
     limits = limits or Limits.default()
     seed = sheet.seed if seed is None else seed
-    clocks = (*within, Clock.starting(limits.file, "the file's budget (--file-budget)"))
+    clocks = (*within, Clock.starting(limits.file, FILE))
     tasks: list[Task | Failure] = []
     for index, spec in enumerate(sheet.questions):
         try:
@@ -70,7 +70,7 @@ def judge_safely(question: Question, seed: int, show_answer: bool, seconds: floa
                  clocks: tuple[Clock, ...]) -> QuestionResult | Failure:
     """``judge`` under the question's budget (or what is left of an enclosing total); every
     exception becomes a ``Failure``. Runs in a worker process or in the caller's."""
-    allowed, what, total = step(seconds, "the question's budget (--budget)", *clocks)
+    allowed, what, total = step(seconds, QUESTION, *clocks)
     if allowed <= 0:
         return Failure(f"not judged: {what} ran out before it")
     try:

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from gradcheck_cli.claims.models import Expression, Label, Name
+from gradcheck_cli.claims.models import Expression, Label, LimitsSpec, Name
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
 from gradcheck_cli.policy import MAX_WIDTH
 
@@ -145,6 +145,7 @@ class NetworkBase(Model):
     name: Label | None = None
     description: Label | None = None
     seed: NonNegativeInt = 0
+    limits: LimitsSpec | None = None
     data: DataSpec
     reduction: Literal["mean", "sum"] = "mean"
     regularization: RegularizationSpec | None = None
