@@ -166,6 +166,12 @@ def _death(process: Any) -> str:
 _shared: list[Pool] = []
 
 
+def available() -> bool:
+    """Whether this process may start workers: a daemonic process (a worker of someone else's
+    ``multiprocessing`` pool) may not have children, and judges in-process instead."""
+    return not mp.current_process().daemon
+
+
 def shared() -> Pool:
     """The process's pool, created on first use and closed at exit (workers outlive one file).
     A process forked from the pool's owner (a worker, a test) gets a pool of its own."""

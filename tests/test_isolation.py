@@ -4,15 +4,19 @@ replaces the worker and goes on."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from gradcheck_cli import isolation, policy
 from gradcheck_cli.isolation import Died, Pool, Task
+
+SHEET = Path(__file__).resolve().parents[1] / "specs" / "homework" / "course-notes-sheet.yaml"
 
 
 def pid(tag: int) -> tuple[int, int]:
@@ -80,3 +84,19 @@ def test_a_pool_forked_into_a_child_is_not_shared_with_it() -> None:
         os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 4) == b"new"
+
+
+def judged_in_a_daemon(queue: object) -> None:
+    from gradcheck_cli.api import check_spec
+
+    result = check_spec(SHEET)
+    queue.put(result.verdict)  # type: ignore[attr-defined]
+
+
+def test_a_daemonic_process_which_may_not_fork_judges_its_sheet_in_process() -> None:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=judged_in_a_daemon, args=(queue,), daemon=True)
+    process.start()
+    assert queue.get(timeout=120) == "pass"
+    process.join()

@@ -84,7 +84,7 @@ def judge_safely(question: Question, seed: int, show_answer: bool, seconds: floa
 
 def _run(tasks: list[Task], isolate: bool) -> Iterator[QuestionResult | Failure | Died]:
     """The tasks' results in order: from the worker pool, or judged here one by one."""
-    if isolate and tasks:
+    if isolate and tasks and isolation.available():
         yield from isolation.shared().run(tasks)
         return
     for task in tasks:
