@@ -97,7 +97,7 @@ def test_a_fault_while_judging_a_question_is_an_error_for_that_question_only(
     ("target", "args"),
     [
         ("gradcheck_cli.claims.judge.judge", ["expr", "x.T @ x", *X, "--claim", "2*x"]),
-        ("gradcheck_cli.claims.judge.derive_within_budget", ["expr", "x.T @ x", *X]),
+        ("gradcheck_cli.claims.derivation.derivation", ["expr", "x.T @ x", *X]),
         ("gradcheck_cli.engines.symbolic.derivation", ["derive", str(NETWORK)]),
         ("gradcheck_cli.steps.for_problem", ["steps", str(NETWORK)]),
         ("gradcheck_cli.usercode.command.run", ["func", f"{STUDENT}:softmax_value", "--grad",
