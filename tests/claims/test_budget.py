@@ -6,8 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
+import sympy as sp
 
+from gradcheck_cli import policy
 from gradcheck_cli.claims import budget
+from gradcheck_cli.errors import GradcheckError
 
 
 def spin(seconds: float) -> str:
@@ -42,3 +45,12 @@ def test_bounded_work_that_overruns_raises_a_user_error_naming_the_limit() -> No
 def test_bounded_work_that_finishes_returns_its_value_and_leaves_no_timer_behind() -> None:
     assert budget.bounded(1.0, lambda: spin(0.01), "x") == "finished"
     assert spin(0.3) == "finished"  # a stray alarm would raise here
+
+
+def test_a_derivative_too_large_to_read_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = sp.symbols("x0:30")
+    big = sp.Matrix([sum(xi**k for xi in x) for k in range(1, 4)])  # 3 entries of 30 terms: > 100 nodes
+    monkeypatch.setattr(policy, "PRINT_MAX_OPS", 100)
+    with pytest.raises(GradcheckError, match="more than 100 terms and factors and is not printed"):
+        budget.printed(big, str)
+    assert budget.printed(big[0, 0] - big[0, 0] + x[0], str) == "x0"

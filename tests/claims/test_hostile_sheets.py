@@ -147,3 +147,24 @@ def test_a_hundred_megabytes_of_comments_are_stopped_by_the_files_budget(
     assert time.monotonic() - start < 5
     assert result.exit_code == 2
     assert result.stderr == f"gradcheck: {path}: the file's budget (--file-budget) ran out (0.5 s)\n"
+
+
+def test_a_directory_with_one_hostile_file_reports_every_valid_one_and_exits_2(
+    gradcheck: Invoke, tmp_path: Path
+) -> None:
+    valid = ["tanh-layer-squared-loss.yaml", "logistic-regression.yaml", "mlp-cross-entropy-logits.yaml"]
+    root = Path(__file__).resolve().parents[2] / "specs"
+    for name in valid:
+        (tmp_path / name).write_text((root / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "sheet.yaml").write_text(sheet(GOOD), encoding="utf-8")
+    (tmp_path / "hostile.yaml").write_text(sheet(*HOSTILE.values()), encoding="utf-8")
+    (tmp_path / "wide.yaml").write_text(
+        "data: {batch: 2000, inputs: 2000}\nnetwork:\n  - linear: {out: 2000}\nloss: squared_error\n",
+        encoding="utf-8")
+    result = gradcheck("check", tmp_path, "--format", "json")
+    assert "Traceback" not in result.stderr
+    specs = {Path(s["path"]).name: s for s in json.loads(result.stdout)["specs"]}
+    assert {name: specs[name]["verdict"] for name in [*valid, "sheet.yaml"]} == dict.fromkeys(
+        [*valid, "sheet.yaml"], "pass")
+    assert specs["hostile.yaml"]["verdict"] == "error" and specs["wide.yaml"]["verdict"] == "error"
+    assert result.exit_code == 2
