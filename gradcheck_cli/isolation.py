@@ -58,9 +58,20 @@ def _limit_cpu(seconds: float) -> None:
     _lower(resource.RLIMIT_CPU, int(spent + seconds) + 1)
 
 
+def _mapped() -> int:
+    """Bytes of address space this process has mapped now (0 where /proc is not there)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _serve(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; ^C must not kill a worker mid-send
-    _lower(resource.RLIMIT_AS, policy.WORKER_MEMORY)
+    # WORKER_MEMORY on top of what the fork inherited: NumPy's BLAS maps buffers per core at import,
+    # gigabytes of address space on a large machine, of which little is ever touched
+    _lower(resource.RLIMIT_AS, _mapped() + policy.WORKER_MEMORY)
     while True:
         try:
             task = conn.recv()

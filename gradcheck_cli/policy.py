@@ -193,8 +193,9 @@ SYMBOLIC_MAX_ENTRIES = 2**26
 #: per example): 10⁹, about a second of NumPy; a homework claim takes thousands.
 CLAIM_MAX_WORK = 1e9
 
-#: Worker processes that judge untrusted questions (``isolation``): the address space and CPU
-#: seconds each may use (``resource.setrlimit``), and how many run at once.
+#: Worker processes that judge untrusted questions (``isolation``): the address space each may
+#: map beyond what it inherited from the fork and the CPU seconds it may use
+#: (``resource.setrlimit``), and how many run at once.
 WORKER_MEMORY = 2 * 2**30
 WORKER_CPU_SECONDS = 600
 WORKERS = 2
