@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gradcheck_cli import isolation, policy
+from gradcheck_cli.api import check_spec
 from gradcheck_cli.isolation import Died, Pool, Task
 
 SHEET = Path(__file__).resolve().parents[1] / "specs" / "homework" / "course-notes-sheet.yaml"
@@ -87,8 +88,6 @@ def test_a_pool_forked_into_a_child_is_not_shared_with_it() -> None:
 
 
 def judged_in_a_daemon(queue: object) -> None:
-    from gradcheck_cli.api import check_spec
-
     result = check_spec(SHEET)
     queue.put(result.verdict)  # type: ignore[attr-defined]
 
@@ -100,3 +99,13 @@ def test_a_daemonic_process_which_may_not_fork_judges_its_sheet_in_process() -> 
     process.start()
     assert queue.get(timeout=120) == "pass"
     process.join()
+
+
+def test_a_system_that_refuses_to_fork_gets_its_sheet_judged_in_process(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Pool, tasks: object) -> list[object]:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(Pool, "run", refuse)
+    assert check_spec(SHEET).verdict == "pass"

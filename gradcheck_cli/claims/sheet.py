@@ -83,10 +83,16 @@ def judge_safely(question: Question, seed: int, show_answer: bool, seconds: floa
 
 
 def _run(tasks: list[Task], isolate: bool) -> Iterator[QuestionResult | Failure | Died]:
-    """The tasks' results in order: from the worker pool, or judged here one by one."""
+    """The tasks' results in order: from the worker pool, or judged here one by one (also when
+    the system refuses to start a worker: out of processes or memory)."""
     if isolate and tasks and isolation.available():
-        yield from isolation.shared().run(tasks)
-        return
+        try:
+            results = isolation.shared().run(tasks)
+        except OSError:
+            pass
+        else:
+            yield from results
+            return
     for task in tasks:
         yield task.function(*task.args)
 
