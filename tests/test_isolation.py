@@ -109,3 +109,18 @@ def test_a_system_that_refuses_to_fork_gets_its_sheet_judged_in_process(
 
     monkeypatch.setattr(Pool, "run", refuse)
     assert check_spec(SHEET).verdict == "pass"
+
+
+def spin() -> None:
+    while True:
+        pass
+
+
+def test_a_task_over_its_cpu_seconds_is_stopped_by_the_os(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policy, "WORKER_CPU_SECONDS", 1)  # the wall-clock limit stays 30 s away
+    start = time.monotonic()
+    (spun,) = pool.run([Task(spin, (), 25.0)])
+    assert isinstance(spun, Died) and "used more CPU time than allowed (SIGXCPU" in spun.reason
+    assert time.monotonic() - start < 20
