@@ -110,7 +110,8 @@ def check_spec(
     Args:
         path: a network spec or a claim file (YAML with `questions:`).
         seed: overrides the spec's seed.
-        show_answer: claim files only: include the correct derivative in each result.
+        show_answer: include the correct derivative in each claim's result (claim files, and
+            the claims of a network spec: one example's gradient in matrix form).
         mode: network specs only: ``full``, ``directional`` or ``auto``, overriding the spec.
         avoid_kinks: network specs only: move the point off kinks first (overrides
             ``check.avoid_kinks``).
@@ -140,7 +141,12 @@ def check_spec(
         return check_sheet(loaded.spec, loaded.source, seed=seed, show_answer=show_answer, limits=limits,
                            within=clocks)
     with budget.limit(*step(limits.file, FILE, *clocks)):
-        return _check_network(loaded, seed, mode, avoid_kinks, limits.question)
+        result = _check_network(loaded, seed, mode, avoid_kinks, limits.question)
+        if show_answer and isinstance(result, SpecResult) and result.claims:
+            from gradcheck_cli.claims.network_answer import with_answers
+
+            result = with_answers(result, build(loaded, seed=seed))
+        return result
 
 
 def _check_network(loaded: Loaded, seed: int | None, mode: Mode | None, avoid_kinks: bool | None,

@@ -261,7 +261,7 @@ def _show_derivative(question: Question, format: str, *, latex: bool, elementwis
                              "use --format json or markdown, or give --claim")
     elif found.error is None:
         text = found.latex if latex else (
-            found.elementwise_pretty if elementwise or found.matrix is None else found.matrix)
+            found.elementwise_pretty or "" if elementwise or found.matrix is None else found.matrix)
         typer.echo(f"```\n{text}\n```" if format == "markdown" else text)
     if found.error is not None:
         typer.echo(f"gradcheck: {found.error}", err=True)
@@ -315,17 +315,29 @@ def steps(
 @user_errors
 def derive(
     spec: SpecArg,
-    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of pretty text.")] = False,
+    latex: Annotated[bool, typer.Option("--latex", help="With --index: print LaTeX instead of pretty "
+                                        "text.")] = False,
+    index: Annotated[bool, typer.Option("--index", help="Print SymPy's derivation in index notation "
+                                        "instead of the matrix form.")] = False,
 ) -> None:
-    """Print the derivative formulas SymPy derives for a network spec.
+    """Print the gradients of a network spec as formulas.
 
-    The forward, the δ recursion, and ∂J/∂θ for every parameter, in δ form and closed form.
+    In matrix form by default: one example's forward (z1 = W0 @ x + b0, a1 = tanh(z1), …), the
+    δ recursion and ∂L/∂θ for every parameter, each checked against SymPy's element-wise
+    derivative. With --index: SymPy's derivation in index notation, in δ form and closed form.
     """
     from gradcheck_cli import api
-    from gradcheck_cli.engines import symbolic
 
-    derivation = symbolic.derivation(api.load_problem(spec))
-    typer.echo(derivation.latex() if latex else derivation.pretty())
+    problem = api.load_problem(spec)
+    if index or latex:
+        from gradcheck_cli.engines import symbolic
+
+        derivation = symbolic.derivation(problem)
+        typer.echo(derivation.latex() if latex else derivation.pretty())
+        return
+    from gradcheck_cli.claims.network_answer import render
+
+    sys.stdout.write(render(problem))
 
 
 @app.command(cls=Command)

@@ -142,6 +142,13 @@ CLAIM_RTOL = 1e-8
 #: before the numeric evidence decides alone.
 SYMBOLIC_BUDGET = 10.0
 
+#: Seconds the element-wise SymPy proof may take once the proof in matrix form did not settle a
+#: claim (the matrix form proves the usual identities in milliseconds; this is the fallback).
+ELEMENTWISE_PROOF_BUDGET = 2.0
+
+#: Seconds the matrix-calculus engine may spend on one derivative or one canonical form.
+MATRIX_BUDGET = 5.0
+
 #: SymPy tries to prove claim − truth = 0 only for differences of at most this many operations
 #: (a size gate decides the same way on every machine; the time budget above is a safety net).
 PROOF_MAX_OPS = 2000

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr
+from gradcheck_cli.expr.nodes import Call
 from gradcheck_cli.matrix import algebra as al
 from gradcheck_cli.matrix.algebra import Poly, TooLarge, Unsupported
 from gradcheck_cli.matrix.calculus import gradient, jacobian
@@ -45,6 +46,16 @@ class Answer:
     text: str
     latex: str
     expr: Expr
+    #: the same through the δ recursion: (δ name, its definition) in order, then the answer
+    steps: tuple[tuple[str, str], ...] = ()
+    short: str = ""
+
+
+#: The prefix of the name of a let's adjoint, ∂f/∂(let): δz1 for the let z1.
+DELTA = "δ"
+
+#: An adjoint this small is written out where it is used, not named.
+INLINE_ATOMS = 1
 
 
 def canonical(expr: Expr, facts: Facts = Facts()) -> Poly:
@@ -90,19 +101,53 @@ def derive(f: Expr, wrt: str, variables: Mapping[str, Shape], layout: str,
         text = Printer(named).text(poly)
         latex = Printer(named, latex=True).text(poly)
         compiled = compile_expr(text, variables, lets or {})
+        steps, short = deltas(f, wrt, variables, layout, facts, lets or {}, named)
     except Failure:
         return None
     except ExprError:
         return None
-    return Answer(poly, text, latex, compiled)
+    return Answer(poly, text, latex, compiled, steps, short)
+
+
+def deltas(f: Expr, wrt: str, variables: Mapping[str, Shape], layout: str, facts: Facts,
+           lets: Mapping[str, Expr], named: Mapping[Poly, str]) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The derivative through the δ recursion: each let's adjoint that is not small is named
+    δ<let> (δz1 = ∂f/∂z1) and used by name below it, as the course notes write backpropagation."""
+    if f.shape != (1, 1) or not lets:
+        return (), ""
+    # δ at the lets that are not a function of another (z = W a + b, not a = tanh(z)): the notes'
+    # δ = ∂L/∂z; an activation's adjoint flows on into the next δ, where it can cancel (σ − y).
+    bodies = {id(body): name for name, body in lets.items() if not isinstance(body, Call)}
+    found: list[tuple[str, Poly]] = []
+
+    def name_it(node: Expr, g: Poly) -> Poly:
+        let = bodies.get(id(node))
+        if let is None:
+            return g
+        g = normal(g, facts)
+        atoms = sum(len(m.scalars) + sum(len(f) for f in m.chain) for m in g.terms)
+        if len(g.terms) <= 1 and atoms <= INLINE_ATOMS:
+            return g
+        found.append((DELTA + let, g))
+        return al.atom(al.Leaf(g.shape, DELTA + let))
+
+    grad = gradient(f, wrt, variables[wrt], Converter(), name_it)
+    laid = grad if layout == "gradient" else al.transpose(grad)
+    printer = Printer(named)
+    steps = tuple((name, printer.text(definition)) for name, definition in found)
+    return steps, printer.text(normal(laid, facts))
 
 
 def let_names(lets: Mapping[str, Expr], facts: Facts) -> dict[Poly, str]:
-    """Each let's canonical form → its name (so answers speak in the user's names)."""
+    """Each let's canonical form → its name, and its transpose → ``name.T`` (so answers speak
+    in the user's names)."""
     named: dict[Poly, str] = {}
     for name, body in lets.items():
         try:
-            named.setdefault(canonical(body, facts), name)
+            form = canonical(body, facts)
+            named.setdefault(form, name)
+            if form.shape != (1, 1):
+                named.setdefault(al.transpose(form), f"{name}.T")
         except Failure:
             continue
     return named

@@ -453,6 +453,8 @@ def transpose_atom(a: Atom) -> Atom:
         return Group((cols, rows), transpose(a.poly))
     if isinstance(a, Fn) and a.name in ENTRYWISE:
         return Fn((cols, rows), a.name, tuple(transpose(arg) for arg in a.args), a.axis, a.sizes)
+    if isinstance(a, Fn) and a.name == "inv" and transpose(a.args[0]) == a.args[0]:
+        return a  # the inverse of a symmetric matrix (a symmetric literal, A + A.T) is symmetric
     return Tr((cols, rows), a)
 
 

@@ -92,8 +92,12 @@ def dependent(order: list[Expr], wrt: str) -> set[int]:
 # ---------------------------------------------------------------- reverse mode
 
 
-def gradient(f: Expr, wrt: str, wrt_shape: Shape, value: Converter | None = None) -> Poly:
+def gradient(f: Expr, wrt: str, wrt_shape: Shape, value: Converter | None = None,
+             named: Callable[[Expr, Poly], Poly] | None = None) -> Poly:
     """∂f/∂wrt for a 1×1 f, in the shape of the variable.
+
+    ``named(node, adjoint)``, when given, sees each node's complete adjoint before it is passed
+    on and returns what to pass on instead (a name δ standing for it: the δ recursion).
 
     Raises:
         Unsupported: f uses a function with no matrix-form rule here.
@@ -111,6 +115,8 @@ def gradient(f: Expr, wrt: str, wrt_shape: Shape, value: Converter | None = None
         if isinstance(node, Variable):
             total = al.add(total, g)
             continue
+        if named is not None:
+            g = named(node, g)
         for child, part in vjp(node, g, value):
             if id(child) in live:
                 old = adjoint.get(id(child))

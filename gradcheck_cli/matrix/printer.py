@@ -80,6 +80,7 @@ class Printer:
 
     def terms(self, monos: list[Mono], shape: tuple[int, int]) -> tuple[str, int]:
         """A sum of terms, with the most widely shared factor pulled out first."""
+        monos = self.named_sums([unwrapped(m) for m in monos], shape)
         if len(monos) == 1:
             return self.mono(monos[0], shape)
         factored = self.entrywise_factors(monos, shape)
@@ -95,13 +96,31 @@ class Printer:
         rest = self.terms(outside, shape)
         return self.join([body, rest])
 
+    def named_sums(self, monos: list[Mono], shape: tuple[int, int]) -> list[Mono]:
+        """Terms that together are c times a let (z2 = W1 @ a1 + b1) written as c · its name."""
+        for form, name in self.lets.items():
+            if len(form.terms) < 2 or form.shape != shape or not name.isidentifier():
+                continue
+            mine = {m.ident(): m for m in monos}
+            found = [mine.get(t.ident()) for t in form.terms]
+            if any(m is None for m in found):
+                continue
+            ratios = {m.coef / t.coef for m, t in zip(found, form.terms, strict=True) if m is not None}
+            if len(ratios) != 1:
+                continue
+            (c,) = ratios
+            used = {t.ident() for t in form.terms}
+            leaf = ((Leaf(shape, name), Fraction(1)),)
+            named = Mono(c, leaf, ()) if shape == SCALAR else Mono(c, (), (leaf,))
+            return [named, *(m for m in monos if m.ident() not in used)]
+        return monos
+
     def entrywise_factors(self, monos: list[Mono], shape: tuple[int, int]) -> tuple[str, int] | None:
         """An entrywise polynomial as a product of its factors, ``(h - y) * (1 - h**2)``, when it
         has two or more (factors whose product is no longer than they are are kept together:
         ``1 - h**2``, not ``(1 - h) * (1 + h)``)."""
-        if any(len(m.chain) > 1 for m in monos) or any(
-                exp < 0 or exp.denominator != 1
-                for m in monos for f in (m.scalars, *m.chain) for _, exp in f):
+        monos = [Mono(m.coef, m.scalars, (al.grouped(m.chain),)) if len(m.chain) > 1 else m for m in monos]
+        if any(exp < 0 or exp.denominator != 1 for m in monos for f in (m.scalars, *m.chain) for _, exp in f):
             return None
         symbols = Symbols()
         try:
@@ -112,8 +131,13 @@ class Printer:
         for k, f in enumerate(factors):
             if leading_negative(f, symbols):
                 factors[k], coeff = sp.expand(-f), -coeff
+        if coeff < 0:  # a minus reads better inside a factor: (a - y), not -(y - a)
+            for k, f in enumerate(factors):
+                if len(sp.Add.make_args(f)) > 1:
+                    factors[k], coeff = sp.expand(-f), -coeff
+                    break
         sums = [f for f in factors if len(sp.Add.make_args(sp.expand(f))) > 1]
-        if len(sums) < 2 and not (sums and coeff != 1 and len(factors) > 1):
+        if not sums or (len(factors) < 2 and coeff in (1, -1)):
             return None
         parts: list[str] = []
         if coeff not in (1, -1):
@@ -313,10 +337,9 @@ def combine(factors: list[sp.Expr]) -> list[sp.Expr]:
         merged = False
         for i in range(len(factors)):
             for j in range(i + 1, len(factors)):
+                sizes = (len(sp.Add.make_args(factors[i])), len(sp.Add.make_args(factors[j])))
                 product = sp.expand(factors[i] * factors[j])
-                size = len(sp.Add.make_args(product))
-                longest = max(len(sp.Add.make_args(factors[i])), len(sp.Add.make_args(factors[j])))
-                if 1 < size <= longest:
+                if min(sizes) > 1 and len(sp.Add.make_args(product)) <= max(sizes):
                     factors = [f for k, f in enumerate(factors) if k not in (i, j)] + [product]
                     merged = True
                     break
@@ -355,6 +378,17 @@ def number(value: Fraction | int) -> str:
         if "e" not in text:
             return text
     return f"{value.numerator}/{value.denominator}"
+
+
+def unwrapped(m: Mono) -> Mono:
+    """A term that is only a kept-whole product, ``c * (U.T @ a)``, as that product itself."""
+    if m.scalars or len(m.chain) != 1 or len(m.chain[0]) != 1:
+        return m
+    at, exp = m.chain[0][0]
+    if not isinstance(at, Group) or exp != 1 or len(at.poly.terms) != 1:
+        return m
+    inner = at.poly.terms[0]
+    return Mono(m.coef * inner.coef, inner.scalars, inner.chain)
 
 
 def normalise(monos: list[Mono], shape: tuple[int, int]) -> list[Mono]:

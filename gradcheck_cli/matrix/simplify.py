@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from gradcheck_cli.matrix import algebra as al
-from gradcheck_cli.matrix.algebra import SCALAR, Atom, Const, Fn, Group, Leaf, Mono, Poly, Tr
+from gradcheck_cli.matrix.algebra import Atom, Const, Fn, Group, Leaf, Mono, Poly, Tr
 
 AtomMap = Callable[[Atom], Poly]
 
@@ -135,7 +135,7 @@ class Symbols:
         self.atoms: dict[sp.Symbol, Atom] = {}
 
     def symbol(self, at: Atom) -> sp.Expr:
-        if isinstance(at, Group) and all(len(m.chain) <= 1 for m in at.poly.terms) and at.shape != SCALAR:
+        if isinstance(at, Group) and all(len(m.chain) <= 1 for m in at.poly.terms):
             return self.expression(list(at.poly.terms))
         key = at.key()
         found = self.by_key.get(key)

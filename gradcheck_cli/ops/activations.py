@@ -41,6 +41,9 @@ class Identity(Elementwise):
 
     kind = "identity"
 
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        return a
+
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         return t
 
@@ -56,6 +59,7 @@ class ReLU(Elementwise):
     """g(z) = max(z, 0); g'(z) = 1[z > 0] (the subgradient 0 is taken at the kink)."""
 
     kind = "relu"
+    function = "relu"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         import sympy as sp
@@ -81,6 +85,10 @@ class LeakyReLU(Elementwise):
 
     slope: confloat(ge=0.0, lt=1.0) = 0.01  # type: ignore[valid-type]
 
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        """max(z, a·z) for 0 ≤ a < 1."""
+        return f"maximum({a}, {self.slope!r} * {a})"
+
     def describe(self) -> str:
         return f"leaky_relu({self.slope:g})"
 
@@ -103,6 +111,7 @@ class Abs(Elementwise):
     """g(z) = |z|; g'(z) = sign(z) (the subgradient 0 is taken at the kink)."""
 
     kind = "abs"
+    function = "abs"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         import sympy as sp
@@ -126,6 +135,7 @@ class Sigmoid(Elementwise):
     """g(z) = σ(z) = 1/(1 + e^{-z}); g'(z) = σ(z)(1 - σ(z)) = y(1 - y)."""
 
     kind = "sigmoid"
+    function = "sigmoid"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         import sympy as sp
@@ -143,6 +153,7 @@ class Tanh(Elementwise):
     """g(z) = tanh(z); g'(z) = 1 - tanh²(z) = 1 - y²."""
 
     kind = "tanh"
+    function = "tanh"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         import sympy as sp
@@ -160,6 +171,7 @@ class Softplus(Elementwise):
     """g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|}); g'(z) = σ(z)."""
 
     kind = "softplus"
+    function = "softplus"
 
     def scalar(self, t: sp.Symbol) -> sp.Expr:
         import sympy as sp
@@ -191,6 +203,9 @@ class Softmax(Layer):
     def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
         (s,) = cache
         return s * (g - (g * s).sum(axis=-1, keepdims=True)), {}
+
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        return f"softmax({a})"
 
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]

@@ -93,9 +93,20 @@ class Layer(Op):
     ) -> sp.Expr:
         """Entry ``i`` of the output for one example whose input is ``x[0..n-1]``."""
 
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        """The output for one example, a column ``a``, in the expression language, with the
+        parameters under ``params`` (local name → global name); None where it has no form."""
+        return None
+
 
 class Elementwise(Layer):
     """An activation applied entry by entry: out_i = g(z_i)."""
+
+    #: g's name in the expression language, where it has one.
+    function: ClassVar[str | None] = None
+
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        return None if self.function is None else f"{self.function}({a})"
 
     @abstractmethod
     def scalar(self, t: sp.Symbol) -> sp.Expr:
@@ -132,6 +143,11 @@ class Elementwise(Layer):
 
 class Loss(Op):
     """A per-example loss L(ŷ, y) of the network output ŷ and the target y, both of width k."""
+
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        """L for one example in the expression language (columns ``yhat`` and ``y``), with the
+        constant arrays it names; None where the language has no form."""
+        return None
 
     #: The kind of target the loss expects when the spec does not give targets inline.
     targets: ClassVar[TargetKind] = "real"

@@ -121,6 +121,11 @@ class Linear(Layer):
             grads["b"] = g.sum(axis=0)
         return g @ W, grads
 
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        """W a + b."""
+        product = f"{params['W']} @ {a}"
+        return f"{product} + {params['b']}" if "b" in params else product
+
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
@@ -187,6 +192,10 @@ class Polynomial(Layer):
         powers = np.arange(1, self.degree + 1)
         slopes = powers * x ** (powers - 1)
         return (g * slopes).sum(axis=-1, keepdims=True), {}
+
+    def formula(self, a: str, params: Mapping[str, str]) -> str | None:
+        """The column (x, x², …, x^degree) of a scalar input."""
+        return "vec(" + ", ".join(f"{a}**{d}" for d in range(1, self.degree + 1)) + ")"
 
     def math(
         self, i: sp.Symbol, x: sp.IndexedBase, n: sp.Symbol, params: Mapping[str, sp.IndexedBase]

@@ -38,6 +38,10 @@ class _SquaredError(Loss):
         e: Array = cache[0]
         return 2.0 * self._c(e.shape[-1]) * e
 
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        c = {"half": "0.5 * ", "mean": f"1/{k} * "}.get(self.scale, "")
+        return f"{c}sum(({yhat} - {y})**2)", {}
+
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
@@ -85,6 +89,9 @@ class CrossEntropy(Loss):
         yhat, y = cache
         return -y / yhat  # type: ignore[no-any-return]
 
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        return f"-{y}.T @ log({yhat})", {}
+
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
@@ -111,6 +118,9 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self, cache: Cache) -> Array:
         yhat, y, lse = cache
         return np.exp(yhat - lse) * y.sum(axis=-1, keepdims=True) - y  # type: ignore[no-any-return]
+
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        return f"-{y}.T @ log(softmax({yhat}))", {}
 
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
@@ -140,6 +150,9 @@ class BinaryCrossEntropy(Loss):
         p, y = cache
         return -y / p + (1.0 - y) / (1.0 - p)  # type: ignore[no-any-return]
 
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        return f"-sum({y} * log({yhat}) + (1 - {y}) * log(1 - {yhat}))", {}
+
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
     ) -> sp.Expr:
@@ -161,6 +174,9 @@ class SigmoidBinaryCrossEntropy(Loss):
     def backward(self, cache: Cache) -> Array:
         z, y = cache
         return logistic(z) - y  # type: ignore[no-any-return]
+
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        return f"sum(softplus({yhat}) - {y} * {yhat})", {}
 
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
@@ -190,6 +206,10 @@ class Hinge(Loss):
         """m_j = z_j - z_c + Δ for every j ≠ c (−1 at the label itself: never a kink there)."""
         correct = (y * yhat).sum(axis=-1, keepdims=True)
         return np.where(y > 0, -1.0, yhat - correct + self.margin)
+
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        """Σ over the wrong classes of max(0, z_j − z_c + Δ), z_c = yᵀz for a one-hot y."""
+        return f"sum((1 - {y}) * maximum(0, {yhat} - {y}.T @ {yhat} + {self.margin!r}))", {}
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
         m = self.hinges(yhat, y)
@@ -280,6 +300,12 @@ class GaussianNLL(Loss):
     def backward(self, cache: Cache) -> Array:
         e, P = cache
         return -0.5 * (e @ (P + P.T))  # type: ignore[no-any-return]
+
+    def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
+        """½ eᵀ Σ⁻¹ e (+ ½ log det 2πΣ) with Σ the constant ``Sigma``."""
+        quadratic = f"0.5 * ({y} - {yhat}).T @ inv(Sigma) @ ({y} - {yhat})"
+        constant = " + 0.5 * logdet(2 * pi * Sigma)" if self.constant else ""
+        return quadratic + constant, {"Sigma": self.sigma(k)}
 
     def math(
         self, yhat: sp.IndexedBase, y: sp.IndexedBase, k: sp.Symbol, consts: Mapping[str, sp.IndexedBase]
