@@ -193,8 +193,14 @@ PRINT_BUDGET = 10.0
 PRINT_MAX_OPS = 20_000
 
 #: Largest number of entries of one intermediate array of the symbolic engine (batch × out × in
-#: for a dense layer's local derivative): 2²⁶ float64 entries = 512 MiB.
-SYMBOLIC_MAX_ENTRIES = 2**26
+#: for a dense layer's local derivative): 2²⁴ float64 entries = 128 MiB, of which an evaluation
+#: holds two or three at once.
+SYMBOLIC_MAX_ENTRIES = 2**24
+
+#: Most activations a network may have over its batch (batch × the sum of its widths): each
+#: engine keeps them and as many cotangents, three engines at once; 2²² float64 numbers = 32 MiB
+#: each copy. A batch of 100 through 40 layers of width 1,000 fits.
+MAX_ACTIVATIONS = 2**22
 
 #: Most multiply-adds a claim on a network spec may take over the whole batch (it is evaluated
 #: per example): 10⁹, about a second of NumPy; a homework claim takes thousands.

@@ -55,7 +55,12 @@ def gradients(problem: Problem) -> Gradients:
     Returns:
         ``Gradients`` with source ``symbolic``; ``cotangents`` holds ∂J/∂(input of layer l)
         for every layer, then ∂J/∂ŷ, each including the reduction scale.
+
+    Raises:
+        SpecError: the activations or one intermediate array would exceed
+            ``policy.MAX_ACTIVATIONS`` or ``policy.SYMBOLIC_MAX_ENTRIES`` entries.
     """
+    _refuse_deep_and_wide(problem)
     activations = _forward(problem)
     loss, g = _loss(problem, activations[-1])
     cotangents = [g]
@@ -180,6 +185,18 @@ def evaluate(
             f"{formula} = {entries:,} entries, more than {policy.SYMBOLIC_MAX_ENTRIES:,} "
             "(policy.SYMBOLIC_MAX_ENTRIES); use a smaller batch or narrower layers")
     return _unchecked(expr, arrays, scalars, free, batch)
+
+
+def _refuse_deep_and_wide(problem: Problem) -> None:
+    """Every engine holds an activation and a cotangent per layer and example: refuse before the
+    forward pass when they would not fit (3,000 layers of width 300 at a batch of 700)."""
+    widths = sum(node.n_out for node in problem.nodes) + problem.x.shape[1]
+    entries = problem.batch * widths
+    if entries > policy.MAX_ACTIVATIONS:
+        raise SpecError(
+            f"the network's activations are batch × (the input's and every layer's width) = "
+            f"{problem.batch:,} × {widths:,} = {entries:,} numbers, more than {policy.MAX_ACTIVATIONS:,} "
+            "(policy.MAX_ACTIVATIONS); use a smaller batch, or fewer or narrower layers")
 
 
 def _deepest_sums(expr: sp.Basic, scalars: Mapping[sp.Symbol, float]) -> list[int]:
