@@ -18,7 +18,7 @@ from gradcheck_cli import matrix, policy
 from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.evidence import Point, close
 from gradcheck_cli.claims.question import Question
-from gradcheck_cli.expr import Expr, ExprError, compile_expr, to_numpy, to_sympy
+from gradcheck_cli.expr import Expr, ExprError, compile_expr, to_complex, to_numpy, to_sympy
 from gradcheck_cli.matrix import Answer, Facts
 from gradcheck_cli.matrix.algebra import Poly
 from gradcheck_cli.matrix.printer import Printer
@@ -54,19 +54,69 @@ def value(expr: Expr, point: Point) -> np.ndarray:
         return np.asarray(to_numpy(expr, point), dtype=np.float64)
 
 
+#: The complex-step witness is taken at this many of a question's random points.
+COMPLEX_STEP_POINTS = 2
+
+
 def disagreement(case: Case) -> str | None:
-    """Why the matrix-form answer cannot be trusted at the case's points, or None."""
+    """Why the matrix-form answer cannot be trusted at the case's points, or None: it must agree
+    with the element-wise SymPy derivative at every point, and with the complex-step derivative
+    of f's NumPy form (a third witness, sharing no code with either) at the first ones."""
     found = case.answer
     if found is None:
         return None
     for index, point in enumerate(case.points):
         mine, theirs = value(found.expr, point), case.truth_at(point)
-        if not close(mine, theirs):
+        witness = "the element-wise SymPy derivative"
+        floor = rounding_floor(case, point)
+        if agree(mine, theirs, floor) and index < COMPLEX_STEP_POINTS:
+            stepped = complex_step(case.question, point)
+            if stepped is not None:
+                theirs, witness = stepped, "the complex-step derivative"
+        if not agree(mine, theirs, floor):
             worst = float(np.max(np.abs(mine - theirs))) if mine.shape == theirs.shape else float("nan")
-            return (f"the matrix-form derivative `{found.text}` and the element-wise SymPy derivative "
-                    f"disagree at random point {index + 1} (largest difference {worst:.3g}); this is a "
-                    "bug in gradcheck's matrix engine, not in the claim — please report it")
+            return (f"the matrix-form derivative `{found.text}` and {witness} disagree at random point "
+                    f"{index + 1} (largest difference {worst:.3g}); this is a bug in gradcheck's engines, "
+                    "not in the claim — please report it")
     return None
+
+
+def agree(mine: np.ndarray, theirs: np.ndarray, floor: float) -> bool:
+    """Equal as exact formulas (``close``), or within ``floor`` of each other entry by entry."""
+    if mine.shape != theirs.shape:
+        return False
+    return close(mine, theirs) or bool(np.all(np.abs(mine - theirs) <= floor))
+
+
+def rounding_floor(case: Case, point: Point) -> float:
+    """What rounding may leave where the derivative is (near) zero — terms that cancel exactly in
+    the math (diag(1/x) − diag(x) diag(1/x²)) and an x/x that is 1 up to an ulp under the complex
+    step: the claim tolerance of f's size per unit of the variable."""
+    f = case.f_at(point)
+    size = float(np.max(np.abs(f))) if f is not None and np.all(np.isfinite(f)) else 1.0
+    scale = max(float(np.max(np.abs(point[case.question.wrt]))), 1.0)
+    return policy.CLAIM_RTOL * max(size, 1.0) / scale
+
+
+def complex_step(question: Question, point: Point) -> np.ndarray | None:
+    """∂f/∂wrt at ``point`` in the question's layout by the complex step, Im f(X + ih·E)/h for each
+    entry of the variable (vec order, column-major); None where it is not finite (no evidence)."""
+    rows, cols = question.variables[question.wrt]
+    x = np.asarray(point[question.wrt], dtype=np.float64).reshape(rows, cols)
+    h = policy.COMPLEX_STEP
+    columns = []
+    for k in range(rows * cols):
+        moved = x.astype(np.complex128)
+        moved[k % rows, k // rows] += 1j * h
+        out = to_complex(question.f, {**point, question.wrt: moved})
+        columns.append(out.imag.reshape(-1, order="F") / h)
+    jac = np.array(columns).T
+    if not np.all(np.isfinite(jac)):
+        return None
+    if question.f.shape == (1, 1):
+        jac = jac.reshape(rows, cols, order="F")
+        return np.asarray(jac if question.layout == "gradient" else jac.T)
+    return np.asarray(jac if question.layout == "jacobian" else jac.T)
 
 
 def proved(case: Case) -> bool:

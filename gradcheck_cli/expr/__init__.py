@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from gradcheck_cli.expr.evaluate import to_numpy, to_sympy
+from gradcheck_cli.expr.evaluate import to_complex, to_numpy, to_sympy
 from gradcheck_cli.expr.functions import FUNCTIONS
 from gradcheck_cli.expr.nodes import Expr, ExprError, Shape
 from gradcheck_cli.expr.parser import compile_expr
@@ -25,6 +25,7 @@ __all__ = [
     "Shape",
     "compile_expr",
     "declared_shape",
+    "to_complex",
     "to_numpy",
     "to_sympy",
     "variable_symbols",

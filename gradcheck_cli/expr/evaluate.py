@@ -142,6 +142,39 @@ def numpy_node(node: Expr, values: Sequence[Array], arrays: Mapping[str, Any]) -
     return common_node(node, values, numpy_call)
 
 
+def to_complex(expr: Expr, values: Mapping[str, Any]) -> Array:
+    """The value of ``expr`` at complex points (complex-step differentiation): each function in
+    its complex form where it has one (``Function.complex``), else its NumPy form."""
+
+    def combine(node: Expr, children: list[Array]) -> Array:
+        if isinstance(node, Variable):
+            return np.asarray(supplied(node, values, np.asarray), dtype=np.complex128)
+        if isinstance(node, Power):
+            exponent = values_of_power(node, children)
+            return np.asarray(np.power(children[0].astype(np.complex128), exponent))
+        if isinstance(node, Call):
+            function = FUNCTIONS[node.function]
+            return (function.complex or function.numpy)(children, node)
+        if isinstance(node, Binary):
+            left, right = children
+            return left @ right if node.op == "@" else np.asarray(ENTRYWISE[node.op](left, right))
+        if isinstance(node, (Number, Pi, Literal)):
+            return numpy_node(node, children, values)
+        return common_node(node, children, numpy_call)
+
+    with np.errstate(all="ignore"):
+        result = bottom_up(expr, combine)
+    out: Array = np.asarray(result, dtype=np.complex128).reshape(expr.shape)  # type: ignore[assignment]
+    return out
+
+
+def values_of_power(node: Power, children: Sequence[Array]) -> Any:
+    """The exponent of ``a ** p``: the folded constant (an int where it is one), or its value."""
+    if node.value is None:
+        return children[1]
+    return int(node.value) if float(node.value).is_integer() else node.value
+
+
 def numpy_value(value: Any) -> Array:
     """A supplied value as a float64 array."""
     return np.asarray(value, dtype=np.float64)

@@ -41,6 +41,9 @@ class Function:
     operands: tuple[int, int | None] = (1, 1)
     sizes: tuple[int, int] = (0, 0)
     axis: bool = False
+    #: the form at complex-step points x + ih (``to_complex``), where the NumPy form is not
+    #: analytic there (|z|, comparisons): the real function's branch, continued analytically
+    complex: NumpyForm | None = None
 
 
 FUNCTIONS: dict[str, Function] = {}
@@ -52,8 +55,10 @@ ALIASES: dict[str, str] = {"σ": "sigmoid", "ln": "log", "tr": "trace", "max": "
 
 
 def as_array(value: Any) -> Array:
-    """A NumPy result as a float64 array (NumPy's reductions are typed loosely)."""
-    return np.asarray(value, dtype=np.float64)
+    """A NumPy result as a float64 array (NumPy's reductions are typed loosely); complex values
+    (complex-step evaluation) stay complex."""
+    array = np.asarray(value)
+    return array if np.iscomplexobj(array) else np.asarray(array, dtype=np.float64)
 
 
 def register(function: Function) -> Function:
@@ -79,8 +84,10 @@ def same_shape(args: Sequence[Expr], sizes: Sequence[int], axis: int | None) -> 
     return args[0].shape
 
 
-def entrywise(name: str, math: str, scalar: Callable[[Any], Any], array: Callable[[Array], Array]) -> None:
-    """Register f applied to every entry: SymPy ``scalar`` per entry, NumPy ``array`` at once."""
+def entrywise(name: str, math: str, scalar: Callable[[Any], Any], array: Callable[[Array], Array],
+              at_complex: Callable[[Array], Array] | None = None) -> None:
+    """Register f applied to every entry: SymPy ``scalar`` per entry, NumPy ``array`` at once,
+    and ``at_complex`` at complex-step points where ``array`` is not analytic there."""
 
     def sympy_form(values: Sequence[Any], call: Call) -> Any:
         return values[0].applyfunc(scalar)
@@ -88,9 +95,44 @@ def entrywise(name: str, math: str, scalar: Callable[[Any], Any], array: Callabl
     def numpy_form(values: Sequence[Array], call: Call) -> Array:
         return array(values[0])
 
+    def complex_form(values: Sequence[Array], call: Call) -> Array:
+        assert at_complex is not None
+        return at_complex(values[0])
+
     sympy_form.__name__ = f"{name}_sympy"
     numpy_form.__name__ = f"{name}_numpy"
-    register(Function(name, math, same_shape, sympy_form, numpy_form))
+    register(Function(name, math, same_shape, sympy_form, numpy_form,
+                      complex=complex_form if at_complex is not None else None))
+
+
+# At a complex-step point z = x + ih the real part picks the branch (as x does for the real
+# function) and the formula of that branch is continued analytically, so Im f(x + ih)/h = f′(x).
+
+
+def sigmoid_complex(z: Array) -> Array:
+    """1/(1 + e^{−z}), its own analytic continuation."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def relu_complex(z: Array) -> Array:
+    return np.where(z.real > 0, z, 0.0)
+
+
+def softplus_complex(z: Array) -> Array:
+    """log(1 + e^{z}), written around the larger of 0 and Re z so e^{·} cannot overflow."""
+    return np.where(z.real > 0, z + np.log1p(np.exp(-z)), np.log1p(np.exp(z)))
+
+
+def abs_complex(z: Array) -> Array:
+    return np.where(z.real >= 0, z, -z)
+
+
+def sign_complex(z: Array) -> Array:
+    return as_array(np.sign(z.real).astype(np.complex128))
+
+
+def step_complex(z: Array) -> Array:
+    return as_array((z.real > 0).astype(np.complex128))
 
 
 def sigmoid_sympy(t: Any) -> Any:
@@ -140,12 +182,12 @@ entrywise("sqrt", "sqrt(z) = √z", sp.sqrt, np.sqrt)
 entrywise("sin", "sin(z)", sp.sin, np.sin)
 entrywise("cos", "cos(z)", sp.cos, np.cos)
 entrywise("tanh", "tanh(z)", sp.tanh, np.tanh)
-entrywise("sigmoid", "sigmoid(z) = 1/(1 + e^{-z})", sigmoid_sympy, sigmoid_numpy)
-entrywise("relu", "relu(z) = max(z, 0)", relu_sympy, relu_numpy)
-entrywise("softplus", "softplus(z) = log(1 + e^z)", softplus_sympy, softplus_numpy)
-entrywise("abs", "abs(z) = |z|", sp.Abs, np.abs)
-entrywise("sign", "sign(z) ∈ {−1, 0, 1}", sp.sign, np.sign)
-entrywise("step", "step(z) = 1[z > 0], the derivative of relu", step_sympy, step_numpy)
+entrywise("sigmoid", "sigmoid(z) = 1/(1 + e^{-z})", sigmoid_sympy, sigmoid_numpy, sigmoid_complex)
+entrywise("relu", "relu(z) = max(z, 0)", relu_sympy, relu_numpy, relu_complex)
+entrywise("softplus", "softplus(z) = log(1 + e^z)", softplus_sympy, softplus_numpy, softplus_complex)
+entrywise("abs", "abs(z) = |z|", sp.Abs, np.abs, abs_complex)
+entrywise("sign", "sign(z) ∈ {−1, 0, 1}", sp.sign, np.sign, sign_complex)
+entrywise("step", "step(z) = 1[z > 0], the derivative of relu", step_sympy, step_numpy, step_complex)
 
 
 
@@ -167,9 +209,15 @@ def pairwise(name: str, math: str, scalar: Callable[[Any, Any], Any],
     def numpy_form(values: Sequence[Array], call: Call) -> Array:
         return as_array(array(values[0], values[1]))
 
+    def complex_form(values: Sequence[Array], call: Call) -> Array:
+        first, second = values
+        larger = first.real >= second.real if name == "maximum" else first.real <= second.real
+        return np.where(larger, first, second)
+
     sympy_form.__name__ = f"{name}_sympy"
     numpy_form.__name__ = f"{name}_numpy"
-    register(Function(name, math, pairwise_shape, sympy_form, numpy_form, operands=(2, 2)))
+    register(Function(name, math, pairwise_shape, sympy_form, numpy_form, operands=(2, 2),
+                      complex=complex_form))
 
 
 pairwise("maximum", "maximum(a, b), the larger of aᵢⱼ and bᵢⱼ (also written max(a, b))", sp.Max, np.maximum)
@@ -290,5 +338,10 @@ register(Function("sum", "sum(X) = Σ Xᵢⱼ; sum(X, 0) sums down the rows, sum
                   reduced_shape, sum_sympy, sum_numpy, axis=True))
 register(Function("mean", "mean(X) = sum(X) / (number of entries); mean(X, 0), mean(X, 1) per axis",
                   reduced_shape, mean_sympy, mean_numpy, axis=True))
+def norm_complex(values: Sequence[Array], call: Call) -> Array:
+    """√(Σ Xᵢⱼ²) continued analytically (np.linalg.norm takes moduli)."""
+    return as_array(np.sqrt(np.sum(values[0] * values[0]))).reshape(1, 1)
+
+
 register(Function("norm", "norm(X) = √(Σ Xᵢⱼ²), the 2-norm of a vector or Frobenius norm",
-                  scalar_shape, norm_sympy, norm_numpy))
+                  scalar_shape, norm_sympy, norm_numpy, complex=norm_complex))

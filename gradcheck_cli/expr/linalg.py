@@ -130,7 +130,14 @@ def inv_numpy(values: Sequence[Array], call: Call) -> Array:
 
 register(Function("trace", "trace(X) = Σ Xᵢᵢ", trace_shape, trace_sympy, trace_numpy))
 register(Function("det", "det(X), the determinant", det_shape, det_sympy, det_numpy))
-register(Function("logdet", "logdet(X) = log|det X|", logdet_shape, logdet_sympy, logdet_numpy))
+def logdet_complex(values: Sequence[Array], call: Call) -> Array:
+    """log(±det X), the sign of Re det X taken out first (slogdet takes moduli)."""
+    det = np.linalg.det(values[0])
+    return np.array([[np.log(det * np.sign(det.real))]])
+
+
+register(Function("logdet", "logdet(X) = log|det X|", logdet_shape, logdet_sympy, logdet_numpy,
+                  complex=logdet_complex))
 register(Function("inv", "inv(X) = X⁻¹", inv_shape, inv_sympy, inv_numpy))
 
 # ---------------------------------------------------------------- diag and outer

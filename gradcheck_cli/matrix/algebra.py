@@ -31,6 +31,10 @@ ENTRYWISE = frozenset({
     "maximum", "minimum", "power",
 })
 
+#: Linear functions kept whole (not distributed over sums, so ``diag(1 - h**2)`` stays as written)
+#: whose constant factor is taken out, so that multiples of one argument share one form.
+LINEAR = frozenset({"diag", "vec"})
+
 #: Largest number of terms a canonical sum may have: beyond it the expansion gives up.
 MAX_TERMS = 400
 
@@ -488,6 +492,9 @@ def call(name: str, args: tuple[Poly, ...], shape: Shape, axis: int | None = Non
                 return atom(Fn(shape, name, (atom(at.inner),)))
     if name == "diag" and args[0].shape[0] == 1 and args[0].shape[1] > 1:
         return call(name, (transpose(args[0]),), shape)
+    if name in LINEAR and args[0].terms and args[0].terms[0].coef != 1:
+        c = args[0].terms[0].coef  # diag(c·v) = c·diag(v): one form for every multiple
+        return scale(call(name, (scale(args[0], 1 / c), *args[1:]), shape, axis, sizes), c)
     return atom(Fn(shape, name, args, axis, sizes))
 
 

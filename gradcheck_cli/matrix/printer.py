@@ -61,8 +61,13 @@ class Printer:
         if p.is_zero:
             return self.zeros(p.shape), ATOM
         monos = sorted(p.terms, key=lambda m: (m.coef < 0, m.ident()))
+        if any(m.chain for m in monos) and not any(m.shape == p.shape for m in monos):
+            # every term is broadcast (a row summed back over a matrix's rows): write it out whole
+            monos = [al.materialise(m, p.shape) for m in monos]
         if p.shape != SCALAR and all(not m.chain for m in monos):
             inner = self.terms(monos, SCALAR)
+            if inner[0] == "1":
+                return self.ones(p.shape), ATOM
             return f"{self.group(inner, PRODUCT)}{self.style.scalar_times}{self.ones(p.shape)}", PRODUCT
         return self.terms(monos, p.shape)
 

@@ -118,3 +118,27 @@ def test_a_wrong_rule_of_the_matrix_engine_is_caught_by_the_witness(monkeypatch:
     result = judge(q)
     assert result.verdict == "error"
     assert result.error is not None and "disagree" in result.error and "matrix" in result.error
+
+
+def test_a_slip_shared_by_the_matrix_rule_and_sympy_is_caught_by_the_complex_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix rule and the element-wise derivative both forget the transpose of X⁻¹: only the
+    complex step of f's NumPy form, the third witness, can tell — and it must."""
+    from gradcheck_cli.claims import question as question_module
+    from gradcheck_cli.matrix import algebra as al
+
+    def forgets_the_transpose(node, g, value):  # type: ignore[no-untyped-def]
+        (arg,) = node.args
+        x = value(arg)
+        yield arg, al.hadamard(g, al.call("inv", (x,), x.shape))
+
+    real = question_module.derivative
+
+    def transposed(F, v, layout):  # type: ignore[no-untyped-def]
+        return real(F, v, layout).T
+
+    monkeypatch.setitem(rules.CALL_VJPS, "logdet", forgets_the_transpose)
+    monkeypatch.setattr(question_module, "derivative", transposed)
+    result = judge(oneliner.question("logdet(X)", wrt="X", variables=["X=3x3"], claim="inv(X)"))
+    assert result.verdict == "error"
+    assert result.error is not None and "complex-step" in result.error
