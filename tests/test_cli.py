@@ -268,7 +268,16 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_derive_prints_the_tanh_layer_gradient_of_a(gradcheck):
+    """The slides' tanh layer: δ = (a − y) ∘ (1 − a²) and ∂L/∂A = δ xᵀ, in the claims' names."""
     result = gradcheck("derive", TANH)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  a1 = tanh(z1)" in lines and "  δz1 = (a1 - y) * (1 - a1**2)" in lines
+    assert "  ∂L/∂A = δz1 @ x.T" in lines
+
+
+def test_derive_index_prints_sympys_index_notation(gradcheck):
+    result = gradcheck("derive", TANH, "--index")
     assert result.exit_code == 0, result.output
     assert "tanh" in result.stdout
     assert re.search(r"\bA\[", result.stdout)

@@ -98,12 +98,13 @@ def test_a_fault_while_judging_a_question_is_an_error_for_that_question_only(
     [
         ("gradcheck_cli.claims.judge.judge", ["expr", "x.T @ x", *X, "--claim", "2*x"]),
         ("gradcheck_cli.claims.derivation.derivation", ["expr", "x.T @ x", *X]),
-        ("gradcheck_cli.engines.symbolic.derivation", ["derive", str(NETWORK)]),
+        ("gradcheck_cli.claims.network_answer.render", ["derive", str(NETWORK)]),
+        ("gradcheck_cli.engines.symbolic.derivation", ["derive", str(NETWORK), "--index"]),
         ("gradcheck_cli.steps.for_problem", ["steps", str(NETWORK)]),
         ("gradcheck_cli.usercode.command.run", ["func", f"{STUDENT}:softmax_value", "--grad",
                                                f"{STUDENT}:softmax_grad", "--inputs", "INPUTS"]),
     ],
-    ids=["expr --claim", "expr", "derive", "steps", "func"],
+    ids=["expr --claim", "expr", "derive", "derive --index", "steps", "func"],
 )
 def test_every_command_turns_a_fault_in_its_engine_into_one_line_and_exit_2(
     gradcheck: Invoke, write_spec: WriteSpec, monkeypatch: pytest.MonkeyPatch, target: str, args: list[str]
