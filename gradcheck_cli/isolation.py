@@ -97,7 +97,8 @@ class _Worker:
 
     def start(self, index: int, task: Task) -> None:
         self.index, self.until = index, time.monotonic() + task.seconds + GRACE
-        self.conn.send(task)
+        with contextlib.suppress(OSError):  # a worker that died since its last task: collected as Died
+            self.conn.send(task)
 
     def stop(self) -> None:
         self.process.kill()
@@ -118,6 +119,8 @@ class Pool:
         """Each task's return value, or a ``Died`` for a task whose worker died or overran."""
         results: dict[int, Any] = {}
         queue = list(enumerate(tasks))[::-1]
+        for w in [w for w in self.workers if w.index is not None]:  # busy since an interrupted run
+            self._replace(w)
         while len(self.workers) < min(self.size, len(tasks)):
             self.workers.append(_Worker(self.context))
         while queue or any(w.index is not None for w in self.workers):
@@ -147,6 +150,9 @@ class Pool:
                                   "(the worker was stopped)")
         except (EOFError, OSError):
             results[index] = Died(_death(w.process))
+        self._replace(w)
+
+    def _replace(self, w: _Worker) -> None:
         w.stop()
         self.workers[self.workers.index(w)] = _Worker(self.context)
 

@@ -124,3 +124,13 @@ def test_a_task_over_its_cpu_seconds_is_stopped_by_the_os(
     (spun,) = pool.run([Task(spin, (), 25.0)])
     assert isinstance(spun, Died) and "used more CPU time than allowed (SIGXCPU" in spun.reason
     assert time.monotonic() - start < 20
+
+
+def test_a_worker_that_died_between_tasks_costs_only_the_next_task(pool: Pool) -> None:
+    pool.run([Task(pid, (0,), 5.0), Task(pid, (1,), 5.0)])
+    for w in pool.workers:
+        w.process.kill()
+        w.process.join()
+    first, second, third = pool.run([Task(pid, (i,), 5.0) for i in range(3)])
+    assert isinstance(first, Died) and isinstance(second, Died)
+    assert third[0] == 2
