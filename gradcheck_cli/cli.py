@@ -392,7 +392,7 @@ def func(
     name; spec files never run code.
 
     Exit code 0 when every gradient is right, 1 when one is wrong, 2 for invalid input or when your code
-    raises (its traceback is shown) or returns the wrong shape, NaN or inf.
+    raises (its traceback is shown) or returns NaN or inf; a gradient of the wrong shape fails (exit 1).
     """
     from gradcheck_cli.usercode import UserCodeError, command
 

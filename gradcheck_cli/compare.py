@@ -8,6 +8,7 @@ User overrides ``atol``/``rtol`` are added on top.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
-from gradcheck_cli.diagnose import shape_of_error
+from gradcheck_cli.diagnose import classify, misshapen
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.faults import forward_fault, not_finite, owner
 from gradcheck_cli.problem import Problem
@@ -130,7 +131,7 @@ def _tensor(
     problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None,
     bands: Mapping[str, Band] | None,
 ) -> TensorResult:
-    broken = not_finite(problem, name, found)
+    broken = _misshapen(problem, name, found) or not_finite(problem, name, found)
     if broken is not None:
         return broken
     band = Band.of(found, name) if bands is None else bands.get(name)
@@ -144,6 +145,7 @@ def _tensor(
         return TensorResult(name, problem.shape_of(name), owner(problem, name), "pass", pairs, worst=worst,
                             kinks=kinked)
     odd = _odd_one_out(pairs)
+    kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
@@ -151,11 +153,52 @@ def _tensor(
         verdict="fail",
         pairs=pairs,
         odd_one_out=odd,
-        explanation=_explain(name, found, odd, wrong, culprit, problem.values.get(name)),
+        explanation=explanation,
         worst=worst,
         grid=error_grid(ratio),
         kinks=kinked,
+        diagnosis=kind,
     )
+
+
+def shapes_agree(problem: Problem, found: Mapping[str, Gradients]) -> bool:
+    """Every source's gradient of every tensor has that tensor's shape (else ``compare`` fails
+    the tensor for its shape, and nothing else can be compared on it)."""
+    return all(np.shape(g.grads[name]) == problem.shape_of(name)
+               for g in found.values() for name in problem.wrt)
+
+
+def _misshapen(problem: Problem, name: str, found: Mapping[str, Gradients]) -> TensorResult | None:
+    """A failed verdict when a source's ∂J/∂``name`` does not have the tensor's shape (a backward
+    rule returning a transposed or cut gradient): kind ``transpose`` when its transpose agrees
+    with every other source, else ``shape``. None when every shape is right."""
+    expected = problem.shape_of(name)
+    off = [s for s, g in found.items() if np.shape(g.grads[name]) != expected]
+    if not off:
+        return None
+    source, rest = off[0], [s for s in found if s not in off]
+    given = tuple(np.shape(found[source].grads[name]))
+    agrees = None
+    if rest and given == expected[::-1]:
+        turned = dataclasses.replace(found[source], grads={name: np.asarray(found[source].grads[name]).T})
+        agrees = all(_pair(problem, turned, found[s], name, None)[0].passed for s in rest)
+    kind, phrase = misshapen(name, given, expected, agrees)
+    size = int(np.prod(expected))
+    pairs = tuple(
+        _pair(problem, found[x], found[y], name, None)[0] if x in rest and y in rest
+        else Pair(x, y, np.inf, np.inf, np.inf, size, "the shapes differ")
+        for x, y in PAIRS if x in found and y in found
+    )
+    others_agree = all(p.passed for p in pairs if source not in (p.first, p.second))
+    odd = source if len(off) == 1 and len(rest) > 1 and others_agree else None
+    where = owner(problem, name)
+    text = f"{source}'s ∂J/∂{name}: {phrase}"
+    if odd:
+        text = f"{odd} is the odd one out: {' and '.join(rest)} agree on ∂J/∂{name}; {odd}'s value: {phrase}"
+    if source == "backprop" and where.startswith("layer"):
+        text += f"; it is what the backward rule of {where} returns"
+    return TensorResult(name, expected, where, "fail", pairs, odd_one_out=odd, explanation=text,
+                        diagnosis=kind)
 
 
 def _odd_one_out(pairs: tuple[Pair, ...]) -> str | None:
@@ -172,19 +215,21 @@ def _explain(
     wrong: Array,
     culprit: tuple[str, str] | None,
     value: Array | None,
-) -> str:
+) -> tuple[str | None, str]:
+    """The kind of error the odd one out makes (None when no source is odd or the kind is not
+    recognised) and the sentence that explains the failure."""
     if odd is None:
-        return f"the sources disagree on ∂J/∂{name} and no two of them agree with each other"
+        return None, f"the sources disagree on ∂J/∂{name} and no two of them agree with each other"
     others = [s for s in found if s != odd]
     reference = np.mean([found[s].grads[name] for s in others], axis=0)
     related = {name: value} if value is not None else None
-    shape = shape_of_error(found[odd].grads[name], reference, wrong, related)
+    found_kind = classify(found[odd].grads[name], reference, wrong, related)
     text = f"{odd} is the odd one out: {' and '.join(others)} agree on ∂J/∂{name}"
-    if shape:
-        text += f"; {odd}'s value: {shape}"
+    if found_kind:
+        text += f"; {odd}'s value: {found_kind[1]}"
     if culprit and odd in ("backprop", "symbolic"):
         text += f"; {culprit[odd == 'symbolic']}"
-    return text
+    return (found_kind[0] if found_kind else None), text
 
 
 def _worst(found: Mapping[str, Gradients], name: str, ratio: Array, pair: Pair) -> tuple[Entry, ...]:
@@ -258,6 +303,8 @@ def _first_gap(first: tuple[Array, ...], second: tuple[Array, ...], order: range
 
 
 def _differ(a: Array | float, b: Array | float) -> bool:
+    if np.shape(a) != np.shape(b):
+        return True
     scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1.0)
     return bool(np.abs(np.asarray(a) - b).max(initial=0.0) > policy.ANALYTIC_ULPS * policy.EPS * scale)
 

@@ -62,6 +62,23 @@ def classify(
     return ("other" if where == "every entry differs" else "partial"), where
 
 
+def misshapen(name: str, given: tuple[int, ...], expected: tuple[int, ...],
+              transpose_agrees: bool | None) -> tuple[str, str]:
+    """The kind and phrase of a gradient of the wrong shape: ``transpose`` when it has the
+    transposed shape of a matrix and its transpose is right (``transpose_agrees``, None when that
+    could not be compared), else ``shape``.
+
+    A wrong shape is a wrong gradient, judged like a wrong value: a failed check, not an error.
+    """
+    said = f"it has shape {list(given)} where `{name}` has shape {list(expected)}"
+    if len(expected) == 2 and given == expected[::-1] and expected[0] != expected[1]:
+        if transpose_agrees:
+            return "transpose", f"it is transposed ({said}; its transpose is right)"
+        if transpose_agrees is False:
+            return "shape", f"{said}: the transposed shape, and its transpose is wrong too"
+    return "shape", said
+
+
 def constant_along(diff: Array) -> str | None:
     """Where the error ``diff`` repeats itself: ``entry`` (one value throughout), ``row`` (each
     column has one value, the same in every row) or ``column``; None when it does not. Axes of

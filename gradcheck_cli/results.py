@@ -57,6 +57,9 @@ class TensorResult:
     kinks: int = 0
     #: a caution on a pass: what the check could not resolve at this point, or None
     caution: str | None = None
+    #: on a failure, the kind of error (``sign``, ``factor``, ``transpose``, ``shape``,
+    #: ``missing-term``, ``partial``, ``other``), when one was recognised
+    diagnosis: str | None = None
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,8 @@ def gradients(
     single array when there is one input to differentiate.
 
     Raises:
-        UserCodeError: a missing name, a wrong count, a wrong shape, or a value that is not finite.
+        UserCodeError: a missing name, a wrong count, or a value that is not finite. (A gradient
+            of the wrong shape is returned as it is: it is a wrong gradient, which the check fails.)
     """
     if isinstance(returned, Mapping):
         by_name = flat(returned, wrt)
@@ -203,11 +204,6 @@ def _one(by_name: Mapping[Any, Any], name: str, who: str, shape: tuple[int, ...]
     if grad.dtype.kind not in "fiu":
         raise UserCodeError(f"`{who}` returned {type(value).__name__} as the gradient of `{name}`, "
                             f"not an array of floats ({doing})")
-    if grad.shape != shape:
-        transposed = grad.shape == shape[::-1]
-        raise UserCodeError(f"`{who}` returned a gradient of shape {grad.shape} for `{name}`, whose "
-                            f"shape is {shape} ({doing})",
-                            hint="it has the transposed shape: is it transposed?" if transposed else None)
     if not np.isfinite(grad).all():
         bad = "nan" if np.isnan(grad).any() else "inf"
         raise UserCodeError(f"`{who}` returned {bad} in the gradient of `{name}` ({doing})")

@@ -22,7 +22,7 @@ from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.result import Result
-from gradcheck_cli.usercode.verdict import Compared, InputResult, judge
+from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
 
 #: The user's gradient code: (cotangent shaped like f's output, point) → what it returns.
 UserVjp = Callable[[Array, Mapping[str, Any]], Any]
@@ -86,20 +86,26 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     base = form.evaluate(values, "at the given inputs")
     probes, labels = _probes(base, form.scalar, options)
     numeric = differentiate(form.evaluate, values, base, wrt, probes, options, form.fun)
-    user, dtype = _user_gradients(form, numeric, wrt, probes, base)
+    user, dtype, given = _user_gradients(form, numeric, wrt, probes, base)
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
     inputs: dict[str, InputResult] = {}
     tensors: list[TensorResult] = []
     for name in wrt:
-        arrays = Compared(user[name], numeric.value[name], numeric.error[name],
-                          max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
-        # a loss's gradient may be off by a multiple of the input itself (an L2 term)
-        related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
-        inputs[name], tensor = judge(name, np.shape(values[name]), arrays, labels,
-                                     0 if form.scalar else options.probes, options, form.who,
-                                     f"input of {form.fun}", related)
+        shape, owner = np.shape(values[name]), f"input of {form.fun}"
+        judged = None
+        if name in user:
+            arrays = Compared(user[name], numeric.value[name], numeric.error[name],
+                              max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
+            # a loss's gradient may be off by a multiple of the input itself (an L2 term)
+            related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
+            judged = judge(name, shape, arrays, labels, 0 if form.scalar else options.probes, options,
+                           form.who, owner, related)
+        if name in given:
+            judged = misshapen(name, shape, given[name], form.who, owner, judged)
+        assert judged is not None  # every name is in `user`, in `given`, or in both
+        inputs[name], tensor = judged
         tensors.append(tensor)
     precision = _lower(dtype, numeric)
     spec = SpecResult(
@@ -131,11 +137,15 @@ def _probes(base: Array, scalar: bool, options: Options) -> tuple[Array, list[st
 
 def _user_gradients(
     form: Form, numeric: Numeric, wrt: tuple[str, ...], probes: Array, base: Array
-) -> tuple[dict[str, Array], str]:
-    """The user's gradients under every probe, (probes, entries) per input, and the lowest
-    float precision they came back in."""
+) -> tuple[dict[str, Array], str, dict[str, tuple[int, ...]]]:
+    """The user's gradients under every probe, (probes, entries) per input, the lowest float
+    precision they came back in, and the shapes of those that came back in the wrong shape.
+
+    A matrix's gradient in the transposed shape is kept, turned back, so the verdict can say
+    whether it is the transpose of the right one; one in another wrong shape is left out."""
     shapes = {n: np.shape(numeric.values[n]) for n in wrt}
     found: dict[str, list[Array]] = {n: [] for n in wrt}
+    given: dict[str, tuple[int, ...]] = {}
     dtype = "float64"
     cast = base.dtype if base.dtype.kind == "f" else np.dtype(np.float64)
     for c in probes:
@@ -145,8 +155,14 @@ def _user_gradients(
         for name, grad in grads.items():
             if grad.dtype.kind == "f" and np.finfo(grad.dtype).eps > np.finfo(dtype).eps:
                 dtype = grad.dtype.name
+            if grad.shape != shapes[name]:
+                given[name] = grad.shape
+                if grad.shape != shapes[name][::-1] or grad.ndim != 2:
+                    continue
+                grad = grad.T
             found[name].append(np.asarray(grad, dtype=np.float64).reshape(-1))
-    return {n: np.stack(rows) for n, rows in found.items()}, dtype
+    turned = {n: np.stack(rows) for n, rows in found.items() if len(rows) == len(probes)}
+    return turned, dtype, given
 
 
 def _flattened(inputs: Mapping[str, Any], named: set[str]) -> dict[str, Any]:

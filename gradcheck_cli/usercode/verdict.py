@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import diagnose, policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.compare import error_grid
 from gradcheck_cli.diagnose import classify
@@ -110,7 +110,23 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     tensor = TensorResult(name, shape, owner, "pass" if result.passed else "fail", (pair,),
                           odd_one_out="user" if failing else None, explanation=explanation,
                           worst=worst, grid=error_grid(ratio[p].reshape(shape)) if failing else (),
-                          caution=caution)
+                          caution=caution, diagnosis=kind)
+    return result, tensor
+
+
+def misshapen(name: str, shape: tuple[int, ...], given: tuple[int, ...], who: str, owner: str,
+              turned: tuple[InputResult, TensorResult] | None) -> tuple[InputResult, TensorResult]:
+    """The verdict on a gradient returned in the wrong shape: a failure, of kind ``transpose`` when
+    it is a matrix's gradient transposed (``turned``: the verdict on it turned back, which
+    passed), else ``shape``. Every entry counts as wrong: none can be matched to its input."""
+    kind, phrase = diagnose.misshapen(name, given, shape, None if turned is None else turned[0].passed)
+    explanation = f"`{who}` is wrong for `{name}`: {phrase}"
+    entries, source = int(np.prod(shape)), "the shapes differ"
+    result = InputResult(name, shape, False, np.inf, np.inf, np.inf, entries, source, "", (), kind,
+                         explanation)
+    pair = Pair(*SOURCES, np.inf, np.inf, np.inf, entries, source)
+    tensor = TensorResult(name, shape, owner, "fail", (pair,), odd_one_out="user", explanation=explanation,
+                          diagnosis=kind)
     return result, tensor
 
 
