@@ -149,6 +149,12 @@ ELEMENTWISE_PROOF_BUDGET = 2.0
 #: Seconds the matrix-calculus engine may spend on one derivative or one canonical form.
 MATRIX_BUDGET = 5.0
 
+#: The matrix-form answer is compared with SymPy's element-wise derivative (exact, slow to
+#: evaluate) at this many of a question's random points, and with the complex step at as many;
+#: once it agrees, the truth at every point is the answer's NumPy value. A wrong formula that
+#: agrees with two independent witnesses at two random points does not happen in practice.
+WITNESS_POINTS = 2
+
 #: SymPy tries to prove claim − truth = 0 only for differences of at most this many operations
 #: (a size gate decides the same way on every machine; the time budget above is a safety net).
 PROOF_MAX_OPS = 2000

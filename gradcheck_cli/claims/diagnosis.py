@@ -38,14 +38,37 @@ class Case:
     points: list[Point] = field(default_factory=list)
     #: the derivative in matrix form, when the matrix engine has one
     answer: Answer | None = None
+    #: the answer agreed with its witnesses (SymPy's entries, the complex step): from then on
+    #: the truth at a point is the answer's NumPy value, not SymPy's slow exact evaluation
+    witnessed: bool = False
+    _values: dict[tuple[str, int], Array | None] = field(default_factory=dict, repr=False)
+
+    def _cached(self, what: str, point: Point, compute: Callable[[], Array | None]) -> Array | None:
+        key = (what, id(point))
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
 
     def f_at(self, point: Point) -> Array | None:
         """f's own value at a point (None when f was not kept)."""
         f = self.derived.f
-        return None if f is None else evaluate(f, substitution(self.derived.symbols, point))
+        if f is None:
+            return None
+        return self._cached("f", point, lambda: evaluate(f, substitution(self.derived.symbols, point)))
 
     def truth_at(self, point: Point) -> Array:
-        return evaluate(self.derived.truth, substitution(self.derived.symbols, point))
+        """The derivative at a point: the witnessed matrix-form answer, else SymPy's entries."""
+        if self.witnessed and self.answer is not None:
+            answer = self.answer
+            return self._cached("answer", point, lambda: np.asarray(to_numpy(answer.expr, point)))  # type: ignore[return-value]
+        return self.sympy_truth_at(point)
+
+    def sympy_truth_at(self, point: Point) -> Array:
+        """The element-wise SymPy derivative at a point (the independent witness)."""
+        found = self._cached("sympy", point,
+                             lambda: evaluate(self.derived.truth, substitution(self.derived.symbols, point)))
+        assert found is not None
+        return found
 
     def other_at(self, point: Point) -> Array:
         return evaluate(self.derived.other_truth, substitution(self.derived.symbols, point))

@@ -54,22 +54,26 @@ def value(expr: Expr, point: Point) -> np.ndarray:
         return np.asarray(to_numpy(expr, point), dtype=np.float64)
 
 
-#: The complex-step witness is taken at this many of a question's random points.
-COMPLEX_STEP_POINTS = 2
-
-
 def disagreement(case: Case) -> str | None:
     """Why the matrix-form answer cannot be trusted at the case's points, or None: it must agree
-    with the element-wise SymPy derivative at every point, and with the complex-step derivative
-    of f's NumPy form (a third witness, sharing no code with either) at the first ones."""
+    with the element-wise SymPy derivative and with the complex-step derivative of f's NumPy form
+    (a third witness, sharing no code with either) at the first ``policy.WITNESS_POINTS`` points.
+    A point where SymPy's entries are not finite (its form of f has a pole the answer cancels)
+    is no evidence either way. Sets ``case.witnessed`` when the answer was compared and agreed."""
     found = case.answer
     if found is None:
         return None
+    compared = 0
     for index, point in enumerate(case.points):
-        mine, theirs = value(found.expr, point), case.truth_at(point)
+        if compared == policy.WITNESS_POINTS:
+            break
+        mine, theirs = value(found.expr, point), case.sympy_truth_at(point)
+        if not np.all(np.isfinite(theirs)):
+            continue
+        compared += 1
         witness = "the element-wise SymPy derivative"
         floor = rounding_floor(case, point)
-        if agree(mine, theirs, floor) and index < COMPLEX_STEP_POINTS:
+        if agree(mine, theirs, floor):
             stepped = complex_step(case.question, point)
             if stepped is not None:
                 theirs, witness = stepped, "the complex-step derivative"
@@ -78,6 +82,7 @@ def disagreement(case: Case) -> str | None:
             return (f"the matrix-form derivative `{found.text}` and {witness} disagree at random point "
                     f"{index + 1} (largest difference {worst:.3g}); this is a bug in gradcheck's engines, "
                     "not in the claim — please report it")
+    case.witnessed = compared > 0
     return None
 
 
