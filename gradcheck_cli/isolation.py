@@ -45,10 +45,17 @@ class Died:
     reason: str
 
 
+#: The soft limits the worker was started with (a CI's ``ulimit``), which no task may exceed.
+_ceilings: dict[int, int] = {}
+
+
 def _lower(kind: int, soft: int) -> None:
-    """Set the soft limit ``kind`` to ``soft``, or to the hard limit where that is lower."""
-    _, hard = resource.getrlimit(kind)
-    resource.setrlimit(kind, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    """Set the soft limit ``kind`` to ``soft``, or to the limit the worker started with (soft or
+    hard) where that is lower: a limit set outside gradcheck is never raised."""
+    start, hard = resource.getrlimit(kind)
+    ceiling = _ceilings.setdefault(kind, start)
+    limits = [v for v in (ceiling, hard) if v != resource.RLIM_INFINITY]
+    resource.setrlimit(kind, (min([soft, *limits]), hard))
 
 
 def _limit_cpu(seconds: float) -> None:

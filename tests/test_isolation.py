@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
 import time
 from collections.abc import Iterator
@@ -134,3 +135,20 @@ def test_a_worker_that_died_between_tasks_costs_only_the_next_task(pool: Pool) -
     first, second, third = pool.run([Task(pid, (i,), 5.0) for i in range(3)])
     assert isinstance(first, Died) and isinstance(second, Died)
     assert third[0] == 2
+
+
+def test_a_limit_set_outside_gradcheck_is_never_raised_by_a_worker() -> None:
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover — the child reports through the pipe
+        outer = 3 * 2**30
+        resource.setrlimit(resource.RLIMIT_AS, (outer, resource.RLIM_INFINITY))
+        isolation._ceilings.clear()
+        isolation._lower(resource.RLIMIT_AS, outer + 2**30)
+        raised = resource.getrlimit(resource.RLIMIT_AS)[0]
+        isolation._lower(resource.RLIMIT_AS, outer - 2**30)
+        lowered = resource.getrlimit(resource.RLIMIT_AS)[0]
+        os.write(write, f"{raised == outer} {lowered == outer - 2**30}".encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 64) == b"True True"
