@@ -138,10 +138,6 @@ CLAIM_REDRAWS = 20
 #: factor changes entries by O(1) relative).
 CLAIM_RTOL = 1e-8
 
-#: Seconds SymPy may spend proving one claim equal to the truth (or simplifying a residual)
-#: before the numeric evidence decides alone.
-SYMBOLIC_BUDGET = 10.0
-
 #: Seconds the element-wise SymPy proof may take once the proof in matrix form did not settle a
 #: claim (the matrix form proves the usual identities in milliseconds; this is the fallback).
 ELEMENTWISE_PROOF_BUDGET = 2.0
