@@ -114,8 +114,8 @@ def shape(case: Case) -> Diagnosis | None:
 
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
-    for test in (_sign, _transpose, _factor, _activation, terms.structural, _symmetric, _convention,
-                 _missing_derivative, terms.rewritten, _terms, _offset, _partial):
+    for test in (_sign, _transpose, _factor, _activation, _entrywise_inverse, terms.structural, _symmetric,
+                 _convention, _missing_derivative, terms.rewritten, _terms, _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -249,6 +249,17 @@ def residual(case: Case) -> str | None:
     if form is None or form.shape != found.poly.shape:
         return None
     return matrixform.printer(case.question).text(al.sub(form, found.poly))
+
+
+def _entrywise_inverse(case: Case) -> Diagnosis | None:
+    """``A**-1`` is the entrywise reciprocal (as in NumPy), not the inverse: when ``inv(A)`` in
+    its place makes the claim right (proved), say so."""
+    found = repairs.matrix_inverse(case)
+    if found is None:
+        return None
+    written, meant = found
+    return Diagnosis("other", f"`{written}` is the entrywise reciprocal (as in NumPy), not the matrix "
+                     f"inverse: with `{meant}` the claim is right", {"found": written, "expected": meant})
 
 
 def _missing_derivative(case: Case) -> Diagnosis | None:

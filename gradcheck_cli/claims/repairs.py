@@ -15,6 +15,7 @@ from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, matrixform
 from gradcheck_cli.claims.rewrite import activation_repair
 from gradcheck_cli.expr import Expr, ExprError, compile_expr
+from gradcheck_cli.expr.nodes import Power
 from gradcheck_cli.ops.base import Array
 
 if TYPE_CHECKING:
@@ -103,6 +104,27 @@ def activation(case: Case) -> tuple[str, str, str | None] | None:
         return matrixform.verified(case, repaired)
 
     return activation_repair(claimed, case.question.lets, case.question.variables, holds)
+
+
+def matrix_inverse(case: Case) -> tuple[str, str] | None:
+    """(``A**-1`` as written, ``inv(A)``) when that swap makes the claim right (proved)."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    stack, seen = [claimed], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(node.children())
+        if not isinstance(node, Power) or node.value != -1 or node.base.shape[0] != node.base.shape[1] \
+                or node.base.shape == (1, 1) or node.text not in claimed.text:
+            continue
+        meant = f"inv({node.base.text})"
+        repaired = compile_or_none(claimed.text.replace(node.text, meant, 1), case)
+        if repaired is not None and matrixform.verified(case, repaired):
+            return node.text, meant
+    return None
 
 
 def missing_derivative(case: Case) -> tuple[str, str, str] | None:

@@ -95,3 +95,16 @@ def test_an_ill_typed_claim_is_incorrect_with_kind_shape() -> None:
                     "2 * A.T @ A @ x - 2 * b.T @ A")
     assert result.verdict == "incorrect"
     assert result.diagnosis is not None and result.diagnosis.kind == "shape"
+
+
+def test_a_power_minus_one_meant_as_the_inverse_says_so() -> None:
+    """`A**-1` keeps NumPy's meaning (entrywise); a claim right with inv(A) is told which it is."""
+    message, details = diagnosis_of(judged("logdet(X)", "X", ["X=3x3"], "(X**-1).T"), "other")
+    assert "`X**-1` is the entrywise reciprocal" in message and "with `inv(X)` the claim is right" in message
+    assert (details["found"], details["expected"]) == ("X**-1", "inv(X)")
+
+
+def test_an_entrywise_reciprocal_that_inv_would_not_fix_is_not_called_one() -> None:
+    result = judged("a.T @ X @ b", "b", ["X=3x3", "a=3", "b=3"], "X**-1 @ a")
+    assert result.verdict == "incorrect" and result.diagnosis is not None
+    assert "reciprocal" not in result.diagnosis.message
