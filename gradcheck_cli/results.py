@@ -8,6 +8,9 @@ from typing import Any, Literal
 from gradcheck_cli.errors import printable
 
 Verdict = Literal["pass", "fail", "error"]
+#: What a SpecResult checked: a network spec, or the user's own gradient code (the gradient of a
+#: function, a function's VJP, a layer's backward).
+Subject = Literal["network", "function", "vjp", "layer"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,12 @@ class NotebookDisplay:
 
 @dataclass(frozen=True)
 class SpecResult(NotebookDisplay):
-    """The check of one spec file."""
+    """The check of one subject: a network spec file, or the user's gradient code.
+
+    For user code (``subject`` other than ``network``) ``loss`` says what was differentiated
+    (``f(W) → scalar``), ``reduction`` the float precision it was judged in, and there are no
+    layers, forward check, claims or directional evidence.
+    """
 
     name: str
     path: str
@@ -166,6 +174,7 @@ class SpecResult(NotebookDisplay):
     moved: str | None = None
     #: for maintainers: the traceback of an unexpected exception that made this an ``error``
     details: str | None = None
+    subject: Subject = "network"
 
     @property
     def verdict(self) -> Verdict:

@@ -101,7 +101,7 @@ def test_console_lines_fit_the_pinned_width(console_run):
 
 def test_json_output_is_a_versioned_document_with_a_summary(json_run, document):
     assert json_run.exit_code == 0
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     n = sum(checked_tensors(p) for p in SPECS.rglob("*.yaml"))
     assert document["summary"] == {"passed": n, "failed": 0, "errors": 0, "ok": True}
 

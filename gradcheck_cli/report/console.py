@@ -54,10 +54,10 @@ def _spec(spec: SpecResult) -> RenderableType:
     )
     if spec.error is not None:
         return Group(head, Text(spec.error, style="magenta"))
-    meta = Text(
-        f"seed {spec.seed} · batch {spec.batch} · loss {spec.loss} ({spec.reduction})", style="dim"
-    )
-    parts: list[RenderableType] = [head, meta, _layers(spec)]
+    network = spec.subject == "network"
+    meta = Text(f"seed {spec.seed} · batch {spec.batch} · loss {spec.loss} ({spec.reduction})" if network
+                else f"seed {spec.seed} · {spec.subject}: {spec.loss} · {spec.reduction}", style="dim")
+    parts: list[RenderableType] = [head, meta, _layers(spec)] if network else [head, meta]
     if spec.moved is not None:
         parts.append(Text(f"⚠ {spec.moved}", style="yellow"))
     if spec.forward is not None:
@@ -71,8 +71,7 @@ def _spec(spec: SpecResult) -> RenderableType:
         if t.caution:
             parts.append(Text(f"⚠ {t.name}: {t.caution}", style="yellow"))
     if spec.tensors:
-        parts.append(Text("sym↔bp etc.: largest |difference| between two sources; err/tol: the largest "
-                          "difference over its tolerance (≤ 1 passes)", style="dim"))
+        parts.append(_legend(spec))
     for tensor in spec.tensors:
         if tensor.verdict != "pass":
             parts.extend(_failure(tensor))
@@ -82,6 +81,23 @@ def _spec(spec: SpecResult) -> RenderableType:
         parts.append(Text("claimed gradients (per example, reduced like J):", style="bold"))
         parts.extend(console_claims.claims(spec.claims))
     return Group(*parts)
+
+
+def _legend(spec: SpecResult) -> Text:
+    """What the columns of the tensor table mean — those shown, in the subject's words."""
+    pairs = spec.tensors[0].pairs
+    if spec.subject == "network" or len(pairs) != 1:
+        columns = _column(pairs[0]) + (" etc." if len(pairs) > 1 else "") if pairs else ""
+        compared = "largest |difference| between two sources"
+    else:
+        columns = _column(pairs[0])
+        compared = "largest |difference| between your gradient and the finite differences"
+    return Text(f"{columns}: {compared}; err/tol: the largest difference over its tolerance (≤ 1 passes)",
+                style="dim")
+
+
+def _column(pair: Pair) -> str:
+    return f"{SHORT[pair.first]}↔{SHORT[pair.second]}"
 
 
 def _layers(spec: SpecResult) -> Table:
@@ -111,10 +127,10 @@ def _tensors(spec: SpecResult) -> Table:
     table = Table(title=None, show_lines=False, header_style="bold")
     table.add_column("tensor")
     table.add_column("shape")
-    table.add_column("layer")
+    table.add_column("layer" if spec.subject == "network" else "of")
     names = [p for p in spec.tensors[0].pairs] if spec.tensors else []
     for pair in names:
-        table.add_column(f"{SHORT[pair.first]}↔{SHORT[pair.second]}", justify="right")
+        table.add_column(_column(pair), justify="right")
     table.add_column("err/tol", justify="right")
     table.add_column("verdict")
     for t in spec.tensors:

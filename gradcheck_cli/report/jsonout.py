@@ -11,13 +11,19 @@ from gradcheck_cli import __version__
 from gradcheck_cli.report.options import RenderOptions
 from gradcheck_cli.results import QuestionResult, Report, SheetResult, SpecResult
 
-#: Bump on any change a consumer could notice; documented in the README.
-SCHEMA_VERSION = 1
+#: Bump on any change a consumer could notice; documented in the README (2: user code is its own
+#: subject, kind function/vjp/layer, without the network's fields).
+SCHEMA_VERSION = 2
+
+#: The fields a check of user code has, beside its tensors; a network's batch, loss, reduction,
+#: layers, forward, claims and directional evidence do not apply to it.
+CODE_FIELDS = ("name", "path", "seed", "error", "details")
 
 
 def document(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
-    specs = [_sheet(s) if isinstance(s, SheetResult) else _network(s) for s in report.specs]
+    specs = [_sheet(s) if isinstance(s, SheetResult) else _network(s) if s.subject == "network" else _code(s)
+             for s in report.specs]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "gradcheck", "version": __version__},
@@ -36,10 +42,26 @@ def _network(spec: SpecResult) -> dict[str, Any]:
     data["verdict"] = spec.verdict
     if spec.forward is not None:
         data["forward"]["passed"] = spec.forward.passed
+    del data["subject"]
+    _pair_verdicts(spec, data)
+    return data
+
+
+def _code(spec: SpecResult) -> dict[str, Any]:
+    """A check of the user's gradient code: what was differentiated, in which precision, and the
+    verdict per input."""
+    raw = _clean(dataclasses.asdict(spec))
+    data: dict[str, Any] = {"kind": spec.subject, **{k: raw[k] for k in CODE_FIELDS},
+                            "checks": spec.loss, "precision": spec.reduction, "tensors": raw["tensors"]}
+    data["verdict"] = spec.verdict
+    _pair_verdicts(spec, data)
+    return data
+
+
+def _pair_verdicts(spec: SpecResult, data: dict[str, Any]) -> None:
     for tensor, raw in zip(spec.tensors, data["tensors"], strict=True):
         for pair, raw_pair in zip(tensor.pairs, raw["pairs"], strict=True):
             raw_pair["passed"] = pair.passed
-    return data
 
 
 def _sheet(sheet: SheetResult) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def _suite(spec: Result) -> ET.Element:
                        errors=str(sum(c.outcome == "error" for c in found)), skipped="0")
     properties = ET.SubElement(suite, "properties")
     facts = {"seed": str(spec.seed), "path": spec.path,
-             "kind": "sheet" if isinstance(spec, SheetResult) else "network"}
+             "kind": "sheet" if isinstance(spec, SheetResult) else spec.subject}
     if isinstance(spec, SheetResult) and spec.score is not None:
         facts["score"] = f"{spec.score[0]:g}/{spec.score[1]:g}"
     for name, value in facts.items():

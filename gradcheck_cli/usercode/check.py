@@ -60,7 +60,7 @@ def check_function(
         return calls.call(grad, "computing the gradient", **calls.fresh(point))
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, True, source_file(grad),
-                f"{fun_name}({', '.join(values)}) → scalar")
+                f"{fun_name}({', '.join(values)}) → scalar", "function")
     return run(form, values, names, opts)
 
 
@@ -79,7 +79,7 @@ def _check_loss_and_gradient(fun: Callable[..., Any], values: dict[str, Any], na
         return both(point, "computing the gradient")[1]
 
     form = Form(name, name, name, evaluate, user, True, source_file(fun),
-                f"{name}({', '.join(values)})[0] → scalar")
+                f"{name}({', '.join(values)})[0] → scalar", "function")
     return run(form, values, names, opts)
 
 
@@ -113,7 +113,7 @@ def check_vjp(
         return calls.call(vjp, "computing the VJP with a cotangent", c.copy(), **calls.fresh(point))
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, False, source_file(vjp),
-                f"⟨c, {fun_name}({', '.join(values)})⟩")
+                f"⟨c, {fun_name}({', '.join(values)})⟩", "vjp")
     return run(form, values, names, opts)
 
 
@@ -144,7 +144,7 @@ def check_layer(
         return calls.call(backward, "computing backward(dout, cache)", dout.copy(), cache)
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, False, source_file(backward),
-                f"⟨dout, {fun_name}({', '.join(values)})[0]⟩")
+                f"⟨dout, {fun_name}({', '.join(values)})[0]⟩", "layer")
     return run(form, values, names, opts)
 
 

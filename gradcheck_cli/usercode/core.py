@@ -17,7 +17,7 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import SpecResult, TensorResult
+from gradcheck_cli.results import SpecResult, Subject, TensorResult
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
 from gradcheck_cli.usercode.options import Options
@@ -44,6 +44,8 @@ class Form:
     path: str
     #: how J is formed from f, for the report header
     describes: str
+    #: what is checked: the gradient of a loss, a VJP, or a layer's backward
+    subject: Subject
 
 
 def prepare(
@@ -112,7 +114,7 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
         reduction=f"{precision}, precision-limited: {note}" if limited else precision,
-        layers=(), forward=None, tensors=tuple(tensors),
+        layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
     )
     return Result(form.title, inputs, precision, limited, note, spec)
 

@@ -37,7 +37,7 @@ class InputResult:
         passed: every entry, under every probe, within its tolerance.
         max_abs, max_rel: largest absolute / relative difference, over every probe.
         worst_ratio: largest difference over its tolerance (≤ 1 passes).
-        failing: entries over tolerance, counted over every probe.
+        failing: entries over tolerance under at least one probe (each entry counted once).
         tolerance: where the tolerance comes from, in words.
         probe: the probe (cotangent) the worst entries and the diagnosis come from; empty for
             the gradient of a scalar function.
@@ -94,7 +94,7 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     random_fails = random > 0 and by_probe[:random].max() > 1
     p = int(np.argmax(by_probe[:random] if random_fails else by_probe))
     worst = _worst(arrays, p, ratio[p], tol[p], shape)
-    failing = int(wrong.sum())
+    failing = int(wrong.any(axis=0).sum())
     kind, explanation = None, None
     if failing:
         kind, phrase = _diagnose(arrays.user[p].reshape(shape), arrays.numeric[p].reshape(shape),
