@@ -40,7 +40,13 @@ def question(
             raise GradcheckError(f"--var {text!r}: `{name}` is declared twice; give each variable one --var")
         shapes[name] = shape
     if wrt not in shapes:
-        hint = did_you_mean(wrt, shapes) or "declare it with --var"
+        let_names = [text.partition("=")[0].strip() for text in lets]
+        if wrt in let_names:
+            raise GradcheckError(
+                f"--wrt {wrt}: `{wrt}` is a named sub-expression (--let), not a variable; differentiate "
+                f"by a variable it is made of ({', '.join(shapes) or 'declare one with --var'}), or declare "
+                f"`{wrt}` with --var and write f in terms of it")
+        hint = did_you_mean(wrt, shapes) or f"declare it with --var {wrt}=SIZES (e.g. {wrt}=3)"
         raise GradcheckError(f"--wrt {wrt}: not a declared variable", hint=hint)
     props: dict[str, tuple[str, ...]] = {}
     for text in assume:
@@ -76,10 +82,13 @@ def _variable(text: str) -> tuple[str, Shape]:
 def _assumption(text: str, shapes: dict[str, Shape]) -> tuple[str, tuple[str, ...]]:
     name, _, listed = text.partition(":")
     found = tuple(p.strip() for p in listed.split(",") if p.strip())
-    if name not in shapes or not found:
+    if not found or not name:
         raise GradcheckError(
             f"--assume {text!r}: write VARIABLE:PROPERTY[,PROPERTY], e.g. --assume A:symmetric"
         )
+    if name not in shapes:
+        hint = did_you_mean(name, shapes) or f"declare it first with --var {name}=SIZES"
+        raise GradcheckError(f"--assume {text!r}: `{name}` is not a declared variable", hint=hint)
     for prop in found:
         if prop not in PROPERTIES:
             raise GradcheckError(f"--assume {text!r}: unknown property `{prop}`",

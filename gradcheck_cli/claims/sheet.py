@@ -121,8 +121,13 @@ def compile_question(spec: QuestionSpec, source: SourceMap, loc: Loc) -> Questio
             check_assumptions(name, variables[name], props)
         except GradcheckError as exc:
             problems.add(source.error((*loc, "assume", name), exc.message))
-    if spec.wrt not in variables:
-        hint = did_you_mean(spec.wrt, variables) or "differentiate by a variable, not a `let`"
+    if spec.wrt in spec.let:
+        problems.add(source.error((*loc, "wrt"), f"`{spec.wrt}` is a `let` (a named sub-expression), not a "
+                                  f"variable; differentiate by a variable it is made of "
+                                  f"({', '.join(variables)}), or declare `{spec.wrt}` under `variables` and "
+                                  "write f in terms of it"))
+    elif spec.wrt not in variables:
+        hint = did_you_mean(spec.wrt, variables) or f"declare `{spec.wrt}` under `variables`"
         problems.add(source.error((*loc, "wrt"), f"`{spec.wrt}` is not a declared variable", hint=hint))
     lets: dict[str, Expr] = {}
     for name, text in spec.let.items():

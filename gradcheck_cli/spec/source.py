@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
@@ -110,6 +111,20 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     return parse_yaml(text, printable(str(path)))  # the name is shown in every report: escaped
 
 
+def _nearby(path: Path) -> str:
+    """"; did you mean `specs/a.yaml`?" for a file of a close name in the same folder (a typo,
+    .yml for .yaml), or a word on a folder that does not exist either."""
+    try:
+        folder = path.parent
+        if not folder.is_dir():
+            return f" (the folder {printable(str(folder))} does not exist either)"
+        names = [entry.name for entry in folder.iterdir()][:10_000]
+    except (OSError, ValueError):
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    return f"; did you mean {printable(str(folder / close[0]))}?" if close else ""
+
+
 class NotRegular(OSError):
     """A path that names something other than a regular file; ``kind`` says what, in words."""
 
@@ -125,7 +140,7 @@ def not_a_file(path: Path) -> str | None:
     try:
         mode = path.stat().st_mode
     except (OSError, ValueError):  # ValueError: a NUL in the path
-        return "no such file or directory"
+        return "no such file or directory" + _nearby(path)
     kind = _kind(mode)
     return None if kind is None else f"it is {kind}, not a regular file"
 

@@ -132,7 +132,7 @@ def test_differentiating_by_a_let_is_refused_at_wrt(gradcheck: Invoke, write_spe
     path = write_spec(text)
     result = run(gradcheck, path)
     assert place(path, position(text, "wrt:", "z")) in result.output
-    assert "`z` is not a declared variable" in result.output
+    assert "`z` is a `let` (a named sub-expression), not a variable" in result.output
     assert "let" in result.output
 
 

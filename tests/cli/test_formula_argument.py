@@ -9,7 +9,7 @@ from typer.testing import Result
 
 Invoke = Callable[..., Result]  # the `gradcheck` fixture of tests/conftest.py
 
-CROSS_ENTROPY = ("--wrt", "p", "--var", "y=3", "--var", "p=3")
+CROSS_ENTROPY = ("--wrt", "p", "--var", "y=3", "--var", "p=3", "--assume", "p:positive")
 
 
 def test_a_formula_starting_with_a_minus_is_the_argument(gradcheck: Invoke) -> None:
