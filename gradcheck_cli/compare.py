@@ -1,9 +1,7 @@
 """Compare the engines entry by entry: errors, justified tolerances, verdicts, explanations.
 
-Tolerances. Two analytic sources (symbolic, backprop) must agree to rounding:
-``ANALYTIC_ULPS`` ulps of the tensor's largest entry. A finite difference is judged against
-its own error estimate (truncation + round-off, per entry), times ``ESTIMATE_SAFETY``.
-User overrides ``atol``/``rtol`` are added on top.
+Tolerances: ``fd.tolerance`` (rounding of the analytic sources, the finite difference's own
+error estimate, the spec's atol/rtol on top; one-sided bounds at a kink).
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from gradcheck_cli.arrays import Array
 from gradcheck_cli.diagnose import classify, misshapen
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.faults import forward_fault, not_finite, owner
+from gradcheck_cli.fd import tolerance as tolerance_
 from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
 
@@ -67,17 +66,12 @@ def tolerance(problem: Problem, first: Gradients, second: Gradients, name: str) 
     """Per-entry tolerance for comparing two sources on tensor ``name``, and where it came from."""
     a, b = first.grads[name], second.grads[name]
     scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), policy.TINY)
-    tol = np.full(a.shape, policy.ANALYTIC_ULPS * policy.EPS * scale)
-    source = f"{policy.ANALYTIC_ULPS:g} ulps of the largest entry"
     estimates = [g.error[name] for g in (first, second) if name in g.error]
-    if estimates:
-        tol = tol + policy.ESTIMATE_SAFETY * sum(estimates)
-        source = f"{policy.ESTIMATE_SAFETY:g} × finite-difference error estimate"
     settings = problem.settings
-    if settings.atol is not None or settings.rtol is not None:
-        tol = tol + (settings.atol or 0.0) + (settings.rtol or 0.0) * np.abs(b)
-        source += " + spec atol/rtol"
-    return tol, source
+    tol = np.broadcast_to(tolerance_.allowed(scale, sum(estimates) if estimates else None, atol=settings.atol,
+                                             rtol=settings.rtol, reference=b), a.shape)
+    overridden = settings.atol is not None or settings.rtol is not None
+    return tol, tolerance_.described(bool(estimates), overrides="spec atol/rtol" if overridden else "")
 
 
 def _pair(
@@ -118,9 +112,8 @@ class Band:
         numeric = found.get("numeric")
         if numeric is None or name not in numeric.kinks or not numeric.kinks[name].any():
             return None
-        slack = policy.ESTIMATE_SAFETY * numeric.error[name]
-        low, high = numeric.one_sided[name]
-        return cls(numeric.kinks[name], low - slack, high + slack)
+        low, high = tolerance_.widened(*numeric.one_sided[name], numeric.error[name])
+        return cls(numeric.kinks[name], low, high)
 
     def judge(self, a: Array, b: Array, ratio: Array, wrong: Array) -> tuple[Array, Array]:
         inside = (a >= self.low) & (a <= self.high) & (b >= self.low) & (b <= self.high)
@@ -258,7 +251,7 @@ def _forward(found: Mapping[str, Gradients]) -> ForwardCheck | None:
     if "symbolic" not in found or "backprop" not in found:
         return None
     s, b = found["symbolic"].loss, found["backprop"].loss
-    tol = policy.ANALYTIC_ULPS * policy.EPS * max(abs(s), abs(b), 1.0)
+    tol = float(tolerance_.allowed(max(abs(s), abs(b), 1.0)))
     out = tuple(float(v) for v in found["backprop"].output[0])
     return ForwardCheck(s, b, abs(s - b), tol, out)
 
@@ -306,7 +299,7 @@ def _differ(a: Array | float, b: Array | float) -> bool:
     if np.shape(a) != np.shape(b):
         return True
     scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1.0)
-    return bool(np.abs(np.asarray(a) - b).max(initial=0.0) > policy.ANALYTIC_ULPS * policy.EPS * scale)
+    return bool(np.abs(np.asarray(a) - b).max(initial=0.0) > tolerance_.allowed(scale))
 
 
 def _what(problem: Problem, level: int) -> str:

@@ -32,6 +32,7 @@ from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.engines.directions import Directions, Segment, Stencil
+from gradcheck_cli.fd import tolerance
 from gradcheck_cli.problem import Problem
 
 
@@ -135,8 +136,7 @@ def _ratios(d: Directions, g: Array, parts: Sequence[Segment], found: Stencil) -
 def _tolerance(found: Stencil, scale: Array) -> Array:
     """What |uᵀg - D| may be: the difference's error estimate times ``ESTIMATE_SAFETY``, plus
     the rounding of uᵀg (``ANALYTIC_ULPS`` of the size of its terms), as for a single entry."""
-    tol = policy.ESTIMATE_SAFETY * found.error + policy.ANALYTIC_ULPS * policy.EPS * scale
-    return np.maximum(tol, policy.TINY)
+    return np.maximum(tolerance.allowed(scale, found.error), policy.TINY)
 
 
 def _localise(d: Directions, g: Array, part: Segment, found: Stencil) -> Located:

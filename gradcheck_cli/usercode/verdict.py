@@ -1,13 +1,9 @@
 """Judge the user's gradients against finite differences: tolerance, worst entries, diagnosis.
 
-The tolerance of an entry is
-
-    ESTIMATE_SAFETY × (the finite-difference error estimate of that entry)
-  + ANALYTIC_ULPS ulps, in the precision the user's code computes in, of the probe's largest entry
-  + the user's ``atol`` + ``rtol`` × |finite difference|   (only when given)
-
-The first term is the error of the reference, the second the rounding the user's own gradient
-is entitled to (float32 code gets float32's ulps: a correct float32 gradient is not a failure).
+The tolerance of an entry is ``fd.tolerance.allowed``: the finite difference's error estimate,
+times the safety factor, plus the rounding the user's own gradient is entitled to — in the
+precision the user's code computes in (float32 code gets float32's ulps: a correct float32
+gradient is not a failure) — plus the user's ``atol``/``rtol`` when given.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from gradcheck_cli import diagnose, policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.compare import error_grid
 from gradcheck_cli.diagnose import classify
+from gradcheck_cli.fd import tolerance
 from gradcheck_cli.results import Entry, Pair, TensorResult
 from gradcheck_cli.usercode.options import Options
 
@@ -159,13 +156,10 @@ def _diagnose(user: Array, numeric: Array, wrong: Array,
 def _tolerance(arrays: Compared, options: Options) -> tuple[Array, str]:
     scale = np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
                        np.abs(arrays.numeric).max(axis=1, initial=0.0))
-    tol = policy.ESTIMATE_SAFETY * arrays.estimate + (policy.ANALYTIC_ULPS * arrays.eps * scale)[:, None]
-    source = (f"{policy.ESTIMATE_SAFETY:g} × finite-difference error estimate + "
-              f"{policy.ANALYTIC_ULPS:g} {arrays.dtype} ulps of the largest entry")
-    if options.atol is not None or options.rtol is not None:
-        tol = tol + (options.atol or 0.0) + (options.rtol or 0.0) * np.abs(arrays.numeric)
-        source += " + atol/rtol"
-    return tol, source
+    tol = tolerance.allowed(scale[:, None], arrays.estimate, eps=arrays.eps, atol=options.atol,
+                            rtol=options.rtol, reference=arrays.numeric)
+    overridden = options.atol is not None or options.rtol is not None
+    return tol, tolerance.described(True, precision=arrays.dtype, overrides="atol/rtol" if overridden else "")
 
 
 def _worst(arrays: Compared, p: int, ratio: Array, tol: Array, shape: tuple[int, ...]) -> tuple[Entry, ...]:
