@@ -12,6 +12,7 @@ from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import along, forward, kinks, noise
 from gradcheck_cli.engines.numeric import Base
+from gradcheck_cli.fd import stencils, tolerance
 from gradcheck_cli.problem import INPUT, Problem
 
 
@@ -164,16 +165,11 @@ class Directions:
             d = f[0].imag / self.h
             return Stencil(d, policy.COMPLEX_ULPS * policy.EPS * (np.abs(d) + policy.TINY), moved, d, d)
         f, J, h, sigma = f.real, self.base.J, self.h, self.base.noise
-        d1, d2 = (f[0] - f[1]) / (2 * h), (f[2] - f[3]) / (4 * h)
-        error = np.abs(d1 - d2) / 3 + sigma / h
-        # one-sided differences at h and 2h: their difference estimates their O(h) truncation
-        right, right2 = (f[0] - J) / h, (f[2] - J) / (2 * h)
-        left, left2 = (J - f[1]) / h, (J - f[3]) / (2 * h)
-        slack = policy.ESTIMATE_SAFETY * (np.abs(right - right2) + 2 * sigma / h)
-        slack_left = policy.ESTIMATE_SAFETY * (np.abs(left - left2) + 2 * sigma / h)
-        low = np.minimum(right - slack, left - slack_left)
-        high = np.maximum(right + slack, left + slack_left)
-        return Stencil(d1, error, moved, low, high)
+        d1, _, error = stencils.central(f, h, sigma)
+        side = stencils.sides(f, J, h, sigma)
+        right_low, right_high = tolerance.widened(side.right, side.right, side.right_error)
+        left_low, left_high = tolerance.widened(side.left, side.left, side.left_error)
+        return Stencil(d1, error, moved, np.minimum(right_low, left_low), np.maximum(right_high, left_high))
 
 
 #: The largest weight of an entry in a random direction (see ``draw``).

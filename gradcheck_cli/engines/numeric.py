@@ -21,6 +21,7 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
+from gradcheck_cli.fd import stencils
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
@@ -152,19 +153,14 @@ def _combine(
         return _shaped(value, error, kink, value, value, shape)
     f, J, sigma = f.real, base.J, base.noise
     if scheme == "forward":
-        d1 = (f[0] - J) / h
-        d2 = (f[1] - J) / (2 * h)
-        return _shaped(d1, np.abs(d1 - d2) + 2 * sigma / h, kink, d1, d1, shape)
-    d1 = (f[0] - f[1]) / (2 * h)
-    d2 = (f[2] - f[3]) / (4 * h)
+        d1, error = stencils.forward(f, J, h, sigma)
+        return _shaped(d1, error, kink, d1, d1, shape)
+    d1, d2, error = stencils.central(f, h, sigma)
     value = d1 if scheme == "central" else (4 * d1 - d2) / 3
-    right, left = (f[0] - J) / h, (J - f[1]) / h
-    error = np.abs(d1 - d2) / 3 + sigma / h
-    # A one-sided difference is O(h) off its one-sided derivative; the same difference over 2h
-    # is twice as far off, so their gap estimates it (and its round-off is σ/h).
-    slack = np.maximum(np.abs(right - (f[2] - J) / (2 * h)), np.abs(left - (J - f[3]) / (2 * h)))
-    slack += 2 * sigma / h
-    low, high = np.minimum(left, right) - slack, np.maximum(left, right) + slack
+    side = stencils.sides(f, J, h, sigma)
+    slack = np.maximum(side.right_error, side.left_error)
+    low = np.minimum(side.left, side.right) - slack
+    high = np.maximum(side.left, side.right) + slack
     return _shaped(value, error, kink, low, high, shape)
 
 
