@@ -15,8 +15,8 @@ Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c
 step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
 of order one and its own scale for a tensor of tiny entries (see ``unit``), rounded to a power of
 two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
-in, θ ± s is exact (the moves actually taken are used either way). ``stencil`` differences each
-entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
+in, θ ± s is exact (the moves actually taken are used either way). ``fd.richardson`` differences
+each entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
 
 Precision: inputs arrive in float64. If f returns a lower-precision float, or its measured noise
 is far above float64's (it computes in float32 inside), the check is *precision-limited*: points
@@ -33,8 +33,8 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.fd import richardson as stencil
 from gradcheck_cli.fd.noise import estimate, rms
-from gradcheck_cli.usercode import stencil
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
 

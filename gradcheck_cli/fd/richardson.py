@@ -1,4 +1,5 @@
-"""One entry's derivative from central differences at three steps, and an honest error bound.
+"""One entry's derivative from central differences at three steps, Richardson-extrapolated, and an
+honest error bound — for functions seen only through calls (user code), one entry at a time.
 
 The entry θ is moved by ±s, ±2s and ±4s. With f₀ = J(θ) and f(±w) = J(θ ± w):
 
