@@ -215,6 +215,14 @@ WORKER_MEMORY = 2 * 2**30
 WORKER_CPU_SECONDS = 600
 WORKERS = 2
 
+#: Seconds one student's answer to one question may take to judge when a class is graded
+#: (``gradcheck grade``; ``--budget`` overrides it): a homework answer takes well under one, so
+#: a hostile answer (a tower of exps) costs the batch this much and no more.
+GRADE_ANSWER_BUDGET = 20.0
+
+#: Diagnosis kinds listed per question in a class summary, most common first.
+GRADE_SUMMARY_KINDS = 3
+
 # --- User gradient code (``gradcheck_cli.usercode``) ------------------------------------------
 
 #: Random cotangents a VJP or a layer's backward is probed with. One random probe already

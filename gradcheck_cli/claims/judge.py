@@ -9,30 +9,58 @@ finishes in time, otherwise on the numeric evidence alone — and the report say
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, diagnosis, matrixform, typecheck
 from gradcheck_cli.claims.evidence import Point, Sampler, close
-from gradcheck_cli.claims.question import Derived, Question, derive
+from gradcheck_cli.claims.question import Derived, Question, derive, with_claim
 from gradcheck_cli.errors import GradcheckError
+from gradcheck_cli.matrix import Answer
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
-def judge(question: Question, *, seed: int = 0, show_answer: bool = False) -> QuestionResult:
-    """The verdict on ``question.claimed`` (which must be set, or ``claim_error``)."""
+@dataclass(frozen=True)
+class Truth:
+    """A question's derivative, derived once (element-wise by SymPy, and in matrix form where
+    the matrix engine has one) and reused for every claim judged against it: a class's answers
+    to one question share it."""
+
+    derived: Derived
+    answer: Answer | None
+
+    @classmethod
+    def of(cls, question: Question) -> Truth:
+        """Both forms of ``question``'s derivative, each within its budget.
+
+        Raises:
+            GradcheckError: SymPy did not derive it in time.
+        """
+        return cls(derive_within_budget(question), matrixform.answer(question))
+
+
+def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
+          truth: Truth | None = None) -> QuestionResult:
+    """The verdict on ``question.claimed`` (which must be set, or ``claim_error``); ``truth``,
+    when given, is the question's derivative derived before (``Truth.of``)."""
     if question.claim_error is not None:
         if not show_answer:
             return typecheck.ill_typed(question)
+        if truth is not None:
+            known = truth.answer
+            shown = known.text if known else elementwise_text(truth.derived)
+            return typecheck.ill_typed(question, answer=shown)
         matrix_form = matrixform.answer(question)
         shown = matrix_form.text if matrix_form else elementwise_text(derive_within_budget(question))
         return typecheck.ill_typed(question, answer=shown)
     assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
-    derived = derive_within_budget(question)
+    derived = with_claim(truth.derived, question) if truth else derive_within_budget(question)
     claim = derived.claim
     assert claim is not None
     case = diagnosis.Case(question, derived, Sampler(question.variables, question.assume, seed))
-    case.answer = matrixform.answer(question)
+    case.answer = truth.answer if truth else matrixform.answer(question)
     shape_problem = diagnosis.shape(case)
     if shape_problem is not None:
         return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer, case=case)

@@ -3,6 +3,7 @@ the claimed derivative — all compiled, ready to judge."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -47,5 +48,10 @@ def derive(question: Question) -> Derived:
     v = symbols[question.wrt]
     truth = derivative(F, v, question.layout)
     other_truth = derivative(F, v, other(question.layout))
-    claim = to_sympy(question.claimed, symbols) if question.claimed is not None else None
-    return Derived(symbols, truth, other_truth, claim, F)
+    return with_claim(Derived(symbols, truth, other_truth, None, F), question)
+
+
+def with_claim(derived: Derived, question: Question) -> Derived:
+    """``derived`` (the truth of ``question``'s f, derived once) with ``question``'s claim."""
+    claim = to_sympy(question.claimed, derived.symbols) if question.claimed is not None else None
+    return dataclasses.replace(derived, claim=claim)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 from gradcheck_cli import isolation, unexpected
 from gradcheck_cli.claims import budget
-from gradcheck_cli.claims.judge import judge
+from gradcheck_cli.claims.judge import Truth, judge
 from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
@@ -44,7 +45,7 @@ def check_sheet(sheet: SheetSpec, source: SourceMap, *, seed: int | None = None,
             tasks.append(Failure(str(exc)))
         except Exception as exc:
             tasks.append(Failure(unexpected.reason(exc), unexpected.details(exc)))
-    judged = _run([t for t in tasks if isinstance(t, Task)], limits.isolate is not False)
+    judged = run_tasks([t for t in tasks if isinstance(t, Task)], limits.isolate is not False)
     results = []
     for spec, task in zip(sheet.questions, tasks, strict=True):
         result = next(judged) if isinstance(task, Task) else task
@@ -67,7 +68,7 @@ class Failure:
 
 
 def judge_safely(question: Question, seed: int, show_answer: bool, seconds: float,
-                 clocks: tuple[Clock, ...]) -> QuestionResult | Failure:
+                 clocks: tuple[Clock, ...], truth: Truth | None = None) -> QuestionResult | Failure:
     """``judge`` under the question's budget (or what is left of an enclosing total); every
     exception becomes a ``Failure``. Runs in a worker process or in the caller's."""
     allowed, what, total = step(seconds, QUESTION, *clocks)
@@ -75,19 +76,20 @@ def judge_safely(question: Question, seed: int, show_answer: bool, seconds: floa
         return Failure(f"not judged: {what} ran out before it")
     try:
         with budget.limit(allowed, what, total):
-            return judge(question, seed=seed, show_answer=show_answer)
+            return judge(question, seed=seed, show_answer=show_answer, truth=truth)
     except GradcheckError as exc:
         return Failure(str(exc))
     except Exception as exc:
         return Failure(unexpected.reason(exc), unexpected.details(exc))
 
 
-def _run(tasks: list[Task], isolate: bool) -> Iterator[QuestionResult | Failure | Died]:
-    """The tasks' results in order: from the worker pool, or judged here one by one (also when
-    the system refuses to start a worker: out of processes or memory)."""
+def run_tasks(tasks: list[Task], isolate: bool, pool: isolation.Pool | None = None) -> Iterator[Any]:
+    """The tasks' results in order: from the worker pool (``pool``, by default the process's
+    shared one), or run here one by one (also when the system refuses to start a worker: out
+    of processes or memory)."""
     if isolate and tasks and isolation.available():
         try:
-            results = isolation.shared().run(tasks)
+            results = (pool or isolation.shared()).run(tasks)
         except OSError:
             pass
         else:

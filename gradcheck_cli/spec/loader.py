@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -16,6 +16,8 @@ from gradcheck_cli.errors import SpecError, did_you_mean, together
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.spec.models import network_model
 from gradcheck_cli.spec.source import Loc, SourceMap, load_yaml
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,17 @@ def load(path: Path) -> Loaded:
     if not isinstance(data, dict):
         raise source.error((), "a spec must be a mapping of keys such as `network` and `loss`")
     model: type[BaseModel] = SheetSpec if "questions" in data else network_model()
+    return Loaded(validated(model, data, source), source)
+
+
+def validated(model: type[M], data: Any, source: SourceMap) -> M:
+    """``data`` (loaded from ``source``) as a ``model``.
+
+    Raises:
+        SpecError: every problem pydantic found, one sentence each with its file:line:col.
+    """
     try:
-        return Loaded(model.model_validate(data), source)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problems(exc, source, lambda error: _sentence(error, source, model)) from None
 
