@@ -22,11 +22,17 @@ from gradcheck_cli.cli_options import (
     BudgetOpt,
     ColorOpt,
     Command,
+    FailUnderOpt,
+    FeedbackDirOpt,
     FileBudgetOpt,
     Format,
     FormatOpt,
     FormulaCommand,
+    GradeBudgetOpt,
+    GradeFormat,
+    GradeFormatOpt,
     IsolateOpt,
+    JobsOpt,
     Layout,
     LayoutOpt,
     ListOpt,
@@ -406,6 +412,46 @@ def func(
             raise
         _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command(cls=Command)
+@user_errors
+def grade(
+    key: Annotated[Path, typer.Argument(help="The answer key: a YAML file with `key:`.", metavar="KEY")],
+    submissions: Annotated[list[Path], typer.Argument(
+        help="Submissions: a YAML file per student (`student:`, `answers:`), directories of them, or CSV "
+             "files with a `student` column and a column per question.", metavar="SUBMISSION")],
+    format: GradeFormatOpt = GradeFormat.console,  # type: ignore[attr-defined]
+    output: OutputOpt = None,
+    feedback_dir: FeedbackDirOpt = None,
+    jobs: JobsOpt = None,
+    budget: GradeBudgetOpt = None,
+    fail_under: FailUnderOpt = None,
+) -> None:
+    """Grade submissions against an answer key.
+
+    A gradebook (a row per student, points per question), feedback per student and a class
+    summary. Every answer is judged in a worker process under its budget; one that cannot be read or
+    judged scores 0, with the reason in its feedback. With one submission (a student's
+    self-check) the console shows its feedback, at the key's feedback level.
+
+    Exit code 0 when grading completed (wrong answers are not failures of the run), 1 with
+    --fail-under when a submission scores below it, 2 for a broken key or arguments.
+    """
+    from gradcheck_cli.grade import Settings, grade_paths
+    from gradcheck_cli.grade.report import FORMATS, feedback_files
+    from gradcheck_cli.policy import GRADE_ANSWER_BUDGET
+
+    with writing.replacing(output):
+        settings = Settings(budget=budget or GRADE_ANSWER_BUDGET, jobs=jobs or os.cpu_count())
+        book = grade_paths(key, submissions, settings)
+        _emit(FORMATS[format.value](book), output)
+    if feedback_dir is not None:
+        feedback_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in feedback_files(book).items():
+            writing.write(feedback_dir / name, text)
+    below = fail_under is not None and any(g.total < fail_under / 100 * g.possible for g in book.grades)
+    raise typer.Exit(1 if below else 0)
 
 
 @app.command(cls=Command)

@@ -108,6 +108,32 @@ TrustLimitsOpt = Annotated[
     typer.Option("--trust-limits", help="Let a file's `limits:` section loosen the budgets and turn off "
                                         "isolation (tightening them needs no flag); for files you wrote."),
 ]
+#: ``gradcheck_cli.grade.report.FORMATS`` (held equal by a test: the reporters import SymPy).
+GRADE_FORMATS = ("console", "csv", "json", "gradescope", "markdown")
+GradeFormat = Enum("GradeFormat", {name: name for name in GRADE_FORMATS}, type=str)  # type: ignore[misc]
+GradeFormatOpt = Annotated[GradeFormat, typer.Option(
+    "--format", "-f", help="console: the gradebook and class summary (one submission: its feedback); csv: "
+    "the gradebook for an LMS; json: everything; gradescope: results.json of one submission; markdown.")]
+JobsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--jobs", "-j", help="Worker processes judging answers (default: the number of cores).",
+                 min=1, metavar="N"),
+]
+GradeBudgetOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--budget", help="Seconds one answer may take to judge (default 20); an answer over it "
+                                  "scores 0, with the reason in its feedback.", min=0.001, metavar="SECONDS"),
+]
+FeedbackDirOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--feedback-dir", help="Write each student's feedback to DIR/<student>.md.", metavar="DIR",
+                 file_okay=False),
+]
+FailUnderOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--fail-under", help="Exit 1 when a submission scores below PERCENT of the points (for CI).",
+                 min=0, max=100, metavar="PERCENT"),
+]
 IsolateOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option("--isolate/--no-isolate",

@@ -37,7 +37,7 @@ ENV: dict[str, str | None] = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb",
 
 #: The commands whose help is kept, as argument lists ([] is `gradcheck` itself).
 COMMANDS: tuple[tuple[str, ...], ...] = ((), ("check",), ("expr",), ("steps",), ("derive",), ("func",),
-                                         ("ops",), ("schema",))
+                                         ("ops",), ("schema",), ("grade",))
 
 #: A number in a report; scientific ones below ROUNDING_LEVEL are rounding noise (see `same`).
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?")

@@ -13,13 +13,24 @@ For a notebook autograder (otter-grader, nbgrader), grade one student's answers 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gradcheck_cli.grade.grading import Grade, Gradebook, Mark, Settings, grade_class
 from gradcheck_cli.grade.key import Item, Key, load_key, parse_key
 from gradcheck_cli.grade.report import feedback
 from gradcheck_cli.grade.submissions import Submission, load_submissions
+
+
+def grade_paths(key: Path, submissions: Sequence[Path], settings: Settings | None = None) -> Gradebook:
+    """The gradebook of the submissions at ``submissions`` (files or directories) against the key
+    file ``key``.
+
+    Raises:
+        GradcheckError: a broken key, or a submissions path that cannot be read.
+    """
+    loaded = load_key(key)
+    return grade_class(loaded, load_submissions(submissions, loaded.ids, skip=key), settings)
 
 
 def grade(key: Key | Path, answers: Mapping[str, str], *, student: str = "student",
@@ -42,4 +53,4 @@ def grade(key: Key | Path, answers: Mapping[str, str], *, student: str = "studen
 
 
 __all__ = ["Grade", "Gradebook", "Item", "Key", "Mark", "Settings", "Submission", "feedback", "grade",
-           "grade_class", "load_key", "load_submissions", "parse_key"]
+           "grade_class", "grade_paths", "load_key", "load_submissions", "parse_key"]

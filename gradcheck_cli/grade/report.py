@@ -56,13 +56,31 @@ def feedback(key: Key, grade: Grade) -> str:
     out = [f"# {printable(key.assignment)}: {printable(grade.student)}", "",
            f"Score: **{number(grade.total)} / {number(grade.possible)}**", ""]
     for item, mark in zip(key.items, grade.marks, strict=True):
-        out += [f"## {item.id}: {printable(item.name)}", ""]
+        out += [f"## {_title(item)}", ""]
         if mark.answer is not None:
             out += [f"Your answer: {_code(mark.answer)}", ""]
         out += [*mark_lines(item, mark), ""]
     if grade.problems:
         out += ["## About the submission", "", *(f"- {printable(p)}" for p in grade.problems), ""]
     return "\n".join(out)
+
+
+def feedback_files(book: Gradebook) -> dict[str, str]:
+    """Each student's feedback by file name: ``<student>.md``, the id kept to letters, digits,
+    ``_``, ``.`` and ``-`` (so no id can name a path elsewhere), numbered where two ids meet."""
+    files: dict[str, str] = {}
+    for grade in book.grades:
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", grade.student).lstrip(".") or "student"
+        name, copy = f"{stem}.md", 1
+        while name in files:
+            copy += 1
+            name = f"{stem}-{copy}.md"
+        files[name] = feedback(book.key, grade)
+    return files
+
+
+def _title(item: Item) -> str:
+    return printable(item.id if item.name == item.id else f"{item.id}: {item.name}")
 
 
 def gradebook_csv(book: Gradebook) -> str:
@@ -127,7 +145,7 @@ def gradescope(book: Gradebook) -> str:
         raise GradcheckError(f"--format gradescope writes the results of one submission, not "
                              f"{len(book.grades)}: give one submission file")
     grade = book.grades[0]
-    tests = [{"name": f"{item.id}: {item.name}", "number": str(number_), "score": mark.awarded,
+    tests = [{"name": _title(item), "number": str(number_), "score": mark.awarded,
               "max_score": mark.points, "status": "passed" if mark.status == "correct" else "failed",
               "output": "\n".join(_given(mark) + mark_lines(item, mark)),
               "visibility": "visible"}
@@ -190,7 +208,7 @@ def console(book: Gradebook) -> str:
         grade = book.grades[0]
         out = [f"{book.key.assignment}: {grade.student}", ""]
         for item, mark in zip(book.key.items, grade.marks, strict=True):
-            out.append(f"{item.id} ({item.name})")
+            out.append(item.id if item.name == item.id else f"{item.id} ({item.name})")
             if mark.answer is not None:
                 out.append(f"  your answer: {mark.answer}")
             out += [f"  {line}" for line in mark_lines(item, mark)]
@@ -242,5 +260,6 @@ FORMATS: dict[str, Callable[[Gradebook], str]] = {
     "console": console, "csv": gradebook_csv, "json": as_json, "gradescope": gradescope, "markdown": markdown,
 }
 
-__all__ = ["FORMATS", "SCHEMA", "QuestionSummary", "as_json", "console", "feedback", "gradebook_csv",
+__all__ = ["FORMATS", "SCHEMA", "QuestionSummary", "as_json", "console", "feedback", "feedback_files",
+           "gradebook_csv",
            "gradescope", "mark_lines", "markdown", "summary"]

@@ -36,10 +36,12 @@ class Submission:
     problems: tuple[str, ...] = ()
 
 
-def load_submissions(paths: Sequence[Path], ids: Sequence[str]) -> list[Submission]:
+def load_submissions(paths: Sequence[Path], ids: Sequence[str], *,
+                     skip: Path | None = None) -> list[Submission]:
     """Every submission found at ``paths`` (files, or directories searched for ``SUFFIXES``), in
     the order given (a directory's files sorted by name); answers checked against the key's
-    question ``ids``. A student met twice is graded on the first submission; both say so.
+    question ``ids``. A student met twice is graded on the first submission; both say so. The
+    file ``skip`` (the key, kept beside the submissions) is no submission when a directory holds it.
 
     Raises:
         GradcheckError: a path that does not exist, or a CSV without a student column (there is
@@ -47,6 +49,8 @@ def load_submissions(paths: Sequence[Path], ids: Sequence[str]) -> list[Submissi
     """
     found: list[Submission] = []
     for path in _files(paths):
+        if skip is not None and path.resolve() == skip.resolve() and path not in paths:
+            continue
         found += _csv(path, ids) if path.suffix.lower() == ".csv" else [_yaml(path, ids)]
     return _without_duplicates(found)
 
