@@ -290,11 +290,12 @@ def steps(
                                          metavar="NAME")] = None,
     format: StepsFormatOpt = Format.console,  # type: ignore[attr-defined]
 ) -> None:
-    """Plot the error of a central difference against its step.
+    """Plot the error of a finite difference against its step.
 
-    For one entry, the curve is the V of truncation error (large steps) and round-off (small
-    steps); the step gradcheck chooses is marked. It has no verdict, so no JUnit. A loss as
-    TARGET imports and runs your code.
+    For one entry of a spec, the difference of the scheme its check uses (the complex step, flat
+    at rounding, for complex-safe ops), with the step the check takes marked; for a loss as
+    TARGET, the central difference's V of truncation (large steps) and round-off (small steps).
+    It has no verdict, so no JUnit. A loss as TARGET imports and runs your code.
     """
     from gradcheck_cli import api
     from gradcheck_cli import steps as steps_module

@@ -1,10 +1,14 @@
 """The error of a finite difference against its step: the V of truncation and round-off.
 
-For one entry θ_k, the central difference D(h) = (J(θ + h e_k) − J(θ − h e_k)) / 2h is computed
-for steps from 1e-15 to 1e-1 (relative to max(1, |θ_k|)) and compared with a reference value
-(the symbolic engine for a spec; the user's own gradient for a function). On the right the error
-falls as h² (truncation); on the left it grows as ε|J|/h (round-off); gradcheck's chosen step
-should sit near the bottom of the V.
+For one entry θ_k, a difference D(h) is computed for steps from 1e-15 to 1e-1 (1e-22 for the
+complex step), relative to max(1, |θ_k|), and compared with a reference value (the symbolic
+engine for a spec; the user's own gradient for a function). For a spec the difference is that of
+the scheme in force there — the complex step Im J(θ + ih)/h for complex-safe ops, whose error has
+no round-off arm, else central, forward or Richardson differences, as ``engines.numeric`` takes
+them — and the step marked is the one the check takes for that entry. For a function it is the
+central difference D(h) = (J(θ + h e_k) − J(θ − h e_k)) / 2h: on the right its error falls as h²
+(truncation), on the left it grows as ε|J|/h (round-off), and the step marked sits near the
+bottom of the V.
 """
 
 from __future__ import annotations
@@ -17,14 +21,23 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
-from gradcheck_cli.engines import forward, numeric, symbolic
+from gradcheck_cli.engines import forward, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.fd import stencils
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.core import prepare
 
 #: Relative steps tried: 10^-15 … 10^-1, four per decade.
 EXPONENTS = np.arange(-15.0, -0.99, 0.25)
+#: For the complex step, whose own step is far below 10^-15: 10^-22 … 10^-1.
+COMPLEX_EXPONENTS = np.arange(-22.0, -0.99, 0.25)
+
+#: Offsets of each scheme's stencil, in steps, as ``engines.numeric`` takes them.
+OFFSETS: dict[str, tuple[complex, ...]] = {
+    "complex": (1j,), "forward": (1.0, 2.0), "central": (1.0, -1.0, 2.0, -2.0),
+    "richardson": (1.0, -1.0, 2.0, -2.0),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,8 @@ class Curve:
     steps: tuple[float, ...]
     errors: tuple[float, ...]
     chosen: float
+    #: the differences plotted, and whose step ``chosen`` is: complex, central, forward, richardson
+    scheme: str = "central"
 
 
 def for_problem(problem: Problem, entry: str | None = None) -> Curve:
@@ -44,16 +59,35 @@ def for_problem(problem: Problem, entry: str | None = None) -> Curve:
     is furthest from the symbolic value."""
     truth = symbolic.gradients(problem).grads
     name, index = parse_entry(entry, problem) if entry else _worst(problem, truth)
+    J, outputs, caches, _ = forward.run(problem)
+    problem = kinks.resolved(problem, outputs, caches)
     base = problem.x if name == INPUT else problem.values[name]
-    theta = float(base[index])
-    h = 10.0**EXPONENTS * max(1.0, abs(theta))
-    flat = np.ravel_multi_index(index, base.shape) if base.ndim else 0
-    stack = np.broadcast_to(base, (2 * h.size, *base.shape)).copy().reshape(2 * h.size, -1)
-    stack[:, flat] += np.concatenate([h, -h])
-    J, _, _, _ = forward.run(problem, {**problem.values, name: stack.reshape(-1, *base.shape)})
-    J = np.asarray(J).reshape(2, h.size)
-    chosen = policy.CENTRAL_STEP * max(1.0, abs(theta))
-    return _curve(f"{name}{list(index)}", float(truth[name][index]), "symbolic", h, J, chosen)
+    flat = int(np.ravel_multi_index(index, base.shape)) if base.ndim else 0
+    scheme = problem.scheme
+    h = 10.0 ** (COMPLEX_EXPONENTS if scheme == "complex" else EXPONENTS) * max(1.0, abs(float(base[index])))
+    reference = float(truth[name][index])
+    errors = np.abs(_differences(problem, name, flat, h, float(J)) - reference)
+    chosen = float(numeric.steps(problem, base.reshape(-1))[flat])
+    return Curve(f"{name}{list(index)}", reference, "symbolic", tuple(float(v) for v in h),
+                 tuple(float(v) for v in errors), chosen, scheme)
+
+
+def _differences(problem: Problem, name: str, flat: int, h: Array, J: float) -> Array:
+    """The difference of the problem's scheme for entry ``flat`` of ``name``, at every step ``h``."""
+    scheme = problem.scheme
+    base = problem.x if name == INPUT else problem.values[name]
+    offsets = np.array(OFFSETS[scheme])
+    stack = np.broadcast_to(base.reshape(-1), (offsets.size, h.size, base.size)).astype(offsets.dtype)
+    stack[:, :, flat] += offsets[:, None] * h[None, :]
+    with np.errstate(invalid="ignore", over="ignore"):  # a loss not finite at a large step: nan
+        f, _, _, _ = forward.run(problem, {**problem.values, name: stack.reshape(-1, *base.shape)})
+        f = np.asarray(f).reshape(offsets.size, h.size)
+        if scheme == "complex":
+            return np.asarray(f[0].imag / h)
+        if scheme == "forward":
+            return np.asarray(stencils.forward(f.real, J, h, 0.0)[0])
+        d1, d2, _ = stencils.central(f.real, h, 0.0)
+    return np.asarray(d1 if scheme == "central" else (4 * d1 - d2) / 3)
 
 
 def for_function(
@@ -167,7 +201,7 @@ def plot(curve: Curve, rows: int = 14) -> str:
         lines.append(f"{level:6.1f} │{marks}")
     chosen = int(np.argmin(np.abs(np.log10(curve.steps) - np.log10(curve.chosen))))
     lines.append("       └" + "─" * len(curve.steps))
-    lines.append("        " + " " * chosen + "▲ gradcheck's central step h = " + f"{curve.chosen:.1e}")
+    lines.append("        " + " " * chosen + f"▲ gradcheck's {curve.scheme} step h = {curve.chosen:.1e}")
     lines.append(f"        log10 h from {np.log10(curve.steps[0]):.0f} to {np.log10(curve.steps[-1]):.0f}; "
                  "y: log10 |D(h) − reference|")
     return "\n".join(lines)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
+from gradcheck_cli import policy
 from gradcheck_cli.api import load_problem
 from gradcheck_cli.cli import app
+from gradcheck_cli.problem import Problem
 from gradcheck_cli.steps import for_problem
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -41,21 +45,47 @@ def _v_shape(steps: list[float], errors: list[float], chosen: float) -> None:
     assert at_chosen <= 100 * errors_.min(), "the chosen step should sit near the bottom of the V"
 
 
-def test_a_spec_gives_a_v_shaped_curve_with_the_chosen_step_near_the_bottom() -> None:
-    curve = for_problem(load_problem(SPECS / "mlp-cross-entropy.yaml"))
+def central(problem: Problem, scheme: str = "central") -> Problem:
+    return dataclasses.replace(problem, settings=dataclasses.replace(problem.settings, scheme=scheme))
+
+
+def test_a_spec_checked_by_central_differences_gives_a_v_with_its_step_near_the_bottom() -> None:
+    curve = for_problem(central(load_problem(SPECS / "mlp-cross-entropy.yaml")))
     _v_shape(list(curve.steps), list(curve.errors), curve.chosen)
-    assert curve.reference_source == "symbolic"
+    assert curve.reference_source == "symbolic" and curve.scheme == "central"
+
+
+def test_the_step_marked_is_the_one_the_check_takes_for_that_entry_and_scheme() -> None:
+    problem = load_problem(SPECS / "tanh-layer-squared-loss.yaml")
+    theta = float(problem.values["A"][1, 2])
+    for scheme, relative in (("central", policy.CENTRAL_STEP), ("forward", policy.FORWARD_STEP),
+                             ("richardson", policy.CENTRAL_STEP)):
+        curve = for_problem(central(problem, scheme), "A[1, 2]")
+        assert curve.scheme == scheme
+        assert curve.chosen == pytest.approx(relative * max(1.0, abs(theta)), rel=1e-6)
+
+
+def test_a_complex_safe_spec_plots_the_complex_step_which_has_no_round_off_arm() -> None:
+    problem = load_problem(SPECS / "tanh-layer-squared-loss.yaml")
+    curve = for_problem(problem, "A[1, 2]")
+    theta = float(problem.values["A"][1, 2])
+    assert curve.scheme == "complex" and curve.chosen == policy.COMPLEX_STEP * max(1.0, abs(theta))
+    errors = np.array(curve.errors)
+    small = np.array(curve.steps) < 1e-8
+    # at every small step, down to 1e-22, the complex step is exact to rounding
+    assert errors[small].max() < 1e-14 * max(1.0, abs(curve.reference))
+    assert errors[-1] > 1e-6, "truncation shows at the largest step"
 
 
 def test_the_cli_plots_a_named_entry_of_a_spec_and_prints_json() -> None:
     spec = str(SPECS / "tanh-layer-squared-loss.yaml")
     shown = CliRunner().invoke(app, ["steps", spec, "--entry", "A[1, 2]"])
     assert shown.exit_code == 0, shown.output
-    assert "∂J/∂A[1, 2]" in shown.output and "▲ gradcheck's central step" in shown.output
+    assert "∂J/∂A[1, 2]" in shown.output and "▲ gradcheck's complex step h = 1.0e-20" in shown.output
     as_json = CliRunner().invoke(app, ["steps", spec, "--entry", "A[1, 2]", "--format", "json"])
     data = json.loads(as_json.output)
     assert data["kind"] == "steps" and len(data["steps"]) == len(data["errors"])
-    _v_shape(data["steps"], data["errors"], data["chosen"])
+    assert data["scheme"] == "complex" and min(data["steps"]) < data["chosen"] * 10
 
 
 def test_a_user_function_gives_the_curve_against_its_own_gradient(tmp_path: Path) -> None:
