@@ -16,7 +16,7 @@ from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
-from gradcheck_cli.compare import compare
+from gradcheck_cli.compare import compare, shapes_agree
 from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
 from gradcheck_cli.limits import FILE, RUN, Clock, Limits, step
@@ -93,7 +93,8 @@ def _check_at(problem: Problem, claim_seconds: float | None) -> SpecResult:
     with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
         found = {name: engine(problem) for name, engine in engines.items()}
         result = compare(problem, found)
-        if directional_run and result.error is None:
+        # a gradient of the wrong shape has already failed its tensor; no direction can be taken
+        if directional_run and result.error is None and shapes_agree(problem, found):
             result = compare_directional.apply(problem, found, result, directional.check(problem, found))
     if not problem.claims:
         return result
