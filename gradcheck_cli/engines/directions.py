@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import along, forward, kinks, noise
 from gradcheck_cli.engines.numeric import Base
@@ -83,7 +83,7 @@ class Directions:
         sigma = 0.0 if self.complex else noise.level(problem, float(J))
         self.base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), sigma,
                          kinks.loss_pieces(problem, outputs[-1]))
-        self.u = draw(np.random.default_rng(problem.seed), count, self.total)
+        self.u = draw(streams.rng(problem.seed, streams.DIRECTIONS), count, self.total)
         self.whole = [Segment(k, 0, self.total) for k in range(count)]
 
     def full(self) -> list[Segment]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, streams
 from gradcheck_cli.engines import forward
 from gradcheck_cli.ops import Elementwise
 from gradcheck_cli.ops.base import Array, Cache
@@ -109,7 +109,7 @@ def moved_off(problem: Problem) -> tuple[Problem, str | None]:
     close = _straddling(problem, outputs, caches, policy.KINK_CLEARANCE)
     if close == 0:
         return problem, None
-    rng = np.random.default_rng(problem.seed)
+    rng = streams.rng(problem.seed, streams.KINK_MOVES)
     size = policy.KINK_MOVE
     for _ in range(policy.KINK_MOVE_TRIES):
         values = {name: v + size * np.maximum(1.0, np.abs(v)) * rng.standard_normal(v.shape)

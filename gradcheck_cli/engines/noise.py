@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import forward
 from gradcheck_cli.fd.noise import estimate
@@ -14,7 +14,7 @@ from gradcheck_cli.problem import INPUT, Problem
 
 def level(problem: Problem, J: float) -> float:
     """The standard deviation of the rounding noise of J at the problem's point (≥ the floor)."""
-    rng = np.random.default_rng(problem.seed)
+    rng = streams.rng(problem.seed, streams.NOISE)
     names = [n for n in problem.wrt]
     t = np.arange(policy.NOISE_POINTS, dtype=np.float64)
     values: dict[str, Array] = dict(problem.values)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.results import SpecResult, Subject, TensorResult
@@ -124,7 +124,7 @@ def _probes(base: Array, scalar: bool, options: Options) -> tuple[Array, list[st
     outputs, every unit vector (the rows of the Jacobian)."""
     if scalar:
         return np.ones((1, 1)), [""]
-    rng = np.random.default_rng(options.seed)
+    rng = streams.rng(options.seed, streams.PROBES)
     levels = policy.USER_PROBE_LEVELS
     size = (options.probes, base.size)
     random = rng.choice([-1.0, 1.0], size=size) * rng.integers(1, levels + 1, size=size) / levels

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
 from gradcheck_cli.fd.noise import estimate, rms
@@ -127,7 +127,7 @@ def _samples(
     """f at ``USER_NOISE_POINTS`` equally spaced points along each of ``USER_NOISE_DIRECTIONS``
     random directions, all from ``values`` (where f is ``start``, if known): (directions,
     points, m)."""
-    rng = np.random.default_rng(seed)
+    rng = streams.rng(seed, streams.USER_NOISE)
     spacing = policy.USER_NOISE_SPACING[dtype]
     first = start if start is not None else evaluate(
         {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
