@@ -30,7 +30,7 @@ from gradcheck_cli.grade.key import Item, Key
 SCHEMA = "gradcheck-grade/1"
 
 _WORDS = {"correct": "correct", "partial": "partly correct", "incorrect": "incorrect",
-          "missing": "no answer", "unreadable": "could not be read", "not judged": "not judged"}
+          "missing": "no answer", "unreadable": "not accepted", "not judged": "not judged"}
 
 
 def number(points: float) -> str:

@@ -125,3 +125,29 @@ def test_the_same_inputs_give_a_byte_identical_gradebook(gradcheck: Invoke, key_
     first = gradcheck("grade", key_path, class_dir, "--format", "json", "--jobs", "2").stdout
     second = gradcheck("grade", key_path, class_dir, "--format", "json", "--jobs", "1").stdout
     assert first == second
+
+
+def test_a_csv_of_the_same_answers_gives_the_same_gradebook(
+        gradcheck: Invoke, key_path: Path, class_dir: Path, tmp_path: Path) -> None:
+    quiz = tmp_path / "quiz.csv"
+    quiz.write_text('student,q1,q2\nada,-(y - A @ x).T @ A,A @ x\nbo,-A.T @ (y - A @ x),2 * A @ x\n')
+    from_csv = gradcheck("grade", key_path, quiz, "--format", "csv")
+    from_yaml = gradcheck("grade", key_path, class_dir, "--format", "csv")
+    assert from_csv.exit_code == 0, from_csv.output
+    assert from_csv.stdout == from_yaml.stdout
+
+
+def test_output_writes_the_report_to_a_file(gradcheck: Invoke, key_path: Path, class_dir: Path,
+                                            tmp_path: Path) -> None:
+    target = tmp_path / "results.json"
+    result = gradcheck("grade", key_path, class_dir / "bo.yaml", "-f", "gradescope", "--output", target)
+    assert result.exit_code == 0 and result.stdout == ""
+    jsonschema.validate(json.loads(target.read_text()), SCHEMA)
+
+
+def test_a_submission_problem_is_listed_and_the_run_still_succeeds(gradcheck: Invoke, key_path: Path,
+                                                                   class_dir: Path) -> None:
+    (class_dir / "cy.yaml").write_text("student: cy\nanswers: {q1: x, bonus: y}\n")
+    result = gradcheck("grade", key_path, class_dir)
+    assert result.exit_code == 0, result.output
+    assert "cy: " in result.stdout and "the key has no question `bonus`" in result.stdout

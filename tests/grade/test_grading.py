@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,9 @@ def test_the_gradebook_is_sorted_by_student_whatever_the_order_given(key: Key) -
     class_ = [Submission(name, name, dict(RIGHT)) for name in ("zoe", "al", "mo")]
     book = grade_class(key, class_, HERE)
     assert [g.student for g in book.grades] == ["al", "mo", "zoe"]
+
+
+def test_the_api_takes_the_path_of_a_key_file(key_path: Path) -> None:
+    result = grade(key_path, {"q1": RIGHT["q1"], "extra": "x"})
+    assert [m.status for m in result.marks] == ["correct", "missing"]
+    assert result.problems == ("the key has no question `extra` (not graded)", "no answer to q2")
