@@ -190,21 +190,25 @@ def derivative_pieces(text: str, lets: Mapping[str, Expr]) -> list[tuple[str, st
 
 
 def operands(text: str) -> list[tuple[str, int, int]]:
-    """The pieces of a claim a factor may have been left out of: the whole claim and each
-    operand of a matrix product or an entrywise product."""
+    """The pieces of a claim a factor may have been left out of: the whole claim, each operand of
+    a matrix product or an entrywise product, and each argument of a call (``outer(δ, x)``)."""
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found = [(text, 0, len(text))]
     for node in ast.walk(tree.body):
+        sides: list[ast.expr] = []
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.MatMult, ast.Mult)):
-            for side in (node.left, node.right):
-                segment = ast.get_source_segment(text, side)
-                if segment is not None and side.end_col_offset is not None:
-                    start = len(text.encode()[: side.col_offset].decode())
-                    end = len(text.encode()[: side.end_col_offset].decode())
-                    found.append((segment, start, end))
+            sides = [node.left, node.right]
+        elif isinstance(node, ast.Call):  # outer(δ, x): δ may have lost its factor
+            sides = list(node.args)
+        for side in sides:
+            segment = ast.get_source_segment(text, side)
+            if segment is not None and side.end_col_offset is not None:
+                start = len(text.encode()[: side.col_offset].decode())
+                end = len(text.encode()[: side.end_col_offset].decode())
+                found.append((segment, start, end))
     return found[:12]
 
 

@@ -103,10 +103,10 @@ def compare(bad: Term, rest: Poly, show: Printer, whole: bool) -> Diagnosis | No
     if ratio == -1:
         what = "the claim has the wrong sign" if whole else f"the term {written} has the wrong sign"
         return Diagnosis("sign", f"{what}: {should}", {**scope, "factor": -1.0})
-    if ratio is not None:
-        what = f"the claim is {number(1 / ratio)} times the derivative" if whole else \
+    if ratio is not None:  # the claim (or its term) is ratio times what it should be
+        what = f"the claim is {number(ratio)} times the derivative" if whole else \
             f"the term {written} has the wrong factor"
-        return Diagnosis("factor", f"{what}: {should}", {**scope, "factor": float(1 / ratio)})
+        return Diagnosis("factor", f"{what}: {should}", {**scope, "factor": float(ratio)})
     if bad.form.shape == rest.shape and al.transpose(bad.form) == rest:
         what = "the claim is the transpose of the derivative" if whole else \
             f"the term {written} is transposed"
@@ -167,7 +167,7 @@ def contained_any(part: Poly, whole: Poly) -> bool:
 
 
 def multiple(a: Poly, b: Poly) -> Fraction | None:
-    """r with a = r · b, when there is one (a and b nonzero)."""
+    """r ≠ 1 with a = r · b, when there is one (a and b nonzero)."""
     if a.is_zero or b.is_zero or len(a.terms) != len(b.terms):
         return None
     ratios = set()

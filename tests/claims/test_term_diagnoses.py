@@ -26,7 +26,7 @@ def diagnosis_of(result: QuestionResult, kind: str) -> tuple[str, dict[str, obje
 def test_a_term_with_a_missing_factor_2_names_the_term_and_its_fix() -> None:
     message, details = diagnosis_of(judged(*RIDGE, "A.T @ (A @ x - y) + lam * x"), "factor")
     assert "the term `lam * x`" in message and "should be `2 * lam * x`" in message
-    assert details["scope"] == "term" and details["factor"] == 2.0
+    assert details["scope"] == "term" and details["factor"] == 0.5  # claim = 0.5 × the right term
 
 
 def test_a_term_with_the_wrong_sign_is_named() -> None:
@@ -108,3 +108,24 @@ def test_an_entrywise_reciprocal_that_inv_would_not_fix_is_not_called_one() -> N
     result = judged("a.T @ X @ b", "b", ["X=3x3", "a=3", "b=3"], "X**-1 @ a")
     assert result.verdict == "incorrect" and result.diagnosis is not None
     assert "reciprocal" not in result.diagnosis.message
+
+
+def test_a_whole_claim_twice_the_derivative_says_twice() -> None:
+    """At a point where every ReLU is off the derivative is 0 and no ratio can be read from the
+    numbers; the canonical forms still say the claim is 2 × the derivative."""
+    net = dict(variables=["x=4", "W=3x4", "b1=3", "U=2x3", "b2=2", "y=2"], assume=["y:onehot"],
+               lets=["z=W @ x + b1", "h=relu(z)", "yhat=softmax(U @ h + b2)"])
+    claim = "outer((U.T @ (yhat - y)) * step(z), x) * 2"
+    result = judge(oneliner.question("-y.T @ log(yhat)", wrt="W", claim=claim, **net))  # type: ignore[arg-type]
+    message, details = diagnosis_of(result, "factor")
+    assert "the claim is 2 times the derivative" in message and details["factor"] == 2.0
+
+
+def test_a_missing_relu_derivative_inside_outer_is_found() -> None:
+    net = dict(variables=["x=4", "W=3x4", "b1=3", "U=2x3", "b2=2", "y=2"], assume=["y:onehot"],
+               lets=["z=W @ x + b1", "h=relu(z)", "yhat=softmax(U @ h + b2)"])
+    result = judge(oneliner.question("-y.T @ log(yhat)", wrt="W", claim="outer(U.T @ (yhat - y), x)",
+                                     **net))  # type: ignore[arg-type]
+    message, details = diagnosis_of(result, "activation-derivative")
+    assert "the derivative of `relu(z)` is missing" in message
+    assert details["expected"] == "(U.T @ (yhat - y)) * step(z)"
