@@ -44,8 +44,8 @@ def load_submissions(paths: Sequence[Path], ids: Sequence[str], *,
     file ``skip`` (the key, kept beside the submissions) is no submission when a directory holds it.
 
     Raises:
-        GradcheckError: a path that does not exist, or a CSV without a student column (there is
-            no submission to note it on).
+        GradcheckError: a path that does not exist, a directory without submissions, or a CSV
+            without a student column (there is no submission to note it on).
     """
     found: list[Submission] = []
     for path in _files(paths):
@@ -58,7 +58,12 @@ def load_submissions(paths: Sequence[Path], ids: Sequence[str], *,
 def _files(paths: Sequence[Path]) -> Iterable[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+            if not found:
+                kinds = ", ".join(SUFFIXES)
+                raise GradcheckError(f"no submissions in the directory: it holds no {kinds} files",
+                                     file=printable(str(path)))
+            yield from found
             continue
         why = not_a_file(path)
         if why is not None:

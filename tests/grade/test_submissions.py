@@ -108,3 +108,9 @@ def test_a_csv_without_a_student_column_is_refused_with_its_columns(tmp_path: Pa
 def test_a_missing_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(GradcheckError, match="no such file"):
         load_submissions([tmp_path / "nope.yaml"], IDS)
+
+
+def test_a_directory_without_submissions_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "class" / "notes.txt", "not a submission")
+    with pytest.raises(GradcheckError, match=r"no submissions in the directory: it holds no \.yaml, \.yml"):
+        load_submissions([tmp_path / "class"], IDS)
