@@ -67,16 +67,22 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class QuestionSpec(Model):
-    """One claimed derivative ∂f/∂wrt, over variables with declared shapes."""
+class Derivative(Model):
+    """A derivative ∂f/∂wrt to find, over variables with declared shapes: what a claim sheet's
+    question and an answer key's question both ask."""
 
-    name: Label
     variables: dict[Name, list[PositiveInt]] = Field(min_length=1)
     assume: dict[Name, list[Property]] = Field(default_factory=dict)
     let: dict[Name, Expression] = Field(default_factory=dict)
     f: Expression
     wrt: str
     layout: Layout = "gradient"
+
+
+class QuestionSpec(Derivative):
+    """One claimed derivative ∂f/∂wrt, over variables with declared shapes."""
+
+    name: Label
     claimed: Expression | None = None
     points: float | None = Field(default=None, ge=0, le=MAX_POINTS, allow_inf_nan=False)
     #: An answer key's expectation: the check passes when the verdict (and diagnosis) match.
@@ -108,5 +114,5 @@ class SheetSpec(Model):
     questions: list[QuestionSpec] = Field(min_length=1)
 
 
-__all__ = ["MAX_DIMENSION", "MAX_POINTS", "Kind", "LimitsSpec", "Name", "PositiveInt", "QuestionSpec",
-           "SheetSpec"]
+__all__ = ["MAX_DIMENSION", "MAX_POINTS", "Derivative", "Kind", "LimitsSpec", "Name", "PositiveInt",
+           "QuestionSpec", "SheetSpec"]

@@ -13,16 +13,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
-from gradcheck_cli.claims.layout import Layout
 from gradcheck_cli.claims.models import (
     MAX_POINTS,
+    Derivative,
     Expression,
     Kind,
     Label,
     Model,
-    Name,
-    PositiveInt,
-    Property,
     QuestionSpec,
 )
 from gradcheck_cli.errors import plain_text
@@ -69,17 +66,11 @@ def _one_line(text: str) -> str:
 StudentId = Annotated[str, BeforeValidator(_as_text), AfterValidator(_one_line)]
 
 
-class KeyQuestion(Model):
+class KeyQuestion(Derivative):
     """One question of a key: a derivative ∂f/∂wrt and what a right answer to it is worth."""
 
     id: QuestionId
     name: Label | None = None
-    variables: dict[Name, list[PositiveInt]] = Field(min_length=1)
-    assume: dict[Name, list[Property]] = Field(default_factory=dict)
-    let: dict[Name, Expression] = Field(default_factory=dict)
-    f: Expression
-    wrt: str
-    layout: Layout = "gradient"
     points: float = Field(default=1.0, gt=0, le=MAX_POINTS, allow_inf_nan=False)
     #: partial credit per diagnosis kind, in place of the key's own rubric
     rubric: Rubric | None = None
@@ -88,8 +79,8 @@ class KeyQuestion(Model):
 
     def as_question(self) -> QuestionSpec:
         """The question as a claim sheet writes it (without a claim): compiled the same way."""
-        return QuestionSpec(name=self.name or self.id, variables=self.variables, assume=self.assume,
-                            let=self.let, f=self.f, wrt=self.wrt, layout=self.layout, points=self.points)
+        asked = {name: getattr(self, name) for name in Derivative.model_fields}
+        return QuestionSpec(name=self.name or self.id, points=self.points, **asked)
 
 
 class KeyBody(Model):
