@@ -201,6 +201,11 @@ def _one(by_name: Mapping[Any, Any], name: str, who: str, shape: tuple[int, ...]
         grad = np.asarray(value)
     except Exception:
         grad = np.asarray(None, dtype=object)
+    if grad.dtype.kind == "c":
+        raise UserCodeError(f"`{who}` returned complex numbers ({grad.dtype}) as the gradient of `{name}` "
+                            f"({doing}); the gradient of a real function is real",
+                            hint="return its real part only if the imaginary part is a rounding residue; "
+                                 "a complex-valued function is checked as two real ones (.real and .imag)")
     if grad.dtype.kind not in "fiu":
         raise UserCodeError(f"`{who}` returned {type(value).__name__} as the gradient of `{name}`, "
                             f"not an array of floats ({doing})")

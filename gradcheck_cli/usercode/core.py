@@ -85,9 +85,10 @@ def prepare(
 
 def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Options) -> Result:
     """Finite differences against the user's gradients, for every input in ``wrt``."""
-    base = form.evaluate(values, "at the given inputs")
+    evaluate = _real_valued(form.evaluate, form.fun)
+    base = evaluate(values, "at the given inputs")
     probes, labels = _probes(base, form.scalar, options)
-    numeric = differentiate(form.evaluate, values, base, wrt, probes, options, form.fun)
+    numeric = differentiate(evaluate, values, base, wrt, probes, options, form.fun)
     user, dtype, given = _user_gradients(form, numeric, wrt, probes, base)
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
@@ -117,6 +118,24 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
     )
     return Result(form.title, inputs, precision, limited, note, spec)
+
+
+def _real_valued(evaluate: Evaluate, fun: str) -> Evaluate:
+    """``evaluate``, refusing a complex output at real inputs: its imaginary part would be
+    dropped unseen (the complex step alone feeds complex inputs, and reads Im f for itself)."""
+
+    def real(point: Mapping[str, Any], doing: str) -> Array:
+        out = evaluate(point, doing)
+        if out.dtype.kind == "c" and not any(np.iscomplexobj(v) for v in point.values()
+                                             if isinstance(v, np.ndarray)):
+            raise calls.UserCodeError(
+                f"`{fun}` returned complex numbers ({out.dtype}) for real inputs ({doing}); only "
+                "real-valued functions can be checked",
+                hint=f"check its real and imaginary parts as two real functions, e.g. "
+                     f"lambda **kw: {fun}(**kw).real and lambda **kw: {fun}(**kw).imag")
+        return out
+
+    return real
 
 
 def _probes(base: Array, scalar: bool, options: Options) -> tuple[Array, list[str]]:
