@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import inspect
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -113,10 +114,44 @@ def call(fn: Callable[..., Any], doing: str, *args: Any, **kwargs: Any) -> Any:
     """
     try:
         return fn(*args, **kwargs)
+    except TypeError as exc:
+        mismatch = _mismatch(fn, args, kwargs)
+        if mismatch is None:
+            raise _raised(fn, doing, exc) from exc
+        raise UserCodeError(f"`{name_of(fn)}` cannot be called with {_described(args, kwargs)}: {mismatch} "
+                            f"({doing})", hint=_signature_hint(fn)) from None
     except (Exception, SystemExit) as exc:
-        summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        message = f"`{name_of(fn)}` raised {type(exc).__name__}{': ' + summary if summary else ''} ({doing})"
-        raise UserCodeError(message, details=user_traceback(exc)) from exc
+        raise _raised(fn, doing, exc) from exc
+
+
+def _raised(fn: Callable[..., Any], doing: str, exc: BaseException) -> UserCodeError:
+    """The error for an exception in the user's code, with their traceback."""
+    summary = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = f"`{name_of(fn)}` raised {type(exc).__name__}{': ' + summary if summary else ''} ({doing})"
+    return UserCodeError(message, details=user_traceback(exc))
+
+
+def _mismatch(fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
+    """Why ``fn``'s signature does not take these arguments; None when it does (a TypeError
+    then came from inside the user's code) or when it has no signature to read."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as exc:
+        return str(exc)
+    except ValueError:  # a builtin without a signature
+        return None
+    return None
+
+
+def _described(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
+    parts = ([f"{len(args)} positional argument{'s' if len(args) != 1 else ''}"] if args else []) + (
+        [f"the keywords {', '.join(kwargs)}"] if kwargs else [])
+    return " and ".join(parts) or "no arguments"
+
+
+def _signature_hint(fn: Callable[..., Any]) -> str:
+    return (f"it is defined as {name_of(fn)}{inspect.signature(fn)}: name the inputs after its parameters, "
+            "or pass them as a tuple to call it positionally")
 
 
 def call_for_pair(fn: Callable[..., Any], what: str, doing: str, point: Mapping[str, Any]) -> tuple[Any, Any]:
