@@ -64,21 +64,34 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     shape_problem = diagnosis.shape(case)
     if shape_problem is not None:
         return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer, case=case)
-    found = case.sampler.points(lambda p: _finite(case, p))
-    if found is None:
-        return _error(question, derived, f"{_not_finite(case)} is not finite at any random point (a log or "
-                      "square root out of its domain, a division by 0?); declare assumptions (e.g. "
-                      "`positive`) that keep it defined")
-    case.points = found
-    disagreement = matrixform.disagreement(case)
-    if disagreement is not None:
-        return _error(question, derived, disagreement)
-    if all(close(case.claim_at(p), case.truth_at(p)) for p in found):
+    problem = _draw_and_witness(case)
+    if problem is not None:
+        return _error(question, derived, problem)
+    if all(close(case.claim_at(p), case.truth_at(p)) for p in case.points):
         evidence = "symbolic" if matrixform.proved(case) else _prove(derived, question)
         return _result(question, derived, "correct", evidence, None, show_answer, case=case)
     wrong = diagnosis.explain(case)
     residual = diagnosis.residual(case) or _residual(derived)
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
+
+
+def _draw_and_witness(case: diagnosis.Case) -> str | None:
+    """Draw the points (where f, the truth and the claim are finite) and check the matrix-form
+    answer against its witnesses there; what went wrong, or None. Where SymPy's entries were not
+    finite at any point the answer was, no witness could be taken: the answer is set aside and the
+    points drawn again where SymPy's entries are finite."""
+    for _ in range(2):
+        found = case.sampler.points(lambda p: _finite(case, p))
+        if found is None:
+            return (f"{_not_finite(case)} is not finite at any random point (a log or square root out of "
+                    "its domain, a division by 0?); declare assumptions (e.g. `positive`) that keep it "
+                    "defined")
+        case.points = found
+        disagreement = matrixform.disagreement(case)
+        if disagreement is not None or case.answer is None or case.witnessed:
+            return disagreement
+        case.answer = None
+    return None
 
 
 def derive_within_budget(question: Question) -> Derived:

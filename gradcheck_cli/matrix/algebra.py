@@ -492,6 +492,8 @@ def call(name: str, args: tuple[Poly, ...], shape: Shape, axis: int | None = Non
                 return atom(Fn(shape, name, (atom(at.inner),)))
     if name == "diag" and args[0].shape[0] == 1 and args[0].shape[1] > 1:
         return call(name, (transpose(args[0]),), shape)
+    if name in LINEAR and args[0].is_zero:
+        return zero(shape)
     if name in LINEAR and args[0].terms and args[0].terms[0].coef != 1:
         c = args[0].terms[0].coef  # diag(c·v) = c·diag(v): one form for every multiple
         return scale(call(name, (scale(args[0], 1 / c), *args[1:]), shape, axis, sizes), c)
