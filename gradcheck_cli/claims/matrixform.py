@@ -58,8 +58,9 @@ def disagreement(case: Case) -> str | None:
     """Why the matrix-form answer cannot be trusted at the case's points, or None: it must agree
     with the element-wise SymPy derivative and with the complex-step derivative of f's NumPy form
     (a third witness, sharing no code with either) at the first ``policy.WITNESS_POINTS`` points.
-    A point where SymPy's entries are not finite (its form of f has a pole the answer cancels)
-    is no evidence either way. Sets ``case.witnessed`` when the answer was compared and agreed."""
+    A point where SymPy's entries or the answer's values are not finite (a pole one form cancels,
+    a log of a negative that SymPy continues and NumPy does not) is no evidence either way.
+    Sets ``case.witnessed`` when the answer was compared and agreed."""
     found = case.answer
     if found is None:
         return None
@@ -68,8 +69,8 @@ def disagreement(case: Case) -> str | None:
         if compared == policy.WITNESS_POINTS:
             break
         mine, theirs = value(found.expr, point), case.sympy_truth_at(point)
-        if not np.all(np.isfinite(theirs)):
-            continue
+        if not (np.all(np.isfinite(theirs)) and np.all(np.isfinite(mine))):
+            continue  # NumPy's log of a negative where SymPy took a branch: no evidence either way
         compared += 1
         witness = "the element-wise SymPy derivative"
         floor = rounding_floor(case, point)
