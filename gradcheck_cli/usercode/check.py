@@ -15,7 +15,7 @@ from typing import Any, Literal
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.usercode import calls
-from gradcheck_cli.usercode.core import Form, prepare, run, source_file
+from gradcheck_cli.usercode.core import Form, Inputs, arrange, run, source_file
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.result import Result
 
@@ -23,7 +23,7 @@ Wrt = str | Sequence[str] | None
 
 
 def check_function(
-    fun: Callable[..., Any], grad: Callable[..., Any] | None, inputs: Mapping[str, Any], *, wrt: Wrt = None,
+    fun: Callable[..., Any], grad: Callable[..., Any] | None, inputs: Inputs, *, wrt: Wrt = None,
     **options: Any,
 ) -> Result:
     """Check ``grad``, the hand-written gradient of the scalar function ``fun``.
@@ -47,30 +47,31 @@ def check_function(
             code raises or returns something of the wrong kind, shape, or not finite.
     """
     opts = Options.parse(options)
-    values, names = prepare(inputs, wrt)
+    values, names, layout = arrange(inputs, wrt, fun)
     fun_name = calls.name_of(fun)
     if grad is None:
-        return _check_loss_and_gradient(fun, values, names, opts)
+        return _check_loss_and_gradient(fun, values, names, layout, opts)
     who = calls.name_of(grad)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
-        return calls.as_output(calls.call(fun, doing, **calls.fresh(point)), fun_name, doing, scalar=True)
+        return calls.as_output(calls.call_at(fun, doing, layout, point), fun_name, doing, scalar=True)
 
     def user(_: Array, point: Mapping[str, Any]) -> Any:
-        return calls.call(grad, "computing the gradient", **calls.fresh(point))
+        return calls.call_at(grad, "computing the gradient", layout, point)
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, True, source_file(grad),
-                f"{fun_name}({', '.join(values)}) → scalar", "function")
+                f"{fun_name}({', '.join(layout.tops(values))}) → scalar", "function", layout)
     return run(form, values, names, opts)
 
 
 def _check_loss_and_gradient(fun: Callable[..., Any], values: dict[str, Any], names: tuple[str, ...],
-                             opts: Options) -> Result:
+                             layout: calls.Layout, opts: Options) -> Result:
     """``check_function`` for a ``fun`` that returns ``(loss, gradient)``."""
     name = calls.name_of(fun)
 
     def both(point: Mapping[str, Any], doing: str) -> tuple[Any, Any]:
-        return calls.call_for_pair(fun, "(loss, gradient) when no gradient function is given", doing, point)
+        return calls.call_for_pair(fun, "(loss, gradient) when no gradient function is given", doing, point,
+                                   layout)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
         return calls.as_output(both(point, doing)[0], name, doing, scalar=True)
@@ -79,12 +80,12 @@ def _check_loss_and_gradient(fun: Callable[..., Any], values: dict[str, Any], na
         return both(point, "computing the gradient")[1]
 
     form = Form(name, name, name, evaluate, user, True, source_file(fun),
-                f"{name}({', '.join(values)})[0] → scalar", "function")
+                f"{name}({', '.join(layout.tops(values))})[0] → scalar", "function", layout)
     return run(form, values, names, opts)
 
 
 def check_vjp(
-    fun: Callable[..., Any], vjp: Callable[..., Any], inputs: Mapping[str, Any], *, wrt: Wrt = None,
+    fun: Callable[..., Any], vjp: Callable[..., Any], inputs: Inputs, *, wrt: Wrt = None,
     **options: Any,
 ) -> Result:
     """Check ``vjp``, the hand-written vector-Jacobian product of the array function ``fun``.
@@ -103,22 +104,22 @@ def check_vjp(
         GradcheckError: as for ``check_function``.
     """
     opts = Options.parse(options)
-    values, names = prepare(inputs, wrt)
+    values, names, layout = arrange(inputs, wrt, fun)
     who, fun_name = calls.name_of(vjp), calls.name_of(fun)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
-        return calls.as_output(calls.call(fun, doing, **calls.fresh(point)), fun_name, doing, scalar=False)
+        return calls.as_output(calls.call_at(fun, doing, layout, point), fun_name, doing, scalar=False)
 
     def user(c: Array, point: Mapping[str, Any]) -> Any:
-        return calls.call(vjp, "computing the VJP with a cotangent", c.copy(), **calls.fresh(point))
+        return calls.call_at(vjp, "computing the VJP with a cotangent", layout, point, c.copy())
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, False, source_file(vjp),
-                f"⟨c, {fun_name}({', '.join(values)})⟩", "vjp")
+                f"⟨c, {fun_name}({', '.join(layout.tops(values))})⟩", "vjp", layout)
     return run(form, values, names, opts)
 
 
 def check_layer(
-    forward: Callable[..., Any], backward: Callable[..., Any], inputs: Mapping[str, Any], *,
+    forward: Callable[..., Any], backward: Callable[..., Any], inputs: Inputs, *,
     wrt: Wrt = None, **options: Any,
 ) -> Result:
     """Check a layer written assignment style: ``forward(**inputs)`` returns ``(out, cache)``,
@@ -129,11 +130,11 @@ def check_layer(
         GradcheckError: as for ``check_function``; also when forward does not return a pair.
     """
     opts = Options.parse(options)
-    values, names = prepare(inputs, wrt)
+    values, names, layout = arrange(inputs, wrt, forward)
     who, fun_name = calls.name_of(backward), calls.name_of(forward)
 
     def run_forward(point: Mapping[str, Any], doing: str) -> tuple[Any, Any]:
-        return calls.call_for_pair(forward, "(out, cache)", doing, point)
+        return calls.call_for_pair(forward, "(out, cache)", doing, point, layout)
 
     def evaluate(point: Mapping[str, Any], doing: str) -> Array:
         return calls.as_output(run_forward(point, doing)[0], fun_name, doing, scalar=False)
@@ -144,7 +145,7 @@ def check_layer(
         return calls.call(backward, "computing backward(dout, cache)", dout.copy(), cache)
 
     form = Form(f"{fun_name} / {who}", who, fun_name, evaluate, user, False, source_file(backward),
-                f"⟨dout, {fun_name}({', '.join(values)})[0]⟩", "layer")
+                f"⟨dout, {fun_name}({', '.join(layout.tops(values))})[0]⟩", "layer", layout)
     return run(form, values, names, opts)
 
 
@@ -155,7 +156,7 @@ CHECKS: dict[Kind, Callable[..., Result]] = {
 
 
 def assert_gradients_ok(
-    fun: Callable[..., Any], grad: Callable[..., Any], inputs: Mapping[str, Any], *, wrt: Wrt = None,
+    fun: Callable[..., Any], grad: Callable[..., Any], inputs: Inputs, *, wrt: Wrt = None,
     kind: Kind = "function", **options: Any,
 ) -> Result:
     """``check_function`` (or ``check_vjp`` / ``check_layer`` with ``kind="vjp"`` / ``"layer"``)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,24 +46,43 @@ class Form:
     describes: str
     #: what is checked: the gradient of a loss, a VJP, or a layer's backward
     subject: Subject
+    #: how the inputs become the user's arguments, and how returned gradients are named
+    layout: calls.Layout = field(default_factory=calls.Layout)
+
+
+Inputs = Mapping[str, Any] | Sequence[Any] | np.ndarray[Any, Any]
 
 
 def prepare(
     inputs: Mapping[str, Any], wrt: str | Sequence[str] | None
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Inputs with every float array (and every scalar in ``wrt``) as float64 copies, and the
-    names to differentiate (default: every float array, in the order given).
+    """``arrange`` for keyword inputs: the values and the names to differentiate."""
+    values, names, _ = arrange(inputs, wrt, None)
+    return values, names
+
+
+def arrange(
+    inputs: Inputs, wrt: str | Sequence[str] | None, fun: Callable[..., Any] | None
+) -> tuple[dict[str, Any], tuple[str, ...], calls.Layout]:
+    """Inputs held flat by name with every float array (and every scalar in ``wrt``) as float64
+    copies, the names to differentiate, and how they become ``fun``'s arguments.
+
+    A dict of inputs is passed by keyword; a tuple or list (or one array) positionally, each
+    named after ``fun``'s parameter in its place. The names to differentiate default to every
+    float array and every list or tuple of them, in the order given; a dict, list or tuple named
+    in ``wrt`` stands for every float array in it, checked entry by entry (``params.W``,
+    ``params[0][1]``).
 
     Raises:
-        GradcheckError: inputs that are not a mapping, or a ``wrt`` that is unknown or not floats.
+        GradcheckError: inputs neither a dict nor a sequence, or a ``wrt`` that is unknown or not
+            floats.
     """
-    if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
-        raise GradcheckError("inputs must be a dict of name → value, passed to the function as keywords")
-    names = tuple(n for n, v in inputs.items() if _is_float_array(v)) if wrt is None else (
-        (wrt,) if isinstance(wrt, str) else tuple(wrt))
-    inputs = _flattened(inputs, {n.partition(calls.NESTED)[0] for n in names})
-    # a dict input named in `wrt` stands for every float array in it
-    names = tuple(m for n in names for m in ([k for k in inputs if k.startswith(n + calls.NESTED)
+    inputs, positional = _named(inputs, fun)
+    names = tuple(n for n, v in inputs.items() if _is_float_array(v) or _all_float_arrays(v)) \
+        if wrt is None else ((wrt,) if isinstance(wrt, str) else tuple(wrt))
+    layout, inputs = calls.Layout.unpacking(inputs, {calls.top_of(n) for n in names}, positional)
+    # an input named in `wrt` that was unpacked stands for every float array in it
+    names = tuple(m for n in names for m in ([k for k in inputs if k.startswith((n + calls.NESTED, n + "["))
                                               and _is_float_array(inputs[k])] or [n]))
     if not names:
         raise GradcheckError("no float array among the inputs to differentiate", hint="pass `wrt`")
@@ -72,15 +91,49 @@ def prepare(
             hint = did_you_mean(name, inputs) or f"inputs: {', '.join(inputs)}"
             raise GradcheckError(f"`wrt` names `{name}`, which is not among the inputs", hint=hint)
         if not (_is_float_array(inputs[name]) or isinstance(inputs[name], (float, np.floating))):
-            raise GradcheckError(f"`{name}` is not an array of floats ({type(inputs[name]).__name__}, "
-                                 f"dtype {np.asarray(inputs[name]).dtype}); it can only be held fixed")
+            raise GradcheckError(f"`{name}` is not an array of floats ({_kind(inputs[name])}); "
+                                 "it can only be held fixed")
     values = {n: (np.array(v, dtype=np.float64) if n in names or _is_float_array(v) else v)
               for n, v in inputs.items()}
     total = sum(np.size(values[n]) for n in names)
     if total > policy.USER_MAX_ENTRIES:
         raise GradcheckError(f"{total} entries to perturb is more than {policy.USER_MAX_ENTRIES}",
                              hint="check smaller inputs, or fewer of them with `wrt`")
-    return values, names
+    return values, names, layout
+
+
+def _named(inputs: Inputs, fun: Callable[..., Any] | None) -> tuple[Mapping[str, Any], tuple[str, ...]]:
+    """Keyword inputs as they are; positional ones named after ``fun``'s parameters (``arg0``,
+    ``arg1``… where it has none to read), with those names in order."""
+    if isinstance(inputs, np.ndarray):
+        inputs = (inputs,)
+    if isinstance(inputs, Mapping) and all(isinstance(k, str) for k in inputs):
+        return inputs, ()
+    if not isinstance(inputs, (tuple, list)) or fun is None:
+        raise GradcheckError("inputs must be a dict of name → value, passed to the function as keywords, "
+                             "or a tuple of values, passed positionally")
+    names = _parameters(fun)[:len(inputs)]
+    names += [f"arg{i}" for i in range(len(names), len(inputs))]
+    if len(set(names)) != len(names):
+        names = [f"arg{i}" for i in range(len(inputs))]
+    return dict(zip(names, inputs, strict=True)), tuple(names)
+
+
+def _parameters(fun: Callable[..., Any]) -> list[str]:
+    try:
+        parameters = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return []
+    return [p.name for p in parameters
+            if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+
+
+def _kind(value: Any) -> str:
+    """What a value is, for a refusal: its type and, for what NumPy can read, its dtype."""
+    try:
+        return f"{type(value).__name__}, dtype {np.asarray(value).dtype}"
+    except ValueError:  # a ragged list
+        return type(value).__name__
 
 
 def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Options) -> Result:
@@ -132,7 +185,7 @@ def _gradients_once(
         UserCodeError: it cannot be called with the inputs, raised, or returned the wrong structure.
     """
     shapes = {n: np.shape(values[n]) for n in wrt}
-    return values, calls.gradients(form.user(probe, values), form.who, wrt, shapes, _doing(form))
+    return values, calls.gradients(form.user(probe, values), form.who, wrt, shapes, _doing(form), form.layout)
 
 
 def _doing(form: Form) -> str:
@@ -197,7 +250,7 @@ def _user_gradients(
         # the first probe was asked before the finite differences, at these very values
         grads = first[1] if k == 0 and first[0] is numeric.values else calls.gradients(
             form.user(c.reshape(base.shape).astype(_cast(base)), numeric.values), form.who, wrt, shapes,
-            _doing(form))
+            _doing(form), form.layout)
         for name, grad in grads.items():
             if grad.dtype.kind == "f" and np.finfo(grad.dtype).eps > np.finfo(dtype).eps:
                 dtype = grad.dtype.name
@@ -211,21 +264,6 @@ def _user_gradients(
     return turned, dtype, given
 
 
-def _flattened(inputs: Mapping[str, Any], named: set[str]) -> dict[str, Any]:
-    """A dict input named in ``wrt`` (``params={"W": …, "b": …}``, as code with a parameter dict
-    takes) as one input per entry, named ``params.W``; ``calls.fresh`` nests them again. Dict
-    inputs not named (``bn_param``) are passed as they are."""
-    out: dict[str, Any] = {}
-    for name, value in inputs.items():
-        nested = (name in named and isinstance(value, Mapping) and value
-                  and all(isinstance(k, str) for k in value))
-        if nested:
-            out.update({f"{name}{calls.NESTED}{key}": inner for key, inner in value.items()})
-        else:
-            out[name] = value
-    return out
-
-
 def _lower(dtype: str, numeric: Numeric) -> str:
     """The lower of the gradient's precision and the function's."""
     return dtype if np.finfo(dtype).eps > numeric.precision.eps else numeric.precision.dtype
@@ -233,6 +271,13 @@ def _lower(dtype: str, numeric: Numeric) -> str:
 
 def _is_float_array(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _all_float_arrays(value: Any, depth: int = 1) -> bool:
+    """A list or tuple holding float arrays only, at any depth it is unpacked to
+    (``[(W1, b1), (W2, b2)]``)."""
+    return type(value) in (list, tuple) and bool(value) and depth <= calls.MAX_NESTING and all(
+        _is_float_array(v) or _all_float_arrays(v, depth + 1) for v in value)
 
 
 def source_file(fn: object) -> str:

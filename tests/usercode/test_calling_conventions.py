@@ -98,3 +98,124 @@ def test_a_backward_returning_the_wrong_count_fails_before_any_finite_difference
     with pytest.raises(UserCodeError, match="returned 3 gradients for 2 inputs"):
         check_layer(forward, backward, {"x": X, "w": X[::-1].copy()})
     assert log == ["forward", "forward", "backward"]  # the point, the cache for backward, backward
+
+
+# Positional inputs: a tuple of inputs calls f(x, y), and the gradient may answer in that order.
+
+def energy_grads_in_order(x: Array, y: Array) -> tuple[Array, Array]:
+    return 2 * x * np.sum(np.sin(y)), np.sum(x**2) * np.cos(y)
+
+
+def test_a_tuple_of_inputs_is_passed_positionally_and_named_after_the_parameters() -> None:
+    result = check_function(energy, energy_grads_in_order, (X, Y))
+    assert result.passed and list(result.inputs) == ["x", "y"]
+
+
+def test_a_wrong_gradient_of_a_positional_input_is_named() -> None:
+    def off_in_y(x: Array, y: Array) -> tuple[Array, Array]:
+        gx, gy = energy_grads_in_order(x, y)
+        return gx, np.where(np.arange(y.size) == 2, 1.001 * gy, gy)
+
+    result = check_function(energy, off_in_y, (X, Y))
+    assert result.failed == ("y",)
+    assert tuple(result.inputs["y"].worst[0].index) == (2,)
+
+
+def test_a_function_taking_any_number_of_arguments_has_them_named_by_place() -> None:
+    result = check_function(lambda *a: energy(*a), lambda *a: energy_grads_in_order(*a), [X, Y])
+    assert result.passed and list(result.inputs) == ["arg0", "arg1"]
+
+
+def test_a_gradient_for_every_positional_argument_may_leave_the_fixed_ones_none() -> None:
+    labels = np.array([0, 2, 1])
+
+    def picked(x: Array, labels: Array) -> float:
+        return float(np.sum(x[labels] ** 3))
+
+    def picked_grads(x: Array, labels: Array) -> tuple[Array, None]:
+        g = np.zeros_like(x)
+        np.add.at(g, labels, 3 * x[labels] ** 2)
+        return g, None
+
+    result = check_function(picked, picked_grads, (X, labels))
+    assert result.passed and list(result.inputs) == ["x"]
+
+
+def test_one_array_is_one_positional_input_and_a_ufunc_is_checked_as_it_is() -> None:
+    assert check_vjp(np.tanh, lambda c, x: c * (1 - np.tanh(x) ** 2), X).passed
+    assert not check_vjp(np.tanh, lambda c, x: c * (1 + np.tanh(x) ** 2), X).passed
+
+
+def test_keyword_inputs_are_passed_by_keyword_as_before() -> None:
+    assert check_function(lambda *, x, y: energy(x, y), energy_grad, {"x": X, "y": Y}).passed
+
+
+# Parameters as a list of (W, b) pairs: each array is checked and reported as params[i][j].
+
+SIZES = [(3, 4), (2, 3)]
+PARAMS = [(RNG.standard_normal(shape), RNG.standard_normal(shape[0])) for shape in SIZES]
+PAIR_NAMES = ["params[0][0]", "params[0][1]", "params[1][0]", "params[1][1]"]
+
+
+def mlp(params: list[tuple[Array, Array]], x: Array) -> float:
+    assert type(params) is list and all(type(layer) is tuple for layer in params)  # as given
+    (W1, b1), (W2, b2) = params
+    out = W2 @ np.tanh(W1 @ x + b1) + b2
+    return float(0.5 * np.sum(out**2))
+
+
+def mlp_grads(params: list[tuple[Array, Array]], x: Array) -> tuple[list[tuple[Array, Array]], Array]:
+    (W1, b1), (W2, b2) = params
+    h = np.tanh(W1 @ x + b1)
+    out = W2 @ h + b2
+    dz = (W2.T @ out) * (1 - h**2)
+    return [(np.outer(dz, x), dz), (np.outer(out, h), out)], W1.T @ dz
+
+
+def test_a_list_of_pairs_is_checked_entry_by_entry_with_gradients_in_the_same_structure() -> None:
+    before = [(W.copy(), b.copy()) for W, b in PARAMS]
+    result = check_function(mlp, mlp_grads, (PARAMS, X))
+    assert result.passed and list(result.inputs) == [*PAIR_NAMES, "x"]
+    assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
+               for (W, b), (W0, b0) in zip(PARAMS, before, strict=True))
+
+
+def test_a_list_of_pairs_passed_by_keyword_is_checked_the_same_way() -> None:
+    result = check_function(mlp, mlp_grads, {"params": PARAMS, "x": X})
+    assert result.passed and list(result.inputs) == [*PAIR_NAMES, "x"]
+
+
+def test_the_gradient_of_the_pairs_alone_is_taken_in_their_structure() -> None:
+    result = check_function(mlp, lambda params, x: mlp_grads(params, x)[0], (PARAMS, X), wrt="params")
+    assert result.passed and list(result.inputs) == PAIR_NAMES
+
+
+def test_a_wrong_entry_inside_the_pairs_is_named_by_its_place() -> None:
+    def off(params: list[tuple[Array, Array]], x: Array) -> tuple[list[tuple[Array, Array]], Array]:
+        grads, dx = mlp_grads(params, x)
+        dW2 = grads[1][0].copy()
+        dW2[1, 2] *= 1.001
+        return [grads[0], (dW2, grads[1][1])], dx
+
+    result = check_function(mlp, off, (PARAMS, X))
+    assert result.failed == ("params[1][0]",)
+    assert tuple(result.inputs["params[1][0]"].worst[0].index) == (1, 2)
+
+
+def test_a_gradient_list_of_the_wrong_length_is_one_sentence_before_any_finite_difference() -> None:
+    log: list[str] = []
+
+    def three_layers(params: list[tuple[Array, Array]], x: Array) -> list[tuple[Array, Array]]:
+        return [*mlp_grads(params, x)[0], (X, X)]
+
+    with pytest.raises(UserCodeError) as caught:
+        check_function(counted(mlp, log, "f"), counted(three_layers, log, "grad"), (PARAMS, X), wrt="params")
+    assert str(caught.value) == (
+        "`three_layers` returned a list of 3 as the gradient of `params`, which is a list of 2 "
+        "(computing the gradient); return each gradient in the structure of its input")
+    assert log == ["f", "grad"]
+
+
+def test_a_pair_of_the_pairs_can_be_checked_alone() -> None:
+    result = check_function(mlp, mlp_grads, (PARAMS, X), wrt=["params[1]"])
+    assert result.passed and list(result.inputs) == PAIR_NAMES[2:]
