@@ -11,7 +11,7 @@ import copy
 import difflib
 import inspect
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,7 @@ class Layout:
         return isinstance(value, (list, tuple)) and len(value) == len(keys) and all(
             self.fits((*path, k), value[int(k)]) for k in keys)
 
-    def tops(self, wrt: Sequence[str]) -> tuple[str, ...]:
+    def tops(self, wrt: Iterable[str]) -> tuple[str, ...]:
         """The inputs the entries in ``wrt`` belong to, in order."""
         return tuple(dict.fromkeys(top_of(n) if n in self.paths else n for n in wrt))
 
