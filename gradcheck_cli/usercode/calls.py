@@ -334,15 +334,16 @@ def as_output(value: Any, who: str, doing: str, *, scalar: bool) -> Array:
         out = np.asarray(value)
     except Exception:
         out = np.asarray(None, dtype=object)
+    pair = scalar and isinstance(value, tuple) and len(value) == 2
+    hint = ("if it returns (loss, gradient), leave the gradient function out: check_function(fun, None, "
+            "inputs), or `gradcheck func FILE.py:fun` without --grad; if it returns (loss, aux), check "
+            f"the loss alone: lambda *a, **k: {who}(*a, **k)[0]") if pair else None
     if out.dtype.kind not in "fciub":
-        hint = None
-        if scalar and isinstance(value, tuple) and len(value) == 2:
-            hint = ("if it returns (loss, gradient), leave the gradient function out: "
-                    "check_function(fun, None, inputs), or `gradcheck func FILE.py:fun` without --grad")
         raise UserCodeError(f"`{who}` returned {type(value).__name__}, not numbers ({doing})", hint=hint)
     if scalar and out.size != 1:
-        raise UserCodeError(f"`{who}` must return a scalar loss but returned an array of shape "
-                            f"{out.shape} ({doing})", hint="reduce it to one number, e.g. with .mean()")
+        raise UserCodeError(f"`{who}` must return a scalar loss but returned "
+                            f"{'a tuple of two' if pair else f'an array of shape {out.shape}'} ({doing})",
+                            hint=hint or "reduce it to one number, e.g. with .mean()")
     if out.dtype.kind in "iub":
         out = out.astype(np.float64)
     if not np.isfinite(out).all():
@@ -366,6 +367,8 @@ def gradients(
             check fails.)
     """
     layout = layout or Layout()
+    if _is_value_and_gradient(returned, wrt, shapes, layout):
+        returned = returned[1]
     if isinstance(returned, Mapping):
         by_name = flat(returned, wrt, layout, who, doing)
     elif isinstance(returned, (tuple, list)) and not _is_row_of_numbers(returned, wrt):
@@ -375,6 +378,24 @@ def gradients(
     else:
         by_name = _of_one_input(returned, who, wrt, layout, doing)
     return {name: _one(by_name, name, who, shapes[name], doing) for name in wrt}
+
+
+def _is_value_and_gradient(
+    returned: Any, wrt: Sequence[str], shapes: Mapping[str, tuple[int, ...]], layout: Layout
+) -> bool:
+    """Whether ``returned`` is ``(value, gradient)``, as ``jax.value_and_grad`` returns it: a
+    pair led by a bare number where that number can be no input's gradient (none is a scalar)
+    or no order of two gradients exists."""
+    if not (isinstance(returned, tuple) and len(returned) == 2 and _is_number(returned[0])):
+        return False
+    if all(shapes[n] != () for n in wrt):
+        return True
+    return all(len(order) != 2 for order in (layout.positional, layout.tops(wrt), tuple(wrt)))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.floating, np.integer)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu")
 
 
 def _in_order(returned: Sequence[Any], who: str, wrt: Sequence[str], layout: Layout, doing: str

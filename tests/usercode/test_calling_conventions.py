@@ -219,3 +219,51 @@ def test_a_gradient_list_of_the_wrong_length_is_one_sentence_before_any_finite_d
 def test_a_pair_of_the_pairs_can_be_checked_alone() -> None:
     result = check_function(mlp, mlp_grads, (PARAMS, X), wrt=["params[1]"])
     assert result.passed and list(result.inputs) == PAIR_NAMES[2:]
+
+
+# A gradient that returns (value, gradient), as jax.value_and_grad does; a loss that returns (loss, aux).
+
+def test_a_gradient_returning_value_and_gradient_is_read_for_its_gradient() -> None:
+    def value_and_grads(x: Array, y: Array) -> tuple[float, tuple[Array, Array]]:
+        return energy(x, y), energy_grads_in_order(x, y)
+
+    def value_and_wrong_grads(x: Array, y: Array) -> tuple[float, tuple[Array, Array]]:
+        gx, gy = energy_grads_in_order(x, y)
+        return energy(x, y), (gx, -gy)
+
+    assert check_function(energy, value_and_grads, (X, Y)).passed
+    assert check_function(energy, value_and_wrong_grads, (X, Y)).failed == ("y",)
+
+
+def test_value_and_gradient_of_one_input_held_beside_fixed_labels() -> None:
+    labels = np.array([1, 0, 3])
+
+    def picked(x: Array, labels: Array) -> float:
+        return float(np.sum(np.exp(x[labels])))
+
+    def value_and_grad(x: Array, labels: Array) -> tuple[float, Array]:
+        g = np.zeros_like(x)
+        np.add.at(g, labels, np.exp(x[labels]))
+        return picked(x, labels), g
+
+    assert check_function(picked, value_and_grad, (X, labels)).passed
+
+
+def test_two_scalar_inputs_gradients_are_not_taken_for_a_value_and_a_gradient() -> None:
+    a, b = np.array(0.7), np.array(-0.4)
+    result = check_function(lambda a, b: float(a**2 * b), lambda a, b: (2 * a * b, a**2), (a, b))
+    assert result.passed and list(result.inputs) == ["a", "b"]
+
+
+def test_a_loss_returning_loss_and_aux_is_told_how_to_check_the_loss_alone() -> None:
+    def loss_and_accuracy(x: Array, y: Array) -> tuple[float, float]:
+        return energy(x, y), 0.5
+
+    with pytest.raises(UserCodeError) as caught:
+        check_function(loss_and_accuracy, energy_grad, {"x": X, "y": Y})
+    assert str(caught.value).startswith(
+        "`loss_and_accuracy` must return a scalar loss but returned a tuple of two")
+    assert caught.value.hint is not None
+    assert "lambda *a, **k: loss_and_accuracy(*a, **k)[0]" in caught.value.hint
+    loss_alone = check_function(lambda *a, **k: loss_and_accuracy(*a, **k)[0], energy_grad, {"x": X, "y": Y})
+    assert loss_alone.passed
