@@ -245,6 +245,9 @@ def flat(returned: Mapping[Any, Any], wrt: Sequence[str], layout: Layout | None 
     ``{"params": {"W": g}}`` or ``{"params": [(g, g)]}``, or a bare ``{"W": g}`` when only one
     dict input has a ``W``."""
     layout = layout or Layout()
+    tops = layout.tops(wrt)
+    if len(tops) == 1 and tops[0] not in returned and layout.containers.get((tops[0],), (None,))[0] is dict:
+        return layout.structured(tops[0], returned, who, doing) or {}  # the one dict input's, bare
     out: dict[Any, Any] = {}
     inner = {name.partition(NESTED)[2]: name for name in wrt if NESTED in name}
     unique = {key: name for key, name in inner.items()
@@ -253,12 +256,10 @@ def flat(returned: Mapping[Any, Any], wrt: Sequence[str], layout: Layout | None 
         structured = layout.structured(key, value, who, doing) if isinstance(key, str) else None
         if structured is not None:
             out.update(structured)
-        elif isinstance(value, Mapping):
-            out.update({f"{key}{NESTED}{k}": v for k, v in value.items()})
-        elif key not in wrt and key in unique:
-            out[unique[key]] = value
-        else:
-            out[key] = value
+            continue
+        entries = {f"{key}{NESTED}{k}": v for k, v in value.items()} if isinstance(value, Mapping) else {
+            key: value}
+        out.update({unique[k] if k not in wrt and k in unique else k: v for k, v in entries.items()})
     return out
 
 

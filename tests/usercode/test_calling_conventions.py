@@ -267,3 +267,32 @@ def test_a_loss_returning_loss_and_aux_is_told_how_to_check_the_loss_alone() -> 
     assert "lambda *a, **k: loss_and_accuracy(*a, **k)[0]" in caught.value.hint
     loss_alone = check_function(lambda *a, **k: loss_and_accuracy(*a, **k)[0], energy_grad, {"x": X, "y": Y})
     assert loss_alone.passed
+
+
+def test_a_layer_given_positional_inputs_is_checked_with_its_backward_in_argument_order() -> None:
+    x, w, b = RNG.standard_normal((4, 5)), RNG.standard_normal((5, 3)), RNG.standard_normal(3)
+
+    def affine_forward(x: Array, w: Array, b: Array) -> tuple[Array, tuple[Array, Array, Array]]:
+        return x @ w + b, (x, w, b)
+
+    def affine_backward(dout: Array, cache: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        x, w, _ = cache
+        return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+    result = check_layer(affine_forward, affine_backward, (x, w, b))
+    assert result.passed and list(result.inputs) == ["x", "w", "b"]
+
+
+def test_dicts_inside_dicts_are_unpacked_to_every_depth() -> None:
+    params = {"hidden": {"W": RNG.standard_normal((3, 4)), "sizes": (3, 4)}, "scale": RNG.standard_normal(3)}
+
+    def net(params: dict[str, Any], x: Array) -> float:
+        assert params["hidden"]["sizes"] == (3, 4)  # a tuple of numbers is passed as it is
+        return float(np.sum(params["scale"] * np.tanh(params["hidden"]["W"] @ x)))
+
+    def net_grad(params: dict[str, Any], x: Array) -> dict[str, Any]:
+        h = np.tanh(params["hidden"]["W"] @ x)
+        return {"hidden": {"W": np.outer(params["scale"] * (1 - h**2), x)}, "scale": h}
+
+    result = check_function(net, net_grad, (params, X), wrt="params")
+    assert result.passed and list(result.inputs) == ["params.hidden.W", "params.scale"]
