@@ -395,8 +395,15 @@ def _is_value_and_gradient(
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.floating, np.integer)) or (
-        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu")
+    """A bare real number: a Python or NumPy scalar, or a 0-d array of any array library."""
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        return True
+    if not hasattr(value, "shape") or tuple(value.shape) != ():
+        return False
+    try:
+        return np.asarray(value).dtype.kind in "fiu"
+    except Exception:  # an object that only looks like an array
+        return False
 
 
 def _in_order(returned: Sequence[Any], who: str, wrt: Sequence[str], layout: Layout, doing: str
