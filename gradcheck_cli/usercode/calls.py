@@ -308,7 +308,7 @@ def _described(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
 
 def _signature_hint(fn: Callable[..., Any]) -> str:
     return (f"it is defined as {name_of(fn)}{inspect.signature(fn)}: name the inputs after its parameters, "
-            "or pass them as a tuple to call it positionally")
+            "or (from Python) pass them as a tuple to call it positionally")
 
 
 def call_for_pair(

@@ -63,7 +63,7 @@ def test_a_signature_mismatch_shows_the_signature_and_both_ways_to_call_it() -> 
         check_function(lambda x, y, z: energy(x, y), energy_grad, {"x": X, "y": Y})
     assert "missing a required argument: 'z' (at the given inputs)" in str(caught.value)
     assert caught.value.hint == ("it is defined as <lambda>(x, y, z): name the inputs after its parameters, "
-                                 "or pass them as a tuple to call it positionally")
+                                 "or (from Python) pass them as a tuple to call it positionally")
 
 
 def test_a_type_error_raised_inside_the_users_code_is_reported_as_raised_with_its_traceback() -> None:
