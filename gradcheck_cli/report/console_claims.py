@@ -56,9 +56,16 @@ def _table(questions: tuple[QuestionResult, ...]) -> Table:
         row: list[str | Text] = [str(i), q.name, q.wrt, q.layout, verdict,
                q.diagnosis.kind if q.diagnosis else "", points]
         if keyed:
-            row.append(Text("yes" if q.outcome == "pass" else "NO", style=OUTCOME_STYLE[q.outcome]))
+            row.append(Text(_as_expected(q), style=OUTCOME_STYLE[q.outcome]))
         table.add_row(*row)
     return table
+
+
+def _as_expected(q: QuestionResult) -> str:
+    """"yes", or what the answer key expected: "NO: expected incorrect (sign)"."""
+    if q.outcome == "pass" or q.expect is None:
+        return "yes" if q.outcome == "pass" else "NO"
+    return f"NO: expected {q.expect}" + (f" ({q.expect_diagnosis})" if q.expect_diagnosis else "")
 
 
 def _details(q: QuestionResult) -> list[RenderableType]:
