@@ -219,8 +219,53 @@ def lowest(monos: list[Mono], shape: tuple[int, int]) -> Poly:
 
 
 def simplify(p: Poly) -> Poly:
-    """Cancel entrywise fractions, inside function arguments too."""
-    return cancel(rebuild(p, al.atom))
+    """Cancel entrywise fractions, inside function arguments too; logistic fractions folded."""
+    return fold_logistic(cancel(rebuild(p, al.atom)))
+
+
+def fold_logistic(p: Poly) -> Poly:
+    """e^u / (1 + e^u) = σ(u) and 1 / (1 + e^{−u}) = σ(u) in every entrywise product: the
+    derivative of log(1 + e^u) written as the σ a person writes."""
+    monos = [Mono(m.coef, _folded(m.scalars), tuple(_folded(f) for f in m.chain)) for m in p.terms]
+    return al.poly(p.shape, monos) if monos != list(p.terms) else p
+
+
+def _folded(factor: al.Factor) -> al.Factor:
+    powers = list(factor)
+    for k, (at, exp) in enumerate(powers):
+        if not isinstance(at, Group) or exp != -1:
+            continue
+        u = _logistic_argument(at.poly)
+        if u is None:
+            continue
+        sigmoid = Fn(at.shape, "sigmoid", (u,))
+        top = next((j for j, (other, e) in enumerate(powers)
+                    if e == 1 and isinstance(other, Fn) and other.name == "exp" and other.args[0] == u), None)
+        if top is not None:  # e^u / (1 + e^u)
+            rest = [pair for j, pair in enumerate(powers) if j not in (k, top)]
+            return al.merge(tuple(rest), ((sigmoid, Fraction(1)),))
+    for k, (at, exp) in enumerate(powers):
+        if isinstance(at, Group) and exp == -1:
+            u = _logistic_argument(at.poly)
+            if u is not None and len(u.terms) == 1 and u.terms[0].coef < 0:  # 1 / (1 + e^{−v})
+                sigmoid = Fn(at.shape, "sigmoid", (al.neg(u),))
+                rest = [pair for j, pair in enumerate(powers) if j != k]
+                return al.merge(tuple(rest), ((sigmoid, Fraction(1)),))
+    return factor
+
+
+def _logistic_argument(g: Poly) -> Poly | None:
+    """u when ``g`` is 1 + e^u (one term the constant 1, the other e^u alone)."""
+    if len(g.terms) != 2:
+        return None
+    one, other = g.terms
+    if one.coef != 1 or one.scalars or one.chain or other.coef != 1:
+        return None
+    pairs = (*other.scalars, *(other.chain[0] if len(other.chain) == 1 else ()))
+    if len(other.chain) > 1 or len(pairs) != 1 or pairs[0][1] != 1:
+        return None
+    at = pairs[0][0]
+    return at.args[0] if isinstance(at, Fn) and at.name == "exp" else None
 
 
 __all__ = ["Const", "assume", "cancel", "rebuild", "simplify"]

@@ -142,3 +142,13 @@ def test_a_slip_shared_by_the_matrix_rule_and_sympy_is_caught_by_the_complex_ste
     result = judge(oneliner.question("logdet(X)", wrt="X", variables=["X=3x3"], claim="inv(X)"))
     assert result.verdict == "error"
     assert result.error is not None and "complex-step" in result.error
+
+
+def test_the_logistic_loss_with_labels_in_the_exponent_reads_as_a_person_writes_it() -> None:
+    """d/dw Σ log(1 + e^{−y·Xw}) = −Xᵀ (y ∘ σ(−y·Xw)): e^u/(1 + e^u) is written σ(u)."""
+    q = compiled("sum(log(1 + exp(-y * (X @ w))))", "w", ["X=4x3", "w=3", "y=4"], "gradient", [])
+    found = derive(q.f, q.wrt, q.variables, q.layout)
+    assert found is not None and found.text == "-X.T @ (y * sigmoid(-y * (X @ w)))"
+    claim = oneliner.question("sum(log(1 + exp(-y * (X @ w))))", wrt="w", variables=["X=4x3", "w=3", "y=4"],
+                              claim="-X.T @ (y * exp(-y * (X @ w)) / (1 + exp(-y * (X @ w))))")
+    assert (judge(claim).verdict, judge(claim).evidence) == ("correct", "symbolic")
