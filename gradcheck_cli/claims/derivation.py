@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, diagnosis, matrixform
 from gradcheck_cli.claims.evidence import Sampler
-from gradcheck_cli.claims.judge import derive_within_budget, elementwise_text
+from gradcheck_cli.claims.judge import derive_within_budget, draw_and_witness, elementwise_text
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError
 
@@ -52,22 +51,15 @@ def derivation(question: Question, *, seed: int = 0) -> Derivation:
     case.answer = matrixform.answer(question)
     base = dict(f=question.f.text, wrt=question.wrt, layout=question.layout, shape=(truth.rows, truth.cols),
                 elementwise=_printed(shown, lambda e: elementwise_text(derived)), elementwise_pretty=pretty)
-    found = case.sampler.points(lambda p: _finite(case, p))
-    if found is None:
-        return Derivation(**base, matrix=None, latex="", evidence="none",  # type: ignore[arg-type]
-                          error="f or its derivative is not finite at any random point (a log or square root "
-                                "out of its domain, a division by 0?); declare assumptions (e.g. `positive`) "
-                                "that keep it defined")
-    case.points = found
-    problem = matrixform.disagreement(case)
+    problem = draw_and_witness(case)
     if problem is not None:
         return Derivation(**base, matrix=None, latex="", evidence="none", error=problem)  # type: ignore[arg-type]
     if case.answer is None:
         latex = budget.printed(shown, sp.latex)  # raises when too large: nothing else to show
         return Derivation(**base, matrix=None, latex=latex,  # type: ignore[arg-type]
                           evidence="element-wise SymPy (no matrix form for this f)")
-    evidence = (f"matrix form, equal to the element-wise SymPy derivative at {policy.CLAIM_POINTS} "
-                "random points")
+    evidence = (f"matrix form, equal to the element-wise SymPy derivative and the complex step at "
+                f"{policy.WITNESS_POINTS} random points")
     return Derivation(**base, matrix=case.answer.text, latex=case.answer.latex,  # type: ignore[arg-type]
                       evidence=evidence, steps=case.answer.steps, short=case.answer.short)
 
@@ -78,13 +70,6 @@ def _printed(shown: sp.Basic, render: Callable[[sp.Basic], str]) -> str | None:
         return budget.printed(shown, render)
     except GradcheckError:
         return None
-
-
-def _finite(case: diagnosis.Case, point: dict[str, np.ndarray]) -> bool:
-    f = case.f_at(point)
-    if f is not None and not np.all(np.isfinite(f)):
-        return False
-    return bool(np.all(np.isfinite(case.truth_at(point))))
 
 
 __all__ = ["Derivation", "derivation"]

@@ -64,7 +64,7 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     shape_problem = diagnosis.shape(case)
     if shape_problem is not None:
         return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer, case=case)
-    problem = _draw_and_witness(case)
+    problem = draw_and_witness(case)
     if problem is not None:
         return _error(question, derived, problem)
     if all(close(case.claim_at(p), case.truth_at(p)) for p in case.points):
@@ -75,8 +75,8 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
 
 
-def _draw_and_witness(case: diagnosis.Case) -> str | None:
-    """Draw the points (where f, the truth and the claim are finite) and check the matrix-form
+def draw_and_witness(case: diagnosis.Case) -> str | None:
+    """Draw the points (where f, the truth and the claim, if any, are finite) and check the matrix-form
     answer against its witnesses there; what went wrong, or None. Where SymPy's entries were not
     finite at any point the answer was, no witness could be taken: the answer is set aside and the
     points drawn again where SymPy's entries are finite."""
@@ -119,7 +119,7 @@ def _not_finite(case: diagnosis.Case) -> str:
         return "f"
     if not any(np.all(np.isfinite(case.truth_at(p))) for p in drawn):
         return "the derivative of f"
-    if not any(np.all(np.isfinite(case.claim_at(p))) for p in drawn):
+    if case.question.claimed is not None and not any(np.all(np.isfinite(case.claim_at(p))) for p in drawn):
         return "the claim"
     return "one of f, its derivative and the claim"
 
@@ -132,7 +132,9 @@ def _finite(case: diagnosis.Case, point: Point) -> bool:
         return False
     # the matrix-form answer (fast) where there is one; its witnesses come after the draw
     truth = matrixform.value(case.answer.expr, point) if case.answer is not None else case.truth_at(point)
-    return bool(np.all(np.isfinite(truth)) and np.all(np.isfinite(case.claim_at(point))))
+    if not np.all(np.isfinite(truth)):
+        return False
+    return case.question.claimed is None or bool(np.all(np.isfinite(case.claim_at(point))))
 
 
 def _prove(derived: Derived, question: Question) -> str:

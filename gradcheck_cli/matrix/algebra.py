@@ -548,20 +548,3 @@ def inverse(p: Poly) -> Poly:
 
 def atom_power_scalars(scalars: Factor, e: int) -> Poly:
     return poly(SCALAR, [Mono(Fraction(1), tuple((at, exp * e) for at, exp in scalars))])
-
-
-def depends(p: Poly, names: frozenset[str]) -> bool:
-    """Whether any leaf of ``p`` is one of ``names``."""
-    return any(atom_depends(at, names) for m in p.terms for f in (m.scalars, *m.chain) for at, _ in f)
-
-
-def atom_depends(a: Atom, names: frozenset[str]) -> bool:
-    if isinstance(a, Leaf):
-        return a.name in names
-    if isinstance(a, Tr):
-        return atom_depends(a.inner, names)
-    if isinstance(a, Group):
-        return depends(a.poly, names)
-    if isinstance(a, Fn):
-        return any(depends(arg, names) for arg in a.args)
-    return False

@@ -440,7 +440,7 @@ def best_factor(monos: list[Mono]) -> tuple[str, Any, list[Mono], list[Mono]] | 
                         samples[key] = (at, exp)
     best = None
     for key, members in counts.items():
-        if len(members) < 2 or (key[0] == "entry" and len(members) == len(monos) == 2 and False):
+        if len(members) < 2:
             continue
         if key[0] == "entry":
             at = samples[key][0]

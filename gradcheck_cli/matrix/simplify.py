@@ -85,33 +85,19 @@ def assume(p: Poly, symmetric: Collection[str], unit_sum: Collection[str]) -> Po
                 return al.const(1)
         return al.atom(at)
 
-    def untranspose(at: Atom) -> Poly:
-        return al.atom(at)
-
-    def walk(q: Poly) -> Poly:
-        return rebuild(q, fact)
-
-    symmetric = set(symmetric)
     if symmetric:
-        p = rebuild(p, lambda at: al.atom(at))
-        p = _replace_transposes(p, symmetric)
-    return walk(p)
+        p = _replace_transposes(p, set(symmetric))
+    return rebuild(p, fact)
 
 
 def _replace_transposes(p: Poly, symmetric: set[str]) -> Poly:
-    def swap(at: Atom) -> Poly:
-        return al.atom(at)
-
-    def fix(q: Poly) -> Poly:
-        monos = []
-        for m in q.terms:
-            chain = tuple(tuple((_untr(at, symmetric), exp) for at, exp in f) for f in m.chain)
-            scal = tuple((_untr(at, symmetric), exp) for at, exp in m.scalars)
-            monos.append(Mono(m.coef, al.merge(scal, ()), tuple(al.merge(f, ()) for f in chain)))
-        return al.poly(q.shape, monos)
-
-    del swap
-    return rebuild(fix(p), al.atom)
+    """The sum with Aᵀ (and inv(A)ᵀ) written A (inv(A)) for every symmetric A among its terms."""
+    monos = []
+    for m in p.terms:
+        chain = tuple(al.merge(tuple((_untr(at, symmetric), exp) for at, exp in f), ()) for f in m.chain)
+        scalars = al.merge(tuple((_untr(at, symmetric), exp) for at, exp in m.scalars), ())
+        monos.append(Mono(m.coef, scalars, chain))
+    return rebuild(al.poly(p.shape, monos), al.atom)
 
 
 def _untr(at: Atom, symmetric: set[str]) -> Atom:
