@@ -24,6 +24,7 @@ from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import forward, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.fd import stencils
+from gradcheck_cli.fd import steps as fd_steps
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.core import prepare
@@ -67,7 +68,7 @@ def for_problem(problem: Problem, entry: str | None = None) -> Curve:
     h = 10.0 ** (COMPLEX_EXPONENTS if scheme == "complex" else EXPONENTS) * max(1.0, abs(float(base[index])))
     reference = float(truth[name][index])
     errors = np.abs(_differences(problem, name, flat, h, float(J)) - reference)
-    chosen = float(numeric.steps(problem, base.reshape(-1))[flat])
+    chosen = float(fd_steps.per_entry(base.reshape(-1), scheme, problem.settings.step)[flat])
     return Curve(f"{name}{list(index)}", reference, "symbolic", tuple(float(v) for v in h),
                  tuple(float(v) for v in errors), chosen, scheme)
 

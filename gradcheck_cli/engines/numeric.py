@@ -21,7 +21,7 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
-from gradcheck_cli.fd import stencils
+from gradcheck_cli.fd import stencils, steps
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
@@ -78,24 +78,10 @@ class Stencil:
     high: Array
 
 
-def steps(problem: Problem, value: Array) -> Array:
-    """The step for every entry: relative to max(1, |θ|) and exactly representable.
-
-    A relative step keeps the perturbation above the round-off of large entries; rounding
-    θ + h back (h = (θ + h) - θ) makes the divided difference use the step actually taken.
-    """
-    settings, scheme = problem.settings, problem.scheme
-    defaults = {"forward": policy.FORWARD_STEP, "complex": policy.COMPLEX_STEP}
-    default = defaults.get(scheme, policy.CENTRAL_STEP)
-    relative = settings.step if settings.step is not None else default
-    h = relative * np.maximum(1.0, np.abs(value))
-    return h if scheme == "complex" else (value + h) - value
-
-
 def _differentiate(problem: Problem, name: str, base: Base) -> Stencil:
     value = problem.x if name == INPUT else problem.values[name]
     flat = value.reshape(-1)
-    h = steps(problem, flat)
+    h = steps.per_entry(flat, problem.scheme, problem.settings.step)
     offsets = np.array(OFFSETS[problem.scheme])
     shifts = np.empty((offsets.size, flat.size), dtype=offsets.dtype)
     crossed = np.zeros((offsets.size, flat.size), dtype=bool)

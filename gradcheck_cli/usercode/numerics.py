@@ -13,7 +13,7 @@ returned values themselves (``OUTPUT_ROUNDING``).
 
 Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
 step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
-of order one and its own scale for a tensor of tiny entries (see ``unit``), rounded to a power of
+of order one and its own scale for a tensor of tiny entries (see ``fd.steps``), rounded to a power of
 two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
 in, θ ± s is exact (the moves actually taken are used either way). ``fd.richardson`` differences
 each entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
@@ -34,6 +34,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
+from gradcheck_cli.fd import steps
 from gradcheck_cli.fd.noise import estimate, rms
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
@@ -128,13 +129,12 @@ def _samples(
     random directions, all from ``values`` (where f is ``start``, if known): (directions,
     points, m)."""
     rng = streams.rng(seed, streams.USER_NOISE)
-    spacing = policy.USER_NOISE_SPACING[dtype]
     first = start if start is not None else evaluate(
         {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
     runs = []
     for _ in range(policy.USER_NOISE_DIRECTIONS):
         # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
-        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing * unit(values[n]) for n in wrt}
+        moves = {n: rng.standard_normal(np.shape(values[n])) * steps.spacing(values[n], dtype) for n in wrt}
         rows = [_f64(first).reshape(-1)]
         for t in range(1, policy.USER_NOISE_POINTS):
             point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
@@ -167,30 +167,14 @@ def _entries(
     """Every entry of input ``name``: values and error bounds, each (probes, entries)."""
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
     richardson = options.scheme == "richardson"
-    power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
-    relative = options.step if options.step is not None else noise ** power
-    steps = relative * unit(flat)
-    if options.step is None:
-        steps = 2.0 ** np.round(np.log2(steps))
+    first = steps.from_noise(flat, noise, options.scheme, options.step)
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
     for i in range(flat.size):
         probe = _mover(evaluate, values, name, i, probes, precision.dtype)
-        value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma,
+        value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(first[i]), sigma,
                                                 richardson)
     return value.T.copy(), error.T.copy()
-
-
-def unit(value: Any) -> Array:
-    """What a step is relative to, per entry: max(|θ_i|, τ) with τ = min(1, 10·RMS of the tensor)
-    (1 for an all-zero tensor). Entries of a tensor of order one — weights of 0.1 to 1 included —
-    step relative to max(1, |θ_i|), as the round-off of f's O(1) values asks; a tensor whose
-    entries are all far below 1 (1e-6, 1e-100) is stepped near its own scale, not at 1, which
-    would step over the scale f varies on (sin(10⁶x) at x ~ 1e-6)."""
-    flat = np.abs(np.asarray(value, dtype=np.float64))
-    typical = min(1.0, policy.STEP_SCALE_DECADE * rms(flat.reshape(-1))) or 1.0
-    unit: Array = np.maximum(flat, typical)
-    return unit
 
 
 def _mover(
@@ -220,7 +204,7 @@ def _complex_step(
     value: dict[str, Array] = {}
     for name in wrt:
         flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
-        h = (options.step or policy.COMPLEX_STEP) * unit(flat)
+        h = steps.from_noise(flat, 0.0, "complex", options.step)
         columns = np.empty((flat.size, probes.shape[0]))
         for i in range(flat.size):
             moved = flat.astype(np.complex128)
