@@ -79,13 +79,44 @@ def differentiate(
     """
     if options.scheme == "complex":
         return _complex_step(evaluate, values, base, wrt, probes, options, who)
-    precision, samples = _precision(evaluate, values, wrt, probes, base, options.seed)
+    m = measure(evaluate, values, base, wrt, probes, options.seed)
+    values, output, precision = m.values, m.output, m.precision
+    found = {n: _entries(evaluate, values, n, probes @ output, probes, m.sigma, m.noise, precision, options)
+             for n in wrt}
+    return Numeric(values, output, precision, {n: v for n, (v, _) in found.items()},
+                   {n: e for n, (_, e) in found.items()})
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the steps and error bounds of a finite-difference pass rest on, measured at the point."""
+
+    #: the point, rounded to the precision f computes in when that is below float64
+    values: Mapping[str, Any]
+    #: f there, flat, in float64
+    output: Array
+    precision: Precision
+    #: the rounding noise of J_c for every probe c: (probes,)
+    sigma: Array
+    #: ν, the noise relative to the size of J, that the first step is sized from (``fd.steps``)
+    noise: float
+
+
+def measure(
+    evaluate: Evaluate, values: Mapping[str, Any], base: Array, wrt: Sequence[str], probes: Array, seed: int
+) -> Measured:
+    """The precision f computes in and its rounding noise at ``values`` (where f is ``base``).
+
+    Raises:
+        UserCodeError: f raised or returned something unusable at some point.
+    """
+    precision, samples = _precision(evaluate, values, wrt, probes, base, seed)
     if precision.limited:
         values = {**values, **{n: _rounded(values[n], precision.dtype) for n in wrt}}
         base = evaluate(values, f"at the inputs rounded to {precision.dtype}")
         samples = None
     if samples is None:
-        samples = _samples(evaluate, values, wrt, precision.dtype, options.seed, base)
+        samples = _samples(evaluate, values, wrt, precision.dtype, seed, base)
     output = _f64(base).reshape(-1)
     sigma = _sigma(samples, probes, output, precision.eps)
     scales = np.array([_scale(c, output) for c in probes])
@@ -93,10 +124,7 @@ def differentiate(
     # ν for the step: the noisiest probe's; ε where f is 0 (nothing to be relative to); at most
     # 1, so that a step is never more than max(|θ|, τ) (the stencil shrinks it if f needs it).
     noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
-    found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
-             for n in wrt}
-    return Numeric(values, output, precision, {n: v for n, (v, _) in found.items()},
-                   {n: e for n, (_, e) in found.items()})
+    return Measured(values, output, precision, sigma, noise)
 
 
 def _precision(
