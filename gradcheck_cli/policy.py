@@ -237,10 +237,26 @@ USER_PROBE_LEVELS = 8
 #: vjp call per output entry): small layers are where an index mix-up is cheapest to pin down.
 USER_JACOBIAN_MAX = 64
 
-#: Most entries perturbed in one check. Each costs six Python calls of the user's function
-#: (about 50 µs each for a small NumPy layer; four more per shrink of its step, where the
-#: function is not smooth), so 20 000 entries take several seconds.
-USER_MAX_ENTRIES = 20_000
+#: ``mode="auto"`` checks user code entry by entry up to this many entries to differentiate (all
+#: inputs together), and along random directions above. A full check costs six calls of the
+#: function per entry (four more per shrink of a step, where it is not smooth): at 2,000 entries
+#: ~12,000 calls, about half a second for a small NumPy function, and it proves every entry. A
+#: directional check costs the noise measurement (~130 calls) and ~6 calls per direction and
+#: input whatever the size, plus ~12 per halving to locate a wrong entry.
+USER_DIRECTIONAL_THRESHOLD = 2_000
+
+#: Most stencils a directional check of one input of user code takes while splitting directions
+#: whose stencil is not smooth at any step (kinks at the point itself, each isolated in ~2·log₂N
+#: stencils of up to 22 calls); beyond it parts are judged as they are (by the stencil's bound,
+#: kink term included), so that a function with a kink in every entry cannot split its way into
+#: N·log₂N stencils.
+USER_KINK_STENCILS = 4096
+
+#: A full check of user code expected to take longer than this many seconds says so on standard
+#: error before its per-entry pass starts (its estimate: the measured time of a call × the calls
+#: it will make), then reports its progress every ``USER_PROGRESS_SECONDS``.
+USER_ANNOUNCE_SECONDS = 10.0
+USER_PROGRESS_SECONDS = 5.0
 
 #: ECnoise spacing by the precision the user's function computes in. It must move the inputs
 #: by many ulps of that precision (else the samples are identical and no noise is seen) while

@@ -19,6 +19,8 @@ DIRECTIONS = 3
 PROBES = 4
 #: The random directions along which user code's rounding noise is sampled (``usercode.numerics``).
 USER_NOISE = 5
+#: The random directions of a directional check of user code (``usercode.directional``).
+USER_DIRECTIONS = 6
 
 
 def rng(seed: int, stream: int) -> np.random.Generator:

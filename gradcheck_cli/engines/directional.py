@@ -31,8 +31,7 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
-from gradcheck_cli.engines.directions import Directions, Segment, Stencil
-from gradcheck_cli.fd import tolerance
+from gradcheck_cli.engines.directions import Along, Directions, Segment, Stencil
 from gradcheck_cli.problem import Problem
 
 
@@ -92,10 +91,16 @@ def check(problem: Problem, analytic: Mapping[str, Gradients], count: int | None
     """Compare every analytic source with ``count`` (default ``policy.DIRECTIONS``) random
     directions, split where they cross kinks; localise the worst disagreement of a failing source."""
     d = Directions(problem, count or policy.DIRECTIONS)
+    return search(d, {source: d.flat(gradients.grads) for source, gradients in analytic.items()})
+
+
+def search(d: Along, analytic: Mapping[str, Array]) -> Outcome:
+    """``check`` for any subject: every flat gradient in ``analytic`` against the differences along
+    ``d``'s directions, split where they cross kinks; the worst disagreement of a failing source
+    localised by bisection."""
     parts, found, crossing = _screen(d)
     checks = []
-    for source, gradients in analytic.items():
-        g = d.flat(gradients.grads)
+    for source, g in analytic.items():
         ratio = _ratios(d, g, parts, found)
         worst = int(np.argmax(ratio))
         located = _localise(d, g, parts[worst], found.take(worst)) if ratio[worst] > 1.0 else None
@@ -103,7 +108,7 @@ def check(problem: Problem, analytic: Mapping[str, Gradients], count: int | None
     return Outcome(tuple(checks), d.count, crossing, _kink_entries(d, parts, found))
 
 
-def _screen(d: Directions) -> tuple[list[Segment], Stencil, int]:
+def _screen(d: Along) -> tuple[list[Segment], Stencil, int]:
     """Every random direction, split until its parts cross no kink or are single entries: the
     parts, their differences, and how many whole directions crossed."""
     pending = d.full()
@@ -122,24 +127,23 @@ def _screen(d: Directions) -> tuple[list[Segment], Stencil, int]:
         stencil = d.evaluate(pending)
 
 
-def _ratios(d: Directions, g: Array, parts: Sequence[Segment], found: Stencil) -> Array:
+def _ratios(d: Along, g: Array, parts: Sequence[Segment], found: Stencil) -> Array:
     """|uᵀg - D| over its tolerance for each part; a single entry whose stencil crossed a kink
     passes (0) when uᵀg lies between its one-sided differences, as in a full check."""
     p, scale = d.project(g, parts)
-    ratio = np.abs(p - found.value) / _tolerance(found, scale)
+    ratio = np.abs(p - found.value) / _tolerance(d, parts, found, scale)
     inside = (p >= found.low) & (p <= found.high)
     single = np.array([s.size == 1 for s in parts])
     # a difference that is not finite (a copy left the function's domain) is no agreement
     return np.where(found.crossed & single & inside, 0.0, np.nan_to_num(ratio, nan=np.inf))
 
 
-def _tolerance(found: Stencil, scale: Array) -> Array:
-    """What |uᵀg - D| may be: the difference's error estimate times ``ESTIMATE_SAFETY``, plus
-    the rounding of uᵀg (``ANALYTIC_ULPS`` of the size of its terms), as for a single entry."""
-    return np.maximum(tolerance.allowed(scale, found.error), policy.TINY)
+def _tolerance(d: Along, parts: Sequence[Segment], found: Stencil, scale: Array) -> Array:
+    """What |uᵀg - D| may be (``d.allowed``), never 0."""
+    return np.maximum(d.allowed(parts, found, scale), policy.TINY)
 
 
-def _localise(d: Directions, g: Array, part: Segment, found: Stencil) -> Located:
+def _localise(d: Along, g: Array, part: Segment, found: Stencil) -> Located:
     """Halve the failing part, keeping the half that disagrees more, down to one entry."""
     while part.size > 1:
         halves = list(part.halves())
@@ -148,7 +152,7 @@ def _localise(d: Directions, g: Array, part: Segment, found: Stencil) -> Located
         # a half that crossed a kink (only if the parent's moves of that input cancelled) is
         # scored by how far uᵀg lies outside its one-sided differences
         gap = np.where(found.crossed, np.maximum(found.low - p, p - found.high), np.abs(p - found.value))
-        which = int(np.argmax(gap / _tolerance(found, scale)))
+        which = int(np.argmax(gap / _tolerance(d, halves, found, scale)))
         part, found = halves[which], found.take(which)
     k, i = part.k, part.lo
     weight = float(d.u[k, i])
@@ -160,7 +164,7 @@ def _localise(d: Directions, g: Array, part: Segment, found: Stencil) -> Located
     return Located(name, index, float(g[i]), float(found.value[0]) / weight, kink)
 
 
-def _kink_entries(d: Directions, parts: Sequence[Segment], found: Stencil) -> KinkEntries:
+def _kink_entries(d: Along, parts: Sequence[Segment], found: Stencil) -> KinkEntries:
     kinked = [j for j, part in enumerate(parts) if part.size == 1 and found.crossed[j]]
     if not kinked:
         return KinkEntries({}, {}, {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -54,6 +55,34 @@ class Stencil:
     def join(cls, parts: Sequence[Stencil]) -> Stencil:
         fields = zip(*((s.value, s.error, s.crossed, s.low, s.high) for s in parts), strict=True)
         return cls(*(np.concatenate(f) for f in fields))
+
+
+class Along(Protocol):
+    """What the directional search (``engines.directional.search``) needs of its subject: random
+    directions ``u`` (count × total) over the entries it checks, the differences of J along
+    (parts of) them, and the tolerance of a projection against such a difference. A network
+    (``Directions``) and user code (``usercode.directional``) each provide it."""
+
+    @property
+    def u(self) -> Array: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def total(self) -> int: ...
+
+    def full(self) -> list[Segment]: ...
+
+    def project(self, g: Array, segments: Sequence[Segment]) -> tuple[Array, Array]: ...
+
+    def evaluate(self, segments: Sequence[Segment]) -> Stencil: ...
+
+    def allowed(self, segments: Sequence[Segment], found: Stencil, scale: Array) -> Array: ...
+
+    def entry(self, i: int) -> tuple[str, tuple[int, ...]]: ...
+
+    def split(self, flat: Array) -> dict[str, Array]: ...
 
 
 class Directions:
@@ -110,6 +139,11 @@ class Directions:
             return self.u @ g, np.full(self.count, WEIGHT_MAX * float(np.abs(g).sum()))
         p = np.array([self.u[s.k, s.lo:s.hi] @ g[s.lo:s.hi] for s in segments])
         return p, WEIGHT_MAX * np.array([np.abs(g[s.lo:s.hi]).sum() for s in segments])
+
+    def allowed(self, segments: Sequence[Segment], found: Stencil, scale: Array) -> Array:
+        """What |uᵀg - D| may be: the difference's error estimate times ``ESTIMATE_SAFETY``, plus
+        the rounding of uᵀg (``ANALYTIC_ULPS`` of the size of its terms), as for a single entry."""
+        return tolerance.allowed(scale, found.error)
 
     def evaluate(self, segments: Sequence[Segment]) -> Stencil:
         """The directional differences of J along every segment, in memory-bounded batches."""

@@ -80,12 +80,30 @@ def weights(moves: Array, richardson: bool) -> Weights:
     return Weights(value, truncation, kink, smoothness)
 
 
+@dataclass(frozen=True)
+class Difference:
+    """One stencil's outcome for every probe: the derivative, its error bound, and whether J
+    was smooth at the last step tried (False: a kink or a jump at θ itself, where no step is
+    right and the bound's kink term carries the error)."""
+
+    value: Array
+    error: Array
+    smooth: Array
+
+
 def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Array,
                richardson: bool) -> tuple[Array, Array]:
     """∂J_c/∂θ for every probe c and its error bound, both of shape (probes,).
 
     ``base`` is J_c at θ, ``step`` the first s, ``sigma`` the rounding noise of each J_c.
     """
+    found = difference(probe, theta, base, step, sigma, richardson)
+    return found.value, found.error
+
+
+def difference(probe: Probe, theta: float, base: Array, step: float, sigma: Array,
+               richardson: bool) -> Difference:
+    """``derivative``, and whether J was smooth at the step it ended with."""
     taken: dict[float, tuple[float, Array]] = {}
     s, z = step, policy.USER_SMOOTHNESS_Z
     for shrink in range(policy.USER_STEP_SHRINKS + 1):
@@ -101,4 +119,4 @@ def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
         s /= SHRINK
     error = (np.abs(w.truncation @ values) + np.abs(w.kink @ values)
              + policy.USER_NOISE_SIGMAS * sigma * float(np.linalg.norm(w.value)))
-    return w.value @ values, error
+    return Difference(w.value @ values, error, np.abs(w.smoothness @ values) <= z * noise)

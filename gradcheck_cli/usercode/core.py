@@ -18,9 +18,10 @@ from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.results import SpecResult, Subject, TensorResult
-from gradcheck_cli.usercode import calls
-from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
+from gradcheck_cli.usercode import calls, directional
+from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate, measure
 from gradcheck_cli.usercode.options import Options
+from gradcheck_cli.usercode.progress import Progress
 from gradcheck_cli.usercode.result import Result
 from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
 
@@ -95,10 +96,6 @@ def arrange(
                                  "it can only be held fixed")
     values = {n: (np.array(v, dtype=np.float64) if n in names or _is_float_array(v) else v)
               for n, v in inputs.items()}
-    total = sum(np.size(values[n]) for n in names)
-    if total > policy.USER_MAX_ENTRIES:
-        raise GradcheckError(f"{total} entries to perturb is more than {policy.USER_MAX_ENTRIES}",
-                             hint="check smaller inputs, or fewer of them with `wrt`")
     return values, names, layout
 
 
@@ -137,41 +134,59 @@ def _kind(value: Any) -> str:
 
 
 def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Options) -> Result:
-    """Finite differences against the user's gradients, for every input in ``wrt``."""
+    """Finite differences against the user's gradients, for every input in ``wrt``: entry by
+    entry, or along random directions (``options.mode``, ``auto`` by the number of entries)."""
     evaluate = _real_valued(form.evaluate, form.fun)
     base = evaluate(values, "at the given inputs")
     probes, labels = _probes(base, form.scalar, options)
     first = _gradients_once(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)))
-    numeric = differentiate(evaluate, values, base, wrt, probes, options, form.fun)
-    user, dtype, given = _user_gradients(form, numeric, wrt, probes, base, first)
-    limited = numeric.precision.limited or dtype != "float64"
-    note = numeric.precision.why if numeric.precision.limited else (
-        f"its gradients are {dtype}" if limited else "")
+    entries = sum(int(np.size(values[n])) for n in wrt)
+    mode = options.resolved(entries)
+    if mode == "directional":
+        measured = measure(evaluate, values, base, wrt, probes, options.seed)
+        point, precision = measured.values, measured.precision
+    else:
+        counted = Progress(evaluate, entries, form.fun)
+        numeric = differentiate(counted, values, base, wrt, probes, options, form.fun)
+        point, precision = numeric.values, numeric.precision
+    user, dtype, given = _user_gradients(form, point, wrt, probes, base, first)
+    eps = max(precision.eps, float(np.finfo(dtype).eps))
+    lowest = dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
+    if mode == "directional":
+        found = directional.check_all(evaluate, measured, wrt, probes, user, eps, options,
+                                      lambda n: directional.Subject(form.who, f"input of {form.fun}", labels,
+                                                                    0 if form.scalar else options.probes))
+        judged = {n: found[n][:2] for n in found}
+        evidence = tuple(found[n][2] for n in wrt if n in found)
+    else:
+        judged = {n: _judged(form, n, values, user[n], numeric, eps, lowest, labels, options) for n in user}
+        evidence = ()
     inputs: dict[str, InputResult] = {}
-    tensors: list[TensorResult] = []
     for name in wrt:
-        shape, owner = np.shape(values[name]), f"input of {form.fun}"
-        judged = None
-        if name in user:
-            arrays = Compared(user[name], numeric.value[name], numeric.error[name],
-                              max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
-            # a loss's gradient may be off by a multiple of the input itself (an L2 term)
-            related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
-            judged = judge(name, shape, arrays, labels, 0 if form.scalar else options.probes, options,
-                           form.who, owner, related)
         if name in given:
-            judged = misshapen(name, shape, given[name], form.who, owner, judged)
-        assert judged is not None  # every name is in `user`, in `given`, or in both
-        inputs[name], tensor = judged
-        tensors.append(tensor)
-    precision = _lower(dtype, numeric)
+            judged[name] = misshapen(name, np.shape(values[name]), given[name], form.who,
+                                     f"input of {form.fun}", judged.get(name))
+        inputs[name] = judged[name][0]
+    limited = precision.limited or dtype != "float64"
+    note = precision.why if precision.limited else (f"its gradients are {dtype}" if limited else "")
     spec = SpecResult(
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
-        reduction=f"{precision}, precision-limited: {note}" if limited else precision,
-        layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
+        reduction=f"{lowest}, precision-limited: {note}" if limited else lowest,
+        layers=(), forward=None, tensors=tuple(judged[n][1] for n in wrt), subject=form.subject,
+        mode=mode, directional=evidence,
     )
-    return Result(form.title, inputs, precision, limited, note, spec)
+    return Result(form.title, inputs, lowest, limited, note, spec)
+
+
+def _judged(form: Form, name: str, values: Mapping[str, Any], user: Array, numeric: Numeric, eps: float,
+            dtype: str, labels: list[str], options: Options) -> tuple[InputResult, TensorResult]:
+    """The full check's verdict on ∂/∂``name``, every entry judged on its own."""
+    arrays = Compared(user, numeric.value[name], numeric.error[name], eps, dtype)
+    # a loss's gradient may be off by a multiple of the input itself (an L2 term)
+    related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
+    return judge(name, np.shape(values[name]), arrays, labels, 0 if form.scalar else options.probes, options,
+                 form.who, f"input of {form.fun}", related)
 
 
 def _gradients_once(
@@ -234,7 +249,7 @@ def _probes(base: Array, scalar: bool, options: Options) -> tuple[Array, list[st
 
 
 def _user_gradients(
-    form: Form, numeric: Numeric, wrt: tuple[str, ...], probes: Array, base: Array,
+    form: Form, point: Mapping[str, Any], wrt: tuple[str, ...], probes: Array, base: Array,
     first: tuple[Mapping[str, Any], dict[str, Array]],
 ) -> tuple[dict[str, Array], str, dict[str, tuple[int, ...]]]:
     """The user's gradients under every probe, (probes, entries) per input, the lowest float
@@ -242,14 +257,14 @@ def _user_gradients(
 
     A matrix's gradient in the transposed shape is kept, turned back, so the verdict can say
     whether it is the transpose of the right one; one in another wrong shape is left out."""
-    shapes = {n: np.shape(numeric.values[n]) for n in wrt}
+    shapes = {n: np.shape(point[n]) for n in wrt}
     found: dict[str, list[Array]] = {n: [] for n in wrt}
     given: dict[str, tuple[int, ...]] = {}
     dtype = "float64"
     for k, c in enumerate(probes):
         # the first probe was asked before the finite differences, at these very values
-        grads = first[1] if k == 0 and first[0] is numeric.values else calls.gradients(
-            form.user(c.reshape(base.shape).astype(_cast(base)), numeric.values), form.who, wrt, shapes,
+        grads = first[1] if k == 0 and first[0] is point else calls.gradients(
+            form.user(c.reshape(base.shape).astype(_cast(base)), point), form.who, wrt, shapes,
             _doing(form), form.layout)
         for name, grad in grads.items():
             if grad.dtype.kind == "f" and np.finfo(grad.dtype).eps > np.finfo(dtype).eps:
@@ -262,11 +277,6 @@ def _user_gradients(
             found[name].append(np.asarray(grad, dtype=np.float64).reshape(-1))
     turned = {n: np.stack(rows) for n, rows in found.items() if len(rows) == len(probes)}
     return turned, dtype, given
-
-
-def _lower(dtype: str, numeric: Numeric) -> str:
-    """The lower of the gradient's precision and the function's."""
-    return dtype if np.finfo(dtype).eps > numeric.precision.eps else numeric.precision.dtype
 
 
 def _is_float_array(value: Any) -> bool:

@@ -12,6 +12,8 @@ from gradcheck_cli.errors import GradcheckError, did_you_mean
 
 UserScheme = Literal["richardson", "central", "complex"]
 SCHEMES: tuple[UserScheme, ...] = ("richardson", "central", "complex")
+UserMode = Literal["auto", "full", "directional"]
+MODES: tuple[UserMode, ...] = ("auto", "full", "directional")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class Options:
         rtol: relative error (of the finite-difference value) allowed on top of it.
         seed: seed of the random cotangents (VJPs and layers).
         probes: how many random cotangents probe a VJP or a layer's backward.
+        mode: ``full`` checks every entry on its own (one stencil each); ``directional`` checks
+            the gradient projected on ``policy.DIRECTIONS`` random directions per input and
+            bisects a failing one to a wrong entry (a few hundred calls whatever the size, but a
+            pass does not prove every entry); ``auto`` (default) is ``full`` up to
+            ``policy.USER_DIRECTIONAL_THRESHOLD`` entries and ``directional`` above (``full`` for
+            the complex step, which is checked entry by entry only).
     """
 
     scheme: UserScheme = "richardson"
@@ -36,11 +44,17 @@ class Options:
     rtol: float | None = None
     seed: int = 0
     probes: int = policy.USER_PROBES
+    mode: UserMode = "auto"
 
     def __post_init__(self) -> None:
-        if self.scheme not in SCHEMES:
-            hint = did_you_mean(str(self.scheme), SCHEMES) or f"known: {', '.join(SCHEMES)}"
-            raise GradcheckError(f"unknown scheme `{self.scheme}`", hint=hint)
+        for name, known in (("scheme", SCHEMES), ("mode", MODES)):
+            value = getattr(self, name)
+            if value not in known:
+                hint = did_you_mean(str(value), known) or f"known: {', '.join(known)}"
+                raise GradcheckError(f"unknown {name} `{value}`", hint=hint)
+        if self.mode == "directional" and self.scheme == "complex":
+            raise GradcheckError("the complex step is checked entry by entry only: give mode `full`, or "
+                                 "scheme `richardson` or `central` for a directional check")
         for name in ("step", "atol", "rtol"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)
@@ -51,6 +65,13 @@ class Options:
             raise GradcheckError(f"option `seed` must be a non-negative integer, not {self.seed!r}")
         if not isinstance(self.probes, int) or self.probes < 1:
             raise GradcheckError(f"option `probes` must be a positive integer, not {self.probes!r}")
+
+    def resolved(self, entries: int) -> UserMode:
+        """The mode a check of ``entries`` entries runs in: ``auto`` made explicit."""
+        if self.mode != "auto":
+            return self.mode
+        big = entries > policy.USER_DIRECTIONAL_THRESHOLD and self.scheme != "complex"
+        return "directional" if big else "full"
 
     @classmethod
     def parse(cls, given: Mapping[str, Any]) -> Options:

@@ -1,0 +1,79 @@
+"""How long a long full check of user code will take, and how far it has got, on standard error.
+
+A full check calls the user's function about six times per entry (``fd.richardson``'s stencil)
+after measuring its rounding noise. The calls of that measurement time the function; when the
+calls still to come would take longer than ``policy.USER_ANNOUNCE_SECONDS``, the estimate is
+printed before the per-entry pass starts, then its progress every ``USER_PROGRESS_SECONDS``.
+Reports (console, JSON, …) never carry these lines: they go to standard error only.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from gradcheck_cli import policy
+from gradcheck_cli.arrays import Array
+from gradcheck_cli.fd import richardson
+from gradcheck_cli.usercode.numerics import Evaluate
+
+#: Calls that time the function before the estimate: those of the noise measurement.
+CALIBRATION = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)
+
+
+class Progress:
+    """``evaluate``, counting and timing its calls against the ~``expected`` of a full check."""
+
+    def __init__(self, evaluate: Evaluate, entries: int, fun: str, stream: TextIO | None = None) -> None:
+        self.evaluate = evaluate
+        self.entries = entries
+        self.fun = fun
+        self.expected = CALIBRATION + len(richardson.OFFSETS) * entries
+        self.stream = stream
+        self.calls = 0
+        self.start = 0.0
+        self.shown: float | None = None
+
+    def __call__(self, point: Mapping[str, Any], doing: str) -> Array:
+        if self.calls == 0:
+            self.start = time.perf_counter()
+        out = self.evaluate(point, doing)
+        self.calls += 1
+        if self.calls == CALIBRATION:
+            self._announce()
+        elif self.shown is not None and time.perf_counter() - self.shown >= policy.USER_PROGRESS_SECONDS:
+            self._report()
+        return out
+
+    def _left(self) -> float:
+        """Seconds still to go at the pace so far (at least one more call)."""
+        per_call = (time.perf_counter() - self.start) / self.calls
+        return per_call * max(self.expected - self.calls, 1)
+
+    def _announce(self) -> None:
+        left = self._left()
+        if left > policy.USER_ANNOUNCE_SECONDS:
+            self._write(f"a full check of {self.entries:,} entries calls `{self.fun}` ~{self.expected:,} "
+                        f"times: about {_duration(left)} (mode='directional' takes a few hundred calls)")
+            self.shown = time.perf_counter()
+
+    def _report(self) -> None:
+        share = min(self.calls / self.expected, 0.99)
+        self._write(f"full check: {share:.0%} ({self.calls:,} of ~{self.expected:,} calls of `{self.fun}`), "
+                    f"about {_duration(self._left())} left")
+        self.shown = time.perf_counter()
+
+    def _write(self, line: str) -> None:
+        stream = self.stream or sys.stderr
+        stream.write(f"gradcheck: {line}\n")
+        stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
