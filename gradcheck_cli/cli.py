@@ -28,6 +28,7 @@ from gradcheck_cli.cli_options import (
     Format,
     FormatOpt,
     FormulaCommand,
+    FuncModeOpt,
     GradeBudgetOpt,
     GradeFormat,
     GradeFormatOpt,
@@ -385,6 +386,7 @@ def func(
     wrt: Annotated[ListOpt, typer.Option("--wrt", help="An input to differentiate (repeat); default: "
                                          "every float array not held fixed.", metavar="NAME")] = None,
     scheme: SchemeOpt = None,
+    mode: FuncModeOpt = None,
     format: FormatOpt = Format.console,  # type: ignore[attr-defined]
     output: OutputOpt = None,
     seed: Annotated[
@@ -403,7 +405,8 @@ def func(
     """
     from gradcheck_cli.usercode import UserCodeError, command
 
-    request = command.Request(inputs, fun, grad, vjp, layer, tuple(wrt or ()), seed, scheme)
+    request = command.Request(inputs, fun, grad, vjp, layer, tuple(wrt or ()), seed, scheme,
+                              None if mode is None else mode.value)
     with writing.replacing(output):  # a run that fails leaves no earlier run's report behind
         try:
             result = command.run(request)

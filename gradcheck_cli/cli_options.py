@@ -57,6 +57,12 @@ ModeOpt = Annotated[
     typer.Option("--mode", help="full: a stencil per entry; directional: random directions, then bisection "
                                 "to the wrong entry; auto (default): directional for very large problems."),
 ]
+FuncModeOpt = Annotated[
+    Optional[Mode],  # noqa: UP045
+    typer.Option("--mode", help="full: a stencil per entry, every entry proved; directional: random "
+                                "directions per input, then bisection to a wrong entry; auto (default): "
+                                "full up to 2,000 entries, directional above."),
+]
 AvoidKinksOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option("--avoid-kinks/--at-kinks",

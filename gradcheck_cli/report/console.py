@@ -92,6 +92,9 @@ def _legend(spec: SpecResult) -> Text:
     else:
         columns = _column(pairs[0])
         compared = "largest |difference| between your gradient and the finite differences"
+        if spec.mode == "directional":
+            compared = ("largest |difference| between your gradient projected on random directions and the "
+                        "finite differences along them")
     return Text(f"{columns}: {compared}; err/tol: the largest difference over its tolerance (≤ 1 passes)",
                 style="dim")
 

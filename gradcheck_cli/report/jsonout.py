@@ -16,8 +16,9 @@ from gradcheck_cli.results import QuestionResult, Report, SheetResult, SpecResul
 SCHEMA_VERSION = 2
 
 #: The fields a check of user code has, beside its tensors; a network's batch, loss, reduction,
-#: layers, forward, claims and directional evidence do not apply to it.
-CODE_FIELDS = ("name", "path", "seed", "error", "details")
+#: layers, forward and claims do not apply to it. ``mode`` is ``full`` or ``directional``, and a
+#: directional check lists its evidence per input in ``directional``.
+CODE_FIELDS = ("name", "path", "seed", "mode", "directional", "error", "details")
 
 
 def document(report: Report) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class Request:
     wrt: tuple[str, ...] = ()
     seed: int | None = None
     scheme: str | None = None
+    mode: str | None = None
 
 
 def run(request: Request) -> Result:
@@ -49,8 +50,7 @@ def run(request: Request) -> Result:
     values, file_wrt, seed = inputs_file.load(request.inputs, seed=request.seed)
     wrt = request.wrt or file_wrt
     options: dict[str, Any] = {"seed": seed}
-    if request.scheme is not None:
-        options["scheme"] = request.scheme
+    options.update({k: v for k, v in (("scheme", request.scheme), ("mode", request.mode)) if v is not None})
     loader = Loader()
     if request.layer:
         forward, backward = _layer(request.layer)
