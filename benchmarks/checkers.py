@@ -145,6 +145,13 @@ class GradcheckFull(Tool):
 
 def _check_user_code(net: nets.Net, scheme: Scheme, g: Array) -> bool:
     """``check_function`` on the net's loss in its dtype, with ``g`` as the user's gradient at θ."""
+    return user_code_check(net, g, scheme).passed
+
+
+def user_code_check(net: nets.Net, g: Array, scheme: Scheme = "auto", mode: str = "auto") -> Any:
+    """``gradcheck_cli.usercode.check_function`` on the net's NumPy loss in its dtype, with the
+    parameters as named inputs (W0, b0, …) and ``g`` (flat) as what the user's gradient returns;
+    the ``Result``."""
     from gradcheck_cli.usercode import check_function
 
     J = nets.numpy_loss(net)
@@ -156,9 +163,30 @@ def _check_user_code(net: nets.Net, scheme: Scheme, g: Array) -> bool:
     def gradient(**params: Array) -> dict[str, Array]:
         return {n: v.astype(net.dtype) for n, v in net.split(g).items()}
 
-    options = {} if scheme == "auto" else {"scheme": scheme}
+    options = {"mode": mode} | ({} if scheme == "auto" else {"scheme": scheme})
     inputs = {n: v.astype(net.dtype) for n, v in net.split(net.theta).items()}
-    return check_function(fun, gradient, inputs, **options).passed
+    return check_function(fun, gradient, inputs, **options)
+
+
+class GradcheckUserCode(Tool):
+    """``gradcheck_cli.usercode.check_function`` — the check of users' own gradient code — on the
+    net's NumPy loss and its hand-written NumPy gradient (``nets.numpy_loss``/``numpy_grad``), in
+    the net's dtype, with ``mode`` ``auto``, ``full`` or ``directional``. A broken gradient is
+    checked by running the check again with a gradient function that returns it."""
+
+    def __init__(self, mode: str = "auto") -> None:
+        self.mode = mode
+        self.name = "gradcheck" if mode == "auto" else f"gradcheck {mode}"
+        self.per_entry = mode == "full"
+
+    def run(self, case: Case, ready: Any) -> Any:
+        return user_code_check(case.net, case.analytic, mode=self.mode)
+
+    def verdict(self, case: Case, ready: Any, raw: Any) -> Check:
+        return Check(raw.passed, state=raw, note=f"mode {raw.spec.mode}")
+
+    def flags(self, case: Case, ready: Any, check: Check, broken: Array) -> bool:
+        return not user_code_check(case.net, broken, mode=self.mode).passed
 
 
 class GradcheckDirectional(Tool):
