@@ -17,9 +17,9 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import SpecResult, Subject, TensorResult
+from gradcheck_cli.results import DirectionalCheck, SpecResult, Subject, TensorResult
 from gradcheck_cli.usercode import calls, directional
-from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate, measure
+from gradcheck_cli.usercode.numerics import Evaluate, Numeric, Precision, differentiate, measure
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.progress import Progress
 from gradcheck_cli.usercode.result import Result
@@ -140,33 +140,16 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     base = evaluate(values, "at the given inputs")
     probes, labels = _probes(base, form.scalar, options)
     first = _gradients_once(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)))
-    entries = sum(int(np.size(values[n])) for n in wrt)
-    mode = options.resolved(entries)
-    if mode == "directional":
-        measured = measure(evaluate, values, base, wrt, probes, options.seed)
-        point, precision = measured.values, measured.precision
-    else:
-        counted = Progress(evaluate, entries, form.fun)
-        numeric = differentiate(counted, values, base, wrt, probes, options, form.fun)
-        point, precision = numeric.values, numeric.precision
-    user, dtype, given = _user_gradients(form, point, wrt, probes, base, first)
-    eps = max(precision.eps, float(np.finfo(dtype).eps))
-    lowest = dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
-    if mode == "directional":
-        found = directional.check_all(evaluate, measured, wrt, probes, user, eps, options,
-                                      lambda n: directional.Subject(form.who, f"input of {form.fun}", labels,
-                                                                    0 if form.scalar else options.probes))
-        judged = {n: found[n][:2] for n in found}
-        evidence = tuple(found[n][2] for n in wrt if n in found)
-    else:
-        judged = {n: _judged(form, n, values, user[n], numeric, eps, lowest, labels, options) for n in user}
-        evidence = ()
+    at = At(form, evaluate, values, base, wrt, probes, labels, first, options)
+    mode = options.resolved(sum(int(np.size(values[n])) for n in wrt))
+    judged, evidence, precision, dtype = (_directional if mode == "directional" else _full)(at)
     inputs: dict[str, InputResult] = {}
     for name in wrt:
-        if name in given:
-            judged[name] = misshapen(name, np.shape(values[name]), given[name], form.who,
+        if name in at.given:
+            judged[name] = misshapen(name, np.shape(values[name]), at.given[name], form.who,
                                      f"input of {form.fun}", judged.get(name))
         inputs[name] = judged[name][0]
+    lowest = dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
     limited = precision.limited or dtype != "float64"
     note = precision.why if precision.limited else (f"its gradients are {dtype}" if limited else "")
     spec = SpecResult(
@@ -179,14 +162,67 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     return Result(form.title, inputs, lowest, limited, note, spec)
 
 
-def _judged(form: Form, name: str, values: Mapping[str, Any], user: Array, numeric: Numeric, eps: float,
-            dtype: str, labels: list[str], options: Options) -> tuple[InputResult, TensorResult]:
+@dataclass
+class At:
+    """A check under way: the form, the point, f there, the probes, and what the user's code
+    returned for the first probe (then, once asked, the shapes it gave that are wrong)."""
+
+    form: Form
+    evaluate: Evaluate
+    values: Mapping[str, Any]
+    base: Array
+    wrt: tuple[str, ...]
+    probes: Array
+    labels: list[str]
+    first: tuple[Mapping[str, Any], dict[str, Array]]
+    options: Options
+    given: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def user(self, point: Mapping[str, Any]) -> tuple[dict[str, Array], str]:
+        """The user's gradients at ``point`` under every probe and the precision they came in."""
+        user, dtype, self.given = _user_gradients(self.form, point, self.wrt, self.probes, self.base,
+                                                  self.first)
+        return user, dtype
+
+
+#: Each input's verdict (ours, the report tree's), the directional evidence, the precision of f,
+#: and that of the user's gradients.
+Checked = tuple[dict[str, tuple[InputResult, TensorResult]], tuple[DirectionalCheck, ...], Precision, str]
+
+
+def _full(at: At) -> Checked:
+    """Every entry differenced and judged on its own (a long run says how long, on stderr)."""
+    entries = sum(int(np.size(at.values[n])) for n in at.wrt)
+    counted = Progress(at.evaluate, entries, at.form.fun, complex_step=at.options.scheme == "complex")
+    numeric = differentiate(counted, at.values, at.base, at.wrt, at.probes, at.options, at.form.fun)
+    user, dtype = at.user(numeric.values)
+    eps = max(numeric.precision.eps, float(np.finfo(dtype).eps))
+    lowest = dtype if np.finfo(dtype).eps > numeric.precision.eps else numeric.precision.dtype
+    judged = {n: _judged(at, n, user[n], numeric, eps, lowest) for n in user}
+    return judged, (), numeric.precision, dtype
+
+
+def _directional(at: At) -> Checked:
+    """Each input along random directions, bisected to a wrong entry (``usercode.directional``)."""
+    measured = measure(at.evaluate, at.values, at.base, at.wrt, at.probes, at.options.seed)
+    user, dtype = at.user(measured.values)
+    eps = max(measured.precision.eps, float(np.finfo(dtype).eps))
+    subject = directional.Subject(at.form.who, f"input of {at.form.fun}", at.labels,
+                                  0 if at.form.scalar else at.options.probes)
+    found = directional.check_all(at.evaluate, measured, at.wrt, at.probes, user, eps, at.options, subject)
+    judged = {n: (r, t) for n, (r, t, _) in found.items()}
+    return judged, tuple(found[n][2] for n in at.wrt if n in found), measured.precision, dtype
+
+
+def _judged(at: At, name: str, user: Array, numeric: Numeric, eps: float,
+            dtype: str) -> tuple[InputResult, TensorResult]:
     """The full check's verdict on ∂/∂``name``, every entry judged on its own."""
+    form = at.form
     arrays = Compared(user, numeric.value[name], numeric.error[name], eps, dtype)
     # a loss's gradient may be off by a multiple of the input itself (an L2 term)
-    related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
-    return judge(name, np.shape(values[name]), arrays, labels, 0 if form.scalar else options.probes, options,
-                 form.who, f"input of {form.fun}", related)
+    related = {name: np.asarray(at.values[name], dtype=np.float64)} if form.scalar else None
+    return judge(name, np.shape(at.values[name]), arrays, at.labels, 0 if form.scalar else at.options.probes,
+                 at.options, form.who, f"input of {form.fun}", related)
 
 
 def _gradients_once(

@@ -30,7 +30,7 @@ when it is coarse), which grows with the number of entries; ``mode="full"`` prov
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +178,7 @@ def judge(lines: Lines, user: Array, eps: float,
     random_fails = subject.random > 0 and ratios[:subject.random].max() > 1
     p = int(np.argmax(ratios[:subject.random] if random_fails else ratios))
     check, name = checks[p], lines.name
-    worst = _located(lines, check, user[p], eps) if not check.passed else ()
+    worst = _located(View(lines, p, eps), check, user[p]) if not check.passed else ()
     differences = _differences(lines, user)
     explanation = None if check.passed else _explanation(check, subject, p, lines)
     caution = _caution(lines, user, eps) if check.passed else None
@@ -220,14 +220,13 @@ def _differences(lines: Lines, user: Array) -> tuple[float, float]:
     return float(err.max(initial=0.0)), float(rel.max(initial=0.0))
 
 
-def _located(lines: Lines, check: SourceCheck, g: Array, eps: float) -> tuple[Entry, ...]:
+def _located(view: View, check: SourceCheck, g: Array) -> tuple[Entry, ...]:
     """The entry bisection ended on, with its tolerance (that of its own one-entry stencil)."""
-    located = check.located
+    located, lines = check.located, view.lines
     if located is None:
         return ()
     i = int(np.ravel_multi_index(located.index, lines.shape)) if lines.shape else 0
     single = next(s for s in lines.done if s.lo == i and s.hi == i + 1)
-    view = View(lines, 0, eps)
     found = view.evaluate([single])
     weight = abs(float(lines.u[single.k, i]))
     tol = float(view.allowed([single], found, np.array([abs(lines.u[single.k, i] * g[i])]))[0]) / weight
@@ -284,8 +283,7 @@ Judged = tuple[InputResult, TensorResult, DirectionalCheck]
 
 
 def check_all(evaluate: Evaluate, measured: Measured, wrt: Sequence[str], probes: Array,
-              user: Mapping[str, Array], eps: float, options: Options,
-              subject: Callable[[str], Subject]) -> dict[str, Judged]:
+              user: Mapping[str, Array], eps: float, options: Options, subject: Subject) -> dict[str, Judged]:
     """Every input in ``user`` (those returned in their shape), each along its own directions."""
     sizes = [int(np.size(measured.values[n])) for n in wrt]
     found: dict[str, Judged] = {}
@@ -294,5 +292,5 @@ def check_all(evaluate: Evaluate, measured: Measured, wrt: Sequence[str], probes
             continue
         weights = u * steps.unit(measured.values[name]).reshape(-1)
         lines = Lines(evaluate, measured, name, probes, weights, options)
-        found[name] = judge(lines, user[name], eps, subject(name))
+        found[name] = judge(lines, user[name], eps, subject)
     return found

@@ -1,9 +1,10 @@
 """How long a long full check of user code will take, and how far it has got, on standard error.
 
 A full check calls the user's function about six times per entry (``fd.richardson``'s stencil)
-after measuring its rounding noise. The calls of that measurement time the function; when the
-calls still to come would take longer than ``policy.USER_ANNOUNCE_SECONDS``, the estimate is
-printed before the per-entry pass starts, then its progress every ``USER_PROGRESS_SECONDS``.
+after measuring its rounding noise (once per entry with the complex step, without). The first
+``CALIBRATION`` calls — the noise measurement — time the function; when the calls still to come
+would take longer than ``policy.USER_ANNOUNCE_SECONDS``, the estimate is printed before the
+per-entry pass starts, then its progress every ``USER_PROGRESS_SECONDS``.
 Reports (console, JSON, …) never carry these lines: they go to standard error only.
 """
 
@@ -26,11 +27,13 @@ CALIBRATION = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)
 class Progress:
     """``evaluate``, counting and timing its calls against the ~``expected`` of a full check."""
 
-    def __init__(self, evaluate: Evaluate, entries: int, fun: str, stream: TextIO | None = None) -> None:
+    def __init__(self, evaluate: Evaluate, entries: int, fun: str, stream: TextIO | None = None, *,
+                 complex_step: bool = False) -> None:
         self.evaluate = evaluate
         self.entries = entries
         self.fun = fun
-        self.expected = CALIBRATION + len(richardson.OFFSETS) * entries
+        # the complex step: one call per entry, and no noise to measure (the first calls time it)
+        self.expected = entries if complex_step else CALIBRATION + len(richardson.OFFSETS) * entries
         self.stream = stream
         self.calls = 0
         self.start = 0.0
