@@ -124,7 +124,5 @@ def test_the_finite_difference_core_the_results_and_the_reporters_import_nothing
         assert graph[low].isdisjoint(above), (low, graph[low] & above)
 
 
-@pytest.mark.xfail(strict=True, reason="open: spec.loader reads claims.models while claims.network "
-                                       "reads spec.network_claims")
 def test_no_two_parts_of_the_package_import_each_other():
     assert cycles(package_graph()) == []
