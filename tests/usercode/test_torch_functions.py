@@ -6,8 +6,10 @@ is never required)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -267,3 +269,15 @@ def test_the_arrays_the_caller_passed_are_left_as_they_were() -> None:
     before = x.clone()
     check_torch(Cube, (x,))
     assert torch.equal(x, before) and np.array_equal(x.numpy(), before.numpy())
+
+
+def test_the_readmes_torch_example_runs_as_written() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    block = next(b for b in blocks if "gradcheck_cli.torch" in b)
+
+    def loss(params: Any, x: Any) -> Any:
+        (w, b), = params
+        return torch.tanh(x @ w + b).sum()
+
+    exec(block, {"loss": loss, "params": [(randn(4, 3), randn(3))]})  # our own README's code
