@@ -79,6 +79,25 @@ def test_a_correct_function_passes_with_its_inputs_named_after_forward() -> None
     assert result.precision == "float64" and not result.precision_limited
 
 
+def test_a_function_with_its_own_setup_context_is_named_after_forward_which_has_no_ctx() -> None:
+    class Mul(torch.autograd.Function):
+        @staticmethod
+        def forward(x: Any, w: Any) -> Any:
+            return x * w
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+            ctx.save_for_backward(*inputs)
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            x, w = ctx.saved_tensors
+            return g * w, g * x
+
+    result = check_torch(Mul, (randn(3), randn(3)))
+    assert result.passed and list(result.inputs) == ["x", "w"]
+
+
 def test_a_backward_with_a_flipped_sign_fails_as_a_sign_error() -> None:
     result = check_torch(affine_tanh(grad_x=lambda dz, x, W: -(dz @ W.T)), (X, W, B))
     assert result.failed == ("x",) and result.inputs["x"].diagnosis == "sign"
@@ -107,6 +126,22 @@ def test_float32_tensors_are_judged_by_the_float32_rules() -> None:
     result = check_torch(affine_tanh(), (x, w, b))
     assert result.passed and result.precision == "float32" and result.precision_limited
     assert not check_torch(CubeMissingThree, (randn(6, dtype=torch.float32),)).passed
+
+
+def scaled_cube(factor: float) -> Any:
+    class ScaledCube(Cube):
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            return Cube.backward(ctx, g) * factor
+
+    return ScaledCube
+
+
+@pytest.mark.parametrize(("dtype", "off"), [(torch.float64, 1e-6), (torch.float32, 1e-2)])
+def test_a_rule_off_by_what_its_precision_resolves_is_caught(dtype: Any, off: float) -> None:
+    x = randn(6, 5, dtype=dtype)
+    assert check_torch(Cube, (x,)).passed
+    assert check_torch(scaled_cube(1 + off), (x,)).failed == ("x",)
 
 
 def test_the_same_rule_in_float32_differs_by_float32_rounding_and_still_passes() -> None:
