@@ -134,7 +134,9 @@ def _chosen(names: list[str], args: tuple[Any, ...], wrt: str | Sequence[str] | 
     found = {n: t for name, value in zip(names, args, strict=True) for n, t in _tensors((name,), value)}
     floating = [n for n, t in found.items() if t.is_floating_point()]
     if wrt is None:
-        chosen = [n for n in floating if found[n].requires_grad] or floating
+        # a Function's backward differentiates its own arguments, not tensors inside them
+        candidates = [n for n in floating if n in names] if function else floating
+        chosen = [n for n in candidates if found[n].requires_grad] or candidates
     else:
         chosen = []
         for w in (wrt,) if isinstance(wrt, str) else wrt:

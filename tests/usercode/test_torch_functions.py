@@ -282,6 +282,17 @@ def test_torchs_derived_backward_of_a_function_over_a_list_of_pairs_is_checked_e
 def test_a_nested_tensor_cannot_be_differentiated_through_a_functions_backward() -> None:
     with pytest.raises(GradcheckError, match=r"`x\[0\]` is inside an argument"):
         check_torch(Cube, ([randn(3)],), wrt="x")
+    class Scaled(torch.autograd.Function):  # by default only its own arguments are differentiated
+        @staticmethod
+        def forward(ctx: Any, x: Any, scales: Any) -> Any:
+            ctx.scale = float(scales[0].sum())
+            return ctx.scale * x
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            return ctx.scale * g, None
+
+    assert list(check_torch(Scaled, (randn(3), [randn(2)])).inputs) == ["x"]
 
 
 def test_bfloat16_is_refused_with_a_way_out() -> None:
