@@ -73,7 +73,8 @@ def check_torch(
             backward differentiates its own arguments only.
         wrt: the inputs to differentiate, named after ``fn``'s parameters (``W``, ``params[0][1]``);
             default: the tensors that require grad, or every floating tensor when none does.
-        **options: as for ``check_vjp``: ``scheme``, ``step``, ``atol``, ``rtol``, ``seed``, ``probes``.
+        **options: as for ``check_vjp``: ``scheme``, ``step``, ``atol``, ``rtol``, ``seed``, ``probes``,
+            ``mode``.
 
     Returns:
         The verdict per input, as ``check_vjp`` returns it.
