@@ -180,7 +180,7 @@ def judge(lines: Lines, user: Array, eps: float,
     check, name = checks[p], lines.name
     worst = _located(View(lines, p, eps), check, user[p]) if not check.passed else ()
     differences = _differences(lines, user)
-    explanation = None if check.passed else _explanation(check, subject, p, lines)
+    explanation = None if check.passed else _explanation(check, subject, p, lines, worst)
     caution = _caution(lines, user, eps) if check.passed else None
     source = _source(lines)
     failing = 0 if check.passed else 1
@@ -235,17 +235,19 @@ def _located(view: View, check: SourceCheck, g: Array) -> tuple[Entry, ...]:
     return (Entry(located.index, {"user": located.analytic, "numeric": located.numeric}, err, rel, tol),)
 
 
-def _explanation(check: SourceCheck, subject: Subject, p: int, lines: Lines) -> str:
+def _explanation(check: SourceCheck, subject: Subject, p: int, lines: Lines, worst: tuple[Entry, ...]) -> str:
     located = check.located
+    assert located is not None and worst  # a failing search always bisects to an entry
     probe = f" ({subject.labels[p]})" if subject.labels[p] else ""
-    head = f"`{subject.who}` is wrong for `{lines.name}`{probe}: "
-    if located is None:
-        return head + (f"it differs from the finite differences along random directions "
-                       f"({check.worst_ratio:.3g}× the tolerance)")
-    where = f"{lines.name}{list(located.index)}"
-    text = (f"it differs from the finite differences along random directions ({check.worst_ratio:.3g}× the "
-            f"tolerance); bisection localised {where}: {located.analytic:.10g}, "
-            f"numeric {located.numeric:.10g}")
+    head = (f"`{subject.who}` is wrong for `{lines.name}`{probe}: it differs from the finite differences "
+            f"along random directions ({check.worst_ratio:.3g}× the tolerance); ")
+    where = f"{lines.name}{list(located.index)}: {located.analytic:.10g}, numeric {located.numeric:.10g}"
+    if worst[0].abs_error <= worst[0].tolerance:
+        # every half that still disagreed was followed, yet the last entry agrees on its own
+        return head + (f"no single entry does on its own (bisection ended at {where}, within its tolerance): "
+                       "the error is spread over several entries, each below what one entry's difference "
+                       "resolves — mode='full' judges every entry")
+    text = f"bisection localised {where}"
     if located.kink is not None:
         text += (f" (its stencil is not smooth there; the difference allows "
                  f"[{located.kink[0]:.10g}, {located.kink[1]:.10g}])")

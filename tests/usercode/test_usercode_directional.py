@@ -89,6 +89,18 @@ def test_a_sign_flip_of_one_entry_is_caught_and_located_with_both_values() -> No
     assert evidence["b"].index == index
 
 
+def test_an_error_spread_over_every_entry_fails_without_blaming_an_innocent_one() -> None:
+    # 1e-10 in each of 4,096 entries: below what one entry's difference resolves, far above what
+    # the sum along a direction does
+    x = np.random.default_rng(0).standard_normal(4096)
+
+    result = check_function(lambda x: float(np.sum(x)), lambda x: np.full(x.shape, 1 + 1e-10), {"x": x},
+                            mode="directional")
+
+    assert result.failed == ("x",)
+    assert "no single entry does on its own" in (result.inputs["x"].explanation or "")
+
+
 def test_a_wrong_entry_of_a_vjp_is_located_under_a_random_cotangent() -> None:
     A = RNG.standard_normal((30, 80))
 
