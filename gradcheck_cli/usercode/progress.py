@@ -1,11 +1,12 @@
 """How long a long full check of user code will take, and how far it has got, on standard error.
 
-A full check calls the user's function about six times per entry (``fd.richardson``'s stencil)
-after measuring its rounding noise (once per entry with the complex step, without). The first
-``CALIBRATION`` calls — the noise measurement — time the function; when the calls still to come
-would take longer than ``policy.USER_ANNOUNCE_SECONDS``, the estimate is printed before the
-per-entry pass starts, then its progress every ``USER_PROGRESS_SECONDS``.
-Reports (console, JSON, …) never carry these lines: they go to standard error only.
+A full check measures the rounding noise of the user's function (``NOISE_CALLS`` calls), then
+calls it about six times per entry (``fd.richardson``'s stencil; once per entry, and no noise
+measurement, with the complex step). The first ``PACE_CALLS`` calls of that per-entry pass time
+it — the calls of the pass carry its own costs, which the noise calls do not — and when the rest
+would take longer than ``policy.USER_ANNOUNCE_SECONDS`` the estimate is printed, then the
+progress every ``USER_PROGRESS_SECONDS``. Reports (console, JSON, …) never carry these lines:
+they go to standard error only.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson
 from gradcheck_cli.usercode.numerics import Evaluate
 
-#: Calls that time the function before the estimate: those of the noise measurement.
-CALIBRATION = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)
+#: Calls of the noise measurement, before the per-entry pass.
+NOISE_CALLS = policy.USER_NOISE_DIRECTIONS * (policy.USER_NOISE_POINTS - 1)
+#: Calls of the per-entry pass that time it before the estimate: the stencils of 8 entries.
+PACE_CALLS = 8 * len(richardson.OFFSETS)
 
 
 class Progress:
@@ -32,27 +35,27 @@ class Progress:
         self.evaluate = evaluate
         self.entries = entries
         self.fun = fun
-        # the complex step: one call per entry, and no noise to measure (the first calls time it)
-        self.expected = entries if complex_step else CALIBRATION + len(richardson.OFFSETS) * entries
+        self.before = 0 if complex_step else NOISE_CALLS
+        self.expected = self.before + (1 if complex_step else len(richardson.OFFSETS)) * entries
         self.stream = stream
         self.calls = 0
-        self.start = 0.0
+        self.started = 0.0
         self.shown: float | None = None
 
     def __call__(self, point: Mapping[str, Any], doing: str) -> Array:
-        if self.calls == 0:
-            self.start = time.perf_counter()
+        if self.calls == self.before:
+            self.started = time.perf_counter()
         out = self.evaluate(point, doing)
         self.calls += 1
-        if self.calls == CALIBRATION:
+        if self.calls == self.before + PACE_CALLS:
             self._announce()
         elif self.shown is not None and time.perf_counter() - self.shown >= policy.USER_PROGRESS_SECONDS:
             self._report()
         return out
 
     def _left(self) -> float:
-        """Seconds still to go at the pace so far (at least one more call)."""
-        per_call = (time.perf_counter() - self.start) / self.calls
+        """Seconds still to go at the pace of the pass so far (at least one more call)."""
+        per_call = (time.perf_counter() - self.started) / max(self.calls - self.before, 1)
         return per_call * max(self.expected - self.calls, 1)
 
     def _announce(self) -> None:

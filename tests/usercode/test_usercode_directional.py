@@ -17,7 +17,7 @@ from gradcheck_cli.arrays import Array
 from gradcheck_cli.cli import app
 from gradcheck_cli.results import DIRECTIONAL_NOTE
 from gradcheck_cli.usercode.options import Options
-from gradcheck_cli.usercode.progress import CALIBRATION, Progress
+from gradcheck_cli.usercode.progress import NOISE_CALLS, PACE_CALLS, Progress
 
 RNG = np.random.default_rng(7)
 #: A two-layer tanh network's squared loss, 40 → 60 → 1 over 16 examples: 2,520 parameters,
@@ -189,20 +189,26 @@ def test_an_unknown_mode_and_a_directional_complex_step_are_refused() -> None:
         check_function(net_loss, net_grad, NET, mode="directional", scheme="complex")
 
 
-def test_a_long_full_check_prints_its_estimate_before_the_pass_and_then_its_progress(
+def test_a_long_full_check_prints_its_estimate_early_in_the_pass_and_then_its_progress(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(policy, "USER_ANNOUNCE_SECONDS", 0.0)
     monkeypatch.setattr(policy, "USER_PROGRESS_SECONDS", 0.0)
     stream = io.StringIO()
     counted = Progress(lambda point, doing: np.zeros(1), 1_000, "f", stream)
 
-    for _ in range(CALIBRATION + 2):
+    for _ in range(NOISE_CALLS + PACE_CALLS - 1):
         counted({}, "")
+    assert stream.getvalue() == ""  # the noise measurement and the first entries time it first
+    counted({}, "")
+    counted({}, "")
 
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("gradcheck: a full check of 1,000 entries calls `f` ~")
-    expected = CALIBRATION + 6 * 1_000  # six stencil points per entry
-    assert lines[1].startswith(f"gradcheck: full check: 2% ({CALIBRATION + 1:,} of ~{expected:,} calls")
+    expected = NOISE_CALLS + 6 * 1_000  # six stencil points per entry
+    assert lines[0].startswith(f"gradcheck: a full check of 1,000 entries calls `f` ~{expected:,} "
+                               "times: about")
+    done = NOISE_CALLS + PACE_CALLS + 1
+    assert lines[1].startswith(f"gradcheck: full check: {done / expected:.0%} ({done:,} of "
+                               f"~{expected:,} calls")
 
 
 def test_a_quick_full_check_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
