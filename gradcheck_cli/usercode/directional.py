@@ -241,17 +241,19 @@ def _explanation(check: SourceCheck, subject: Subject, p: int, lines: Lines, wor
     probe = f" ({subject.labels[p]})" if subject.labels[p] else ""
     head = (f"`{subject.who}` is wrong for `{lines.name}`{probe}: it differs from the finite differences "
             f"along random directions ({check.worst_ratio:.3g}× the tolerance); ")
-    where = f"{lines.name}{list(located.index)}: {located.analytic:.10g}, numeric {located.numeric:.10g}"
+    entry = f"{lines.name}{list(located.index)}" if located.index else lines.name
+    where = f"{entry}: {located.analytic:.10g}, numeric {located.numeric:.10g}"
     if worst[0].abs_error <= worst[0].tolerance:
         # every half that still disagreed was followed, yet the last entry agrees on its own
         return head + (f"no single entry does on its own (bisection ended at {where}, within its tolerance): "
                        "the error is spread over several entries, each below what one entry's difference "
                        "resolves — mode='full' judges every entry")
-    text = f"bisection localised {where}"
+    several = lines.total > 1
+    text = f"bisection localised {where}" if several else where
     if located.kink is not None:
         text += (f" (its stencil is not smooth there; the difference allows "
                  f"[{located.kink[0]:.10g}, {located.kink[1]:.10g}])")
-    return head + text + "; other entries may be wrong too (a directional check names one)"
+    return head + text + ("; other entries may be wrong too (a directional check names one)" if several else "")
 
 
 def _caution(lines: Lines, user: Array, eps: float) -> str | None:
