@@ -253,7 +253,8 @@ def _explanation(check: SourceCheck, subject: Subject, p: int, lines: Lines, wor
     if located.kink is not None:
         text += (f" (its stencil is not smooth there; the difference allows "
                  f"[{located.kink[0]:.10g}, {located.kink[1]:.10g}])")
-    return head + text + ("; other entries may be wrong too (a directional check names one)" if several else "")
+    others = "; other entries may be wrong too (a directional check names one)" if several else ""
+    return head + text + others
 
 
 def _caution(lines: Lines, user: Array, eps: float) -> str | None:
