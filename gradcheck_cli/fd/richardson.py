@@ -82,13 +82,15 @@ def weights(moves: Array, richardson: bool) -> Weights:
 
 @dataclass(frozen=True)
 class Difference:
-    """One stencil's outcome for every probe: the derivative, its error bound, and whether J
-    was smooth at the last step tried (False: a kink or a jump at θ itself, where no step is
-    right and the bound's kink term carries the error)."""
+    """One stencil's outcome for every probe: the derivative, its error bound, whether J was
+    smooth at the last step tried (False: a kink or a jump at θ itself, where no step is right and
+    the bound's kink term carries the error), and that step (below the first: J was not smooth
+    at a larger scale)."""
 
     value: Array
     error: Array
     smooth: Array
+    step: float
 
 
 def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Array,
@@ -119,4 +121,4 @@ def difference(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
         s /= SHRINK
     error = (np.abs(w.truncation @ values) + np.abs(w.kink @ values)
              + policy.USER_NOISE_SIGMAS * sigma * float(np.linalg.norm(w.value)))
-    return Difference(w.value @ values, error, np.abs(w.smoothness @ values) <= z * noise)
+    return Difference(w.value @ values, error, np.abs(w.smoothness @ values) <= z * noise, s)

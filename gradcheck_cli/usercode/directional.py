@@ -15,9 +15,13 @@ tolerance formula (``fd.tolerance.allowed``): ``ESTIMATE_SAFETY`` × D_v's error
 rounding of vᵀg (``ANALYTIC_ULPS`` ulps, of the precision the user's code computes in, of
 Σ|vᵢgᵢ|, the size of its terms) + the user's ``atol`` per unit of Σ|vᵢ| and ``rtol`` of Σ|vᵢgᵢ|.
 A single wrong entry moves vᵀg by at least |vᵢ| times its error. The search — splitting directions
-whose stencil is not smooth at any step tried (a kink at θ itself, where kinks of several entries
-can cancel along a direction), judging a single entry there as a full check does, and halving a
-failing direction down to one entry — is the spec path's (``engines.directional.search``).
+that may cross kinks, judging a single entry there as a full check does, and halving a failing
+direction down to one entry — is the spec path's (``engines.directional.search``). A part may
+cross kinks when its stencil is not smooth at any step tried (a kink at θ itself), or when it had
+to shrink its step and disagrees with the user's gradient: kinks of several entries at θ can
+cancel along a direction, which its error bound cannot see, and in float32 the noise hides a
+kink's roughness at the smallest steps. A part that agrees is judged as it is; one that crosses
+is split until its parts agree, are smooth, or are single entries.
 
 Precision: the point is rounded to the precision f computes in, and so is every point of a
 stencil; that rounding of all the entries at once is measured with the rest of f's noise (the
@@ -76,11 +80,11 @@ class Lines:
                                                        self.measured.sigma, extrapolate)
         return self.done[segment]
 
-    def crossing(self, segment: Segment) -> bool:
-        """Whether the stencil along ``segment`` ended not smooth for some probe (and may be split
-        further: beyond ``USER_KINK_STENCILS`` stencils every part is judged as it is, so that a
-        function with a kink in every entry costs no more than a full check)."""
-        return not bool(self.difference(segment).smooth.all()) and len(self.done) < policy.USER_KINK_STENCILS
+    def splits(self) -> bool:
+        """Whether parts that cross kinks may still be split: not beyond ``USER_KINK_STENCILS``
+        stencils, after which every part is judged as it is (a function with a kink in every
+        entry cannot split its way into N·log₂N stencils)."""
+        return len(self.done) < policy.USER_KINK_STENCILS
 
     def _mover(self, segment: Segment) -> richardson.Probe:
         move = np.zeros(self.total)
@@ -106,6 +110,8 @@ class View:
     probe: int
     #: unit round-off of the precision the user's gradient is computed in
     eps: float
+    #: the user's gradient under this probe, flat
+    g: Array
 
     @property
     def u(self) -> Array:
@@ -132,7 +138,26 @@ class View:
         value = np.array([d.value[self.probe] for d in found])
         error = np.array([d.error[self.probe] for d in found])
         low, high = tolerance.widened(value, value, error)
-        return Stencil(value, error, np.array([self.lines.crossing(s) for s in segments]), low, high)
+        crossed = np.array([self._crossing(s, d) for s, d in zip(segments, found, strict=True)])
+        return Stencil(value, error, crossed, low, high)
+
+    def _crossing(self, segment: Segment, found: richardson.Difference) -> bool:
+        """Whether the part along ``segment`` may cross kinks, and is split rather than judged
+        whole: its stencil was not smooth at the last step; or it was not smooth at a larger one
+        (it shrank) and the part disagrees with the user's gradient — kinks of several entries
+        at the point can cancel along it, which its error bound cannot see, so the disagreement
+        is not yet evidence (in float32 the noise hides a kink's roughness at the smallest steps).
+        A part that agrees is judged as it is."""
+        if not self.lines.splits():
+            return False
+        if not bool(found.smooth.all()):
+            return True
+        if found.step >= self.lines.step:
+            return False
+        p, scale = self.project(self.g, [segment])
+        value, error = found.value[self.probe:self.probe + 1], found.error[self.probe:self.probe + 1]
+        whole = Stencil(value, error, np.zeros(1, dtype=bool), value, value)
+        return bool(np.abs(p - value)[0] > self.allowed([segment], whole, scale)[0])
 
     def allowed(self, segments: Sequence[Segment], found: Stencil, scale: Array) -> Array:
         options = self.lines.options
@@ -172,13 +197,13 @@ def judge(lines: Lines, user: Array, eps: float,
     """The verdict on ∂/∂(one input) from its directions, under every probe (``user``: the
     user's gradients, (probes, entries)), as our InputResult, the report tree's TensorResult and
     the directional evidence."""
-    outcomes = [search(View(lines, c, eps), {"user": user[c]}) for c in range(user.shape[0])]
+    outcomes = [search(View(lines, c, eps, user[c]), {"user": user[c]}) for c in range(user.shape[0])]
     checks = [o.checks[0] for o in outcomes]
     ratios = np.array([c.worst_ratio for c in checks])
     random_fails = subject.random > 0 and ratios[:subject.random].max() > 1
     p = int(np.argmax(ratios[:subject.random] if random_fails else ratios))
     check, name = checks[p], lines.name
-    worst = _located(View(lines, p, eps), check, user[p]) if not check.passed else ()
+    worst = _located(View(lines, p, eps, user[p]), check, user[p]) if not check.passed else ()
     differences = _differences(lines, user)
     explanation = None if check.passed else _explanation(check, subject, p, lines, worst)
     caution = _caution(lines, user, eps) if check.passed else None
@@ -263,7 +288,7 @@ def _caution(lines: Lines, user: Array, eps: float) -> str | None:
     whole = [Segment(k, 0, lines.total) for k in range(lines.count)]
     resolution = 0.0
     for c in range(user.shape[0]):
-        view = View(lines, c, eps)
+        view = View(lines, c, eps, user[c])
         found = view.evaluate(whole)
         _, scale = view.project(user[c], whole)
         tol = view.allowed(whole, found, scale)
