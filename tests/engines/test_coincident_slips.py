@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pytest
+from problems import make_problem
 
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, incremental, numeric, symbolic
@@ -27,7 +28,6 @@ from gradcheck_cli.ops.losses import GaussianNLL, HalfSquaredError, SoftmaxCross
 from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import SpecResult, TensorResult
-from tests.problems import make_problem
 
 FULL_COVARIANCE = [[2.0, 0.6, 0.1], [0.6, 1.0, -0.3], [0.1, -0.3, 0.8]]
 
