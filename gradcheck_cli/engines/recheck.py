@@ -50,18 +50,18 @@ def settled(
         ``found`` itself when the numeric engine took no shortcut on ``name`` or no pair disagrees;
         else a copy whose numeric ``rechecked[name]`` counts the entries recomputed and overruled.
     """
-    numeric = found.get("numeric")
+    differences = found.get("numeric")
     suspects = np.flatnonzero(np.logical_or.reduce(list(wrong))) if wrong else np.empty(0, dtype=np.intp)
-    if numeric is None or name not in numeric.shortcuts or suspects.size == 0:
+    if differences is None or name not in differences.shortcuts or suspects.size == 0:
         return found
     severity = np.maximum.reduce(list(ratio)).reshape(-1)[suspects]
     suspects = suspects[np.argsort(severity, kind="stable")[::-1]]
     first = suspects[: policy.RECHECK_ENTRIES]
-    overruled = _overruled(problem, numeric, name, first)
+    overruled = _overruled(problem, differences, name, first)
     if overruled and suspects.size > first.size:
-        overruled += _overruled(problem, numeric, name, suspects[first.size:])
+        overruled += _overruled(problem, differences, name, suspects[first.size:])
         first = suspects
-    return {**found, "numeric": _replaced(numeric, name, overruled, int(first.size))}
+    return {**found, "numeric": _replaced(differences, name, overruled, int(first.size))}
 
 
 #: Overruled entries: their flat indices and the plain stencil's value, error estimate, kink flag
@@ -76,8 +76,9 @@ def _overruled(problem: Problem, found: Gradients, name: str, entries: Array) ->
     plain = numeric.plain(problem, name, entries)
     fast = found.grads[name].reshape(-1)[entries]
     fast_error = found.error[name].reshape(-1)[entries]
-    scale = max(float(np.abs(fast).max(initial=0.0)), float(np.abs(plain.value).max(initial=0.0)),
-                policy.TINY)
+    # rounding relative to the tensor's largest entry, as when two sources are compared
+    scale = max(float(np.abs(found.grads[name]).max(initial=0.0)),
+                float(np.abs(plain.value).max(initial=0.0)), policy.TINY)
     off = (np.abs(fast - plain.value) > tolerance.allowed(scale, fast_error + plain.error)) & ~plain.kink
     if not off.any():
         return []
@@ -107,9 +108,10 @@ def _replaced(found: Gradients, name: str, overruled: Overruled, checked: int) -
 
 def note(found: Mapping[str, Gradients], name: str) -> str | None:
     """What the recheck of ``name`` overruled, as a clause for the report; None where nothing."""
-    numeric = found.get("numeric")
-    checked, overruled = numeric.rechecked.get(name, (0, 0)) if numeric is not None else (0, 0)
-    if numeric is None or not overruled:
+    differences = found.get("numeric")
+    checked, overruled = differences.rechecked.get(name, (0, 0)) if differences is not None else (0, 0)
+    if differences is None or not overruled:
         return None
-    return (f"numeric's shortcut ({numeric.shortcuts[name]}) disagreed with plain differences of the whole "
-            f"forward at {overruled} of the {checked} entries rechecked; the plain values are judged there")
+    return (f"numeric's shortcut ({differences.shortcuts[name]}) disagreed with plain differences of the "
+            f"whole forward at {overruled} of the {checked} entries rechecked; the plain values are judged "
+            "there")
