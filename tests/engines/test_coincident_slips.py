@@ -17,10 +17,10 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 from problems import make_problem
+from slips import plant_tanh_slips
 
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, incremental, numeric, symbolic
-from gradcheck_cli.ops import activations, complexstep
 from gradcheck_cli.ops.activations import Tanh
 from gradcheck_cli.ops.base import Array, Cache
 from gradcheck_cli.ops.layers import Linear
@@ -122,21 +122,7 @@ def test_a_tanh_derivative_missing_a_square_matched_in_the_complex_step_blames_b
 ) -> None:
     problem = make_problem([Linear(out=4), Tanh(), Linear(out=2)], HalfSquaredError())
     assert problem.scheme == "complex"
-    real_tanh = complexstep.tanh
-
-    def slipped_tanh(z: Array) -> Array:
-        """tanh(a + ib) ≈ t + ib(1 - t): the complex step's identity with tanh′ = 1 - t."""
-        if not np.iscomplexobj(z):
-            return real_tanh(z)
-        t = np.tanh(z.real)
-        slipped: Array = t + 1j * z.imag * (1.0 - t)
-        return slipped
-
-    def slipped_derivative(self: Tanh, z: Array, y: Array) -> Array:
-        return 1.0 - y
-
-    monkeypatch.setattr(activations, "tanh", slipped_tanh)
-    monkeypatch.setattr(Tanh, "derivative", slipped_derivative)
+    plant_tanh_slips(monkeypatch)
     result, found = checked(problem)
     for name in ("W0", "b0", "x"):
         assert_planted(found, name)
@@ -240,10 +226,7 @@ def test_a_directional_check_referees_the_entry_it_localised(monkeypatch: pytest
     from gradcheck_cli.engines import directional
 
     problem = make_problem([Linear(out=4), Tanh(), Linear(out=2)], HalfSquaredError())
-    real_tanh = complexstep.tanh
-    monkeypatch.setattr(activations, "tanh", lambda z: real_tanh(z) if not np.iscomplexobj(z) else
-                        np.tanh(z.real) + 1j * z.imag * (1.0 - np.tanh(z.real)))
-    monkeypatch.setattr(Tanh, "derivative", lambda self, z, y: 1.0 - y)
+    plant_tanh_slips(monkeypatch)
     analytic = {"symbolic": symbolic.gradients(problem), "backprop": backprop.gradients(problem)}
     outcome = directional.check(problem, analytic)
     verdicts = {c.source: c for c in outcome.checks}

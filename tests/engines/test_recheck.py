@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 from problems import make_problem
+from slips import plant_tanh_slips
 
 from gradcheck_cli import policy
 from gradcheck_cli.engines import Gradients, backprop, numeric, recheck, symbolic
-from gradcheck_cli.ops import activations, complexstep
 from gradcheck_cli.ops.activations import Tanh
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.layers import Linear
@@ -35,23 +35,10 @@ def disagreement(found: dict[str, Gradients], name: str) -> tuple[list[Array], l
     return [r > 1.0 for r in ratio], ratio
 
 
-def slip_tanh_in_the_complex_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = complexstep.tanh
-
-    def slipped(z: Array) -> Array:
-        if not np.iscomplexobj(z):
-            return real(z)
-        t = np.tanh(z.real)
-        value: Array = t + 1j * z.imag * (1.0 - t)
-        return value
-
-    monkeypatch.setattr(activations, "tanh", slipped)
-
-
 def test_caught_wrong_at_the_first_entries_the_shortcut_is_recomputed_everywhere_it_is_suspect(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slip_tanh_in_the_complex_step(monkeypatch)
+    plant_tanh_slips(monkeypatch, backward=False)
     monkeypatch.setattr(policy, "RECHECK_ENTRIES", 2)
     p = problem()
     found = engines(p)
