@@ -199,13 +199,13 @@ def _entries(
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
     for i in range(flat.size):
-        probe = _mover(evaluate, values, name, i, probes, precision.dtype)
+        probe = mover(evaluate, values, name, i, probes, precision.dtype)
         value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(first[i]), sigma,
                                                 richardson)
     return value.T.copy(), error.T.copy()
 
 
-def _mover(
+def mover(
     evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
 ) -> stencil.Probe:
     """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""

@@ -112,6 +112,6 @@ def test_markdown_gives_a_table_with_the_chosen_step_marked_and_junit_is_refused
     result = runner.invoke(app, ["steps", spec, "--format", "markdown"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "e-" in line]
-    assert len(rows) > 10 and sum("gradcheck's step" in row for row in rows) == 1
+    assert len(rows) > 10 and sum("◀ gradcheck's complex step" in row for row in rows) == 1
     refused = runner.invoke(app, ["steps", spec, "--format", "junit"])
     assert refused.exit_code == 2 and "no verdict" in refused.output
