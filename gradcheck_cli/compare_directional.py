@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from gradcheck_cli.compare import Band, compare
+from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.engines.directional import Outcome, SourceCheck
+from gradcheck_cli.judge import Band
 from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import DirectionalCheck, SpecResult, TensorResult
 

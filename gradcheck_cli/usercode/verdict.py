@@ -15,9 +15,9 @@ import numpy as np
 
 from gradcheck_cli import diagnose, policy
 from gradcheck_cli.arrays import Array
-from gradcheck_cli.compare import error_grid
 from gradcheck_cli.diagnose import classify
 from gradcheck_cli.fd import tolerance
+from gradcheck_cli.judge import error_grid
 from gradcheck_cli.results import Entry, Pair, TensorResult
 from gradcheck_cli.usercode.options import Options
 
