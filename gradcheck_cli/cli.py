@@ -416,7 +416,7 @@ def func(
             if exc.details:
                 typer.echo(exc.details, err=True)
             raise
-        _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
+        _emit(REPORTERS[format.value](Report((result,)), _options(color, output)), output)
     raise typer.Exit(0 if result.passed else 1)
 
 

@@ -17,12 +17,12 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import SpecResult, Subject, TensorResult
+from gradcheck_cli.results import Subject, TensorResult
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.result import Result
-from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
+from gradcheck_cli.usercode.verdict import Compared, judge, misshapen
 
 #: The user's gradient code: (cotangent shaped like f's output, point) → what it returns.
 UserVjp = Callable[[Array, Mapping[str, Any]], Any]
@@ -147,7 +147,6 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
-    inputs: dict[str, InputResult] = {}
     tensors: list[TensorResult] = []
     for name in wrt:
         shape, owner = np.shape(values[name]), f"input of {form.fun}"
@@ -162,16 +161,15 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         if name in given:
             judged = misshapen(name, shape, given[name], form.who, owner, judged)
         assert judged is not None  # every name is in `user`, in `given`, or in both
-        inputs[name], tensor = judged
-        tensors.append(tensor)
+        tensors.append(judged)
     precision = _lower(dtype, numeric)
-    spec = SpecResult(
+    return Result(
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
         reduction=f"{precision}, precision-limited: {note}" if limited else precision,
         layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
+        precision=precision, precision_limited=limited, precision_note=note,
     )
-    return Result(form.title, inputs, precision, limited, note, spec)
 
 
 def _gradients_once(
