@@ -15,26 +15,36 @@ from gradcheck_cli import judge, policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.diagnose import classify, misshapen
 from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines.directional import Outcome
 from gradcheck_cli.faults import forward_fault, not_finite, owner
 from gradcheck_cli.fd import tolerance as tolerance_
 from gradcheck_cli.judge import Band, Judged
 from gradcheck_cli.problem import Problem
-from gradcheck_cli.results import ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
+from gradcheck_cli.results import ForwardCheck, LayerInfo, Pair, QuestionResult, SpecResult, TensorResult
 
 PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeric"))
 
 
 def compare(
-    problem: Problem, found: Mapping[str, Gradients], bands: Mapping[str, Band] | None = None
+    problem: Problem, found: Mapping[str, Gradients], directional: Outcome | None = None, *,
+    claims: tuple[QuestionResult, ...] = (), moved: str | None = None,
 ) -> SpecResult:
-    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients.
+    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients, built
+    once with everything else the run found.
 
-    ``bands``: entries at a kink, per tensor, when another witness than the numeric engine found
-    them (a directional check); by default they come from the numeric engine's stencils.
+    Args:
+        directional: a directional run's evidence (``engines.directional.check``): entries at a
+            kink are judged between their one-sided differences, and a tensor where bisection
+            localised a wrong entry fails, naming the source and the entry. Without it, entries
+            at a kink come from the numeric engine's stencils.
+        claims: the spec's claims, judged (``claims.network``).
+        moved: how the point was moved off kinks, if it was.
     """
     fault = forward_fault(problem, found)
     culprit = _first_wrong_rule(problem, found) if fault is None else None
-    tensors = () if fault else tuple(_tensor(problem, name, found, culprit, bands) for name in problem.wrt)
+    bands = judge.bands(directional) if directional is not None else None
+    tensors = () if fault else tuple(_tensor(problem, name, found, culprit, bands, directional)
+                                     for name in problem.wrt)
     return SpecResult(
         name=problem.name,
         path=problem.path or "",
@@ -46,6 +56,10 @@ def compare(
         forward=_forward(found),
         tensors=tensors,
         error=fault,
+        claims=claims,
+        mode="directional" if directional is not None else "full",
+        directional=judge.directional_checks(directional) if directional is not None else (),
+        moved=moved,
     )
 
 
@@ -82,7 +96,7 @@ def _pair(problem: Problem, first: Gradients, second: Gradients, name: str, band
 
 def _tensor(
     problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None,
-    bands: Mapping[str, Band] | None,
+    bands: Mapping[str, Band] | None, directional: Outcome | None,
 ) -> TensorResult:
     broken = _misshapen(problem, name, found) or not_finite(problem, name, found)
     if broken is not None:
@@ -94,11 +108,17 @@ def _tensor(
     worst_of = max(compared, key=lambda c: c.pair.worst_ratio)
     ratio, wrong = worst_of.ratio, worst_of.wrong
     worst = judge.worst({s: g.grads[name] for s, g in found.items()}, worst_of.pair, ratio, worst_of.tol)
-    if all(p.passed for p in pairs):
+    agree = all(p.passed for p in pairs)
+    localised = judge.located(directional, name) if directional is not None else None
+    if agree and localised is None:
         return TensorResult(name, problem.shape_of(name), owner(problem, name), "pass", pairs, worst=worst,
                             kinks=kinked)
-    odd = _odd_one_out(pairs)
-    kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
+    odd, kind, explanation = None, None, None
+    if not agree:
+        odd = _odd_one_out(pairs)
+        kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
+    if localised is not None:
+        odd, explanation = localised
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
@@ -108,7 +128,7 @@ def _tensor(
         odd_one_out=odd,
         explanation=explanation,
         worst=worst,
-        grid=judge.error_grid(ratio),
+        grid=() if agree else judge.error_grid(ratio),
         kinks=kinked,
         diagnosis=kind,
     )

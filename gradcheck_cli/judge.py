@@ -5,7 +5,10 @@ Whatever the subject — a network spec's engines, user code against finite diff
 comparison is the same: the |difference| of every entry against its tolerance (``fd.tolerance``),
 entries at a kink judged against the interval between their one-sided differences (``Band``), a
 ``Pair`` summarising it, the worst entries and, for a small tensor, the grid of error/tolerance.
-Spec checks (``compare``, ``compare_directional``) and user-code checks (``usercode.verdict``)
+A directional run adds its own evidence (``engines.directional``): each analytic source against
+differences along random directions, the entries found at a kink, and the entry bisection
+localised where a source fails; ``directional_checks``, ``bands`` and ``located`` turn it into
+the result tree's terms. Spec checks (``compare``) and user-code checks (``usercode.verdict``)
 call it; none compares twice.
 """
 
@@ -19,8 +22,9 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines.directional import Outcome
 from gradcheck_cli.fd import tolerance
-from gradcheck_cli.results import Entry, Pair
+from gradcheck_cli.results import DirectionalCheck, Entry, Pair
 
 #: Added to what the tolerance is said to come from where entries were judged at a kink.
 AT_A_KINK = "; at a kink: between the one-sided differences"
@@ -108,3 +112,44 @@ def error_grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
         return ()
     rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
     return tuple(tuple(float(v) for v in row) for row in rows)
+
+
+def bands(outcome: Outcome) -> dict[str, Band]:
+    """The entries a directional run found at a kink, per tensor: judged in the analytic pair as a
+    full check judges them — any value between the one-sided differences is a valid subgradient
+    (backprop's relu'(0) = 0 and SymPy's Heaviside(0) = 1/2 both are)."""
+    kinks = outcome.kinks
+    return {name: Band(at, kinks.low[name], kinks.high[name]) for name, at in kinks.at.items() if at.any()}
+
+
+def directional_checks(outcome: Outcome) -> tuple[DirectionalCheck, ...]:
+    """What each analytic source showed along the random directions, for the result tree."""
+    found = []
+    for check in outcome.checks:
+        at = check.located
+        found.append(DirectionalCheck(
+            source=check.source, directions=outcome.directions, worst_ratio=check.worst_ratio,
+            passed=check.passed, tensor=at.tensor if at else None, index=at.index if at else (),
+            analytic=at.analytic if at else None, numeric=at.numeric if at else None, kinks=outcome.crossing,
+        ))
+    return tuple(found)
+
+
+def located(outcome: Outcome, name: str) -> tuple[str | None, str] | None:
+    """Where bisection localised a failing source's wrong entry in ∂J/∂``name``: the odd one out
+    (the source, when not every source failed) and the sentence that says so; None when no
+    failing source's bisection ended in this tensor."""
+    failing = [c for c in outcome.checks if not c.passed]
+    here = [c for c in failing if c.located is not None and c.located.tensor == name]
+    if not here:
+        return None
+    check, at = here[0], here[0].located
+    assert at is not None
+    odd = check.source if len(failing) < len(outcome.checks) else None
+    values = f"{check.source} {at.analytic:.10g}, numeric {at.numeric:.10g}"
+    if at.kink is not None:
+        values += (f"; its stencil crosses a kink and {check.source}'s value is outside the one-sided "
+                   f"differences [{at.kink[0]:.10g}, {at.kink[1]:.10g}]")
+    text = (f"{check.source} disagrees with the finite difference along random directions; bisection "
+            f"localised entry {list(at.index)} of ∂J/∂{name}: {values}")
+    return odd, (f"{odd} is the odd one out: " + text) if odd else text
