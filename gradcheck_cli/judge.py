@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
-from gradcheck_cli.engines.directional import Outcome
 from gradcheck_cli.fd import tolerance
 from gradcheck_cli.results import DirectionalCheck, Entry, Pair
+
+if TYPE_CHECKING:  # its evidence is only read here: the directional engine loads where it runs
+    from gradcheck_cli.engines.directional import Outcome
 
 #: Added to what the tolerance is said to come from where entries were judged at a kink.
 AT_A_KINK = "; at a kink: between the one-sided differences"

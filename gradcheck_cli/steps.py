@@ -89,13 +89,7 @@ def _differences(problem: Problem, name: str, flat: int, h: Array, J: float) -> 
     stack[:, :, flat] += offsets[:, None] * h[None, :]
     with np.errstate(invalid="ignore", over="ignore"):  # a loss not finite at a large step: nan
         f, _, _, _ = forward.run(problem, {**problem.values, name: stack.reshape(-1, *base.shape)})
-        f = np.asarray(f).reshape(offsets.size, h.size)
-        if scheme == "complex":
-            return np.asarray(f[0].imag / h)
-        if scheme == "forward":
-            return np.asarray(stencils.forward(f.real, J, h, 0.0)[0])
-        d1, d2, _ = stencils.central(f.real, h, 0.0)
-    return np.asarray(d1 if scheme == "central" else (4 * d1 - d2) / 3)
+        return stencils.difference(scheme, np.asarray(f).reshape(offsets.size, h.size), J, h)
 
 
 def for_function(
