@@ -23,7 +23,6 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients
-from gradcheck_cli.fd import tolerance
 from gradcheck_cli.results import DirectionalCheck, Entry, Pair
 
 if TYPE_CHECKING:  # its evidence is only read here: the directional engine loads where it runs
@@ -36,7 +35,7 @@ AT_A_KINK = "; at a kink: between the one-sided differences"
 @dataclass(frozen=True)
 class Band:
     """Entries whose stencil straddled a kink: any value between the one-sided differences
-    (widened by their error estimate) is a valid subgradient there."""
+    (widened by their error estimates, ``fd.tolerance.between``) is a valid subgradient there."""
 
     at: Array
     low: Array
@@ -49,8 +48,7 @@ class Band:
         numeric = found.get("numeric")
         if numeric is None or name not in numeric.kinks or not numeric.kinks[name].any():
             return None
-        low, high = tolerance.widened(*numeric.one_sided[name], numeric.error[name])
-        return cls(numeric.kinks[name], low, high)
+        return cls(numeric.kinks[name], *numeric.one_sided[name])
 
     def judge(self, a: Array, b: Array, ratio: Array, wrong: Array) -> tuple[Array, Array]:
         inside = (a >= self.low) & (a <= self.high) & (b >= self.low) & (b <= self.high)

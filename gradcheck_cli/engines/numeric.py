@@ -21,7 +21,7 @@ import numpy as np
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
-from gradcheck_cli.fd import stencils, steps
+from gradcheck_cli.fd import stencils, steps, tolerance
 from gradcheck_cli.problem import INPUT, Problem, Scheme
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
@@ -142,10 +142,7 @@ def _combine(
         _, error = stencils.forward(f, J, h, sigma)
         return _shaped(value, error, kink, value, value, shape)
     _, _, error = stencils.central(f, h, sigma)
-    side = stencils.sides(f, J, h, sigma)
-    slack = np.maximum(side.right_error, side.left_error)
-    low = np.minimum(side.left, side.right) - slack
-    high = np.maximum(side.left, side.right) + slack
+    low, high = tolerance.between(stencils.sides(f, J, h, sigma))
     return _shaped(value, error, kink, low, high, shape)
 
 
