@@ -12,6 +12,7 @@ from typing import Any, get_args
 import numpy as np
 
 from gradcheck_cli import unexpected
+from gradcheck_cli.choices import Mode
 from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
@@ -21,7 +22,7 @@ from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numer
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
 from gradcheck_cli.faults import forward_fault
 from gradcheck_cli.limits import FILE, RUN, Clock, Limits, step
-from gradcheck_cli.problem import Mode, Problem
+from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec import Loaded, build, load
 from gradcheck_cli.spec.source import not_a_file

@@ -20,9 +20,10 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
 from gradcheck_cli.fd import stencils, steps, tolerance
-from gradcheck_cli.problem import INPUT, Problem, Scheme
+from gradcheck_cli.problem import INPUT, Problem
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
 #: one imaginary step for the complex step.
