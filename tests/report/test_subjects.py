@@ -113,3 +113,15 @@ def test_a_network_tensor_has_no_probe_in_json(tmp_path: Any) -> None:
     document = REPORTERS["json"](Report((check_spec(spec),)), RenderOptions())
     tensors = json.loads(document)["specs"][0]["tensors"]
     assert tensors and all("probe" not in t and "kinks" in t for t in tensors)
+
+
+@pytest.mark.parametrize("subject", sorted(CHECKS))
+def test_user_codes_result_is_a_node_of_the_one_result_tree(subject: str) -> None:
+    from gradcheck_cli.results import SpecResult, TensorResult
+
+    result = CHECKS[subject]()
+    assert isinstance(result, SpecResult) and result.subject == subject and result.verdict == "pass"
+    # the verdict per input is the tree's own TensorResult, not a copy of another type
+    assert result.inputs["x"] is result.tensors[0] and isinstance(result.inputs["x"], TensorResult)
+    assert result.inputs["x"].passed and result.inputs["x"].failing == 0
+    assert result.spec is result  # older callers rendered result.spec
