@@ -222,15 +222,10 @@ def _complex_curve(loss: _Loss, values: Mapping[str, Any], name: str, index: tup
     """Im J(θ + ih)/h against the user's gradient, for complex-safe code."""
     unit = float(fd_steps.unit(values[name])[index])
     h = 10.0**COMPLEX_EXPONENTS * unit
-    d = np.empty(h.size)
-    for i, step in enumerate(h):
-        moved = {**values, name: np.asarray(values[name], dtype=np.complex128).copy()}
-        moved[name][index] += 1j * step
-        out = loss.loose(moved, f"at {name}{list(index)} + ih")
-        if not np.iscomplexobj(out):
-            raise calls.UserCodeError(f"`{calls.name_of(loss.fun)}` returned a real output for a complex "
-                                      "input: it is not complex-safe", hint="use the scheme `richardson`")
-        d[i] = out[0].imag / step
+    flat = int(np.ravel_multi_index(index, np.shape(values[name]))) if index else 0
+    who = calls.name_of(loss.fun)
+    d = np.array([float(numerics.complex_step(loss.loose, values, name, flat, np.ones((1, 1)), float(step),
+                                              who)[0]) for step in h])
     return Curve(f"{name}{list(index)}", reference, "your gradient", tuple(float(v) for v in h),
                  tuple(float(v) for v in np.abs(d - reference)), chosen, "complex", (chosen,))
 
