@@ -84,8 +84,7 @@ def compare(first: str, second: str, a: Array, b: Array, tol: Array, source: str
     if band is not None:
         ratio, wrong = band.judge(a, b, ratio, wrong)
         source += AT_A_KINK
-    per_entry = wrong.reshape(-1, entries if entries is not None else max(wrong.size, 1))
-    failing = int(per_entry.any(axis=0).sum())
+    failing = int(wrong.reshape(-1, entries or wrong.size).any(axis=0).sum()) if wrong.size else 0
     pair = Pair(first, second, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
                 float(ratio.max(initial=0.0)), failing, source)
     return Judged(pair, ratio, wrong, np.broadcast_to(tol, np.shape(a)))
