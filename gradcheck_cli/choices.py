@@ -1,6 +1,7 @@
 """The names a check chooses among — finite-difference schemes and modes of checking — in one
 place that imports nothing heavy: the spec models, the problem, user code's options and the
-command line's help (which `gradcheck --version` loads without NumPy) all read them here."""
+command line's help (which `gradcheck --version` loads without NumPy) all read them here. (What
+a claim sheet offers — layouts, properties, diagnosis kinds — is ``spec.choices``.)"""
 
 from __future__ import annotations
 
