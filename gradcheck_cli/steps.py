@@ -210,7 +210,9 @@ def _taken(
 
 def _stencil_value(probe: stencil.Probe, theta: float, f0: float, step: float, richardson: bool) -> float:
     """The scheme's difference at first step ``step``, over the moves actually taken."""
-    with np.errstate(invalid="ignore", over="ignore"):  # a loss not finite at a large step: nan
+    # a loss not finite at a large step, or a step below the precision computed in (the point
+    # rounds back to θ, a float32 function's at 1e-12): nan, which the curve shows as a gap
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         taken = [probe(offset * step) for offset in stencil.OFFSETS]
         moves = np.array([coordinate - theta for coordinate, _ in taken])
         f = np.array([f0, *(float(value[0]) for _, value in taken)])

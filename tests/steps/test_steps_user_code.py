@@ -1,12 +1,15 @@
 """`gradcheck steps` on user code reads every inputs file `gradcheck func` reads: the README's own
 (labels, a fixed mask, a literal, and `wrt: [w, b]`), `--wrt` in place of the file's, and a loss
-that returns (loss, gradient) without --grad; its JSON stays strict when the loss overflows."""
+that returns (loss, gradient) without --grad; its JSON stays strict when the loss overflows. The
+step it marks is the one check_function takes for that entry — compared with the moves the check
+makes — in float64 and float32, at a kink, for each scheme."""
 
 from __future__ import annotations
 
 import json
 import re
 import runpy
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +196,23 @@ def test_the_complex_step_is_plotted_for_complex_safe_code_with_the_checks_step(
     assert curve.scheme == "complex" and curve.levels == (curve.chosen,)
     assert curve.chosen == pytest.approx(1e-20)  # COMPLEX_STEP × max(|θ|, τ) with τ = 1 here
     assert max(curve.errors[:60]) < 1e-14  # no round-off arm: flat at rounding down to 1e-22
+
+
+def test_a_float32_function_is_plotted_at_the_step_its_precision_limited_check_takes() -> None:
+    x = np.array([0.3, -1.2, 0.8])
+
+    def loss(x: np.ndarray) -> np.float32:
+        return np.float32(np.sum(np.tanh(x.astype(np.float32)) ** 2))
+
+    def grad(x: np.ndarray) -> dict[str, np.ndarray]:
+        return {"x": (2 * np.tanh(x) * (1 - np.tanh(x) ** 2)).astype(np.float32)}
+
+    recording, seen = _recorded(loss)
+    result = check_function(recording, grad, {"x": x})
+    assert result.passed and result.precision_limited
+    base = x.astype(np.float32).astype(np.float64)  # the check's point, rounded to float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # steps below float32's resolution are gaps, not warnings
+        curve = steps.for_function(loss, grad, {"x": x}, "x[1]")
+    assert curve.chosen == pytest.approx(min(_moves_of_one_entry(seen, base, 1)), rel=1e-12)
+    assert 1e-3 < curve.chosen < 1e-1  # float32's noise: s ≈ 1.6e-2, not float64's 1e-4
