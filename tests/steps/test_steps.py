@@ -115,3 +115,8 @@ def test_markdown_gives_a_table_with_the_chosen_step_marked_and_junit_is_refused
     assert len(rows) > 10 and sum("◀ gradcheck's complex step" in row for row in rows) == 1
     refused = runner.invoke(app, ["steps", spec, "--format", "junit"])
     assert refused.exit_code == 2 and "no verdict" in refused.output
+
+
+def test_a_spec_takes_its_scheme_from_itself_not_from_the_command_line() -> None:
+    result = CliRunner().invoke(app, ["steps", str(SPECS / "mlp-cross-entropy.yaml"), "--scheme", "central"])
+    assert result.exit_code == 2 and "check: {scheme: …}" in result.output
