@@ -1,4 +1,6 @@
-"""Compare the engines entry by entry: errors, justified tolerances, verdicts, explanations.
+"""A network spec's verdict: its engines compared pairwise by the judge (``judge``), the odd one
+out among three sources, the explanation and diagnosis of a failure, the first wrong rule, and
+the result built once with whatever else the run found (directional evidence, claims).
 
 Tolerances: ``fd.tolerance`` (rounding of the analytic sources, the finite difference's own
 error estimate, the spec's atol/rtol on top; one-sided bounds at a kink).

@@ -1,4 +1,6 @@
-"""Judge the user's gradients against finite differences: tolerance, worst entries, diagnosis.
+"""The verdict on the user's gradients against finite differences: their tolerance, which probe
+speaks for a failure, and the diagnosis; the comparison itself, the worst entries and the grid
+are the judge's (``judge``), as for a network spec.
 
 The tolerance of an entry is ``fd.tolerance.allowed``: the finite difference's error estimate,
 times the safety factor, plus the rounding the user's own gradient is entitled to — in the
