@@ -117,7 +117,7 @@ def _tensor(
                             kinks=kinked)
     odd, kind, explanation = None, None, None
     if not agree:
-        odd = _odd_one_out(pairs)
+        odd = judge.odd_one_out(pairs)
         kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
     if localised is not None:
         odd, explanation = localised
@@ -174,13 +174,6 @@ def _misshapen(problem: Problem, name: str, found: Mapping[str, Gradients]) -> T
         text += f"; it is what the backward rule of {where} returns"
     return TensorResult(name, expected, where, "fail", pairs, odd_one_out=odd, explanation=text,
                         diagnosis=kind)
-
-
-def _odd_one_out(pairs: tuple[Pair, ...]) -> str | None:
-    if len(pairs) != 3 or sum(p.passed for p in pairs) != 1:
-        return None
-    agree = next(p for p in pairs if p.passed)
-    return ({"symbolic", "backprop", "numeric"} - {agree.first, agree.second}).pop()
 
 
 def _explain(

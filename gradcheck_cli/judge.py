@@ -4,7 +4,8 @@ records of that comparison.
 Whatever the subject — a network spec's engines, user code against finite differences — a
 comparison is the same: the |difference| of every entry against its tolerance (``fd.tolerance``),
 entries at a kink judged against the interval between their one-sided differences (``Band``), a
-``Pair`` summarising it, the worst entries and, for a small tensor, the grid of error/tolerance.
+``Pair`` summarising it, the worst entries and, for a small tensor, the grid of error/tolerance;
+of three sources, the odd one out.
 A directional run adds its own evidence (``engines.directional``): each analytic source against
 differences along random directions, the entries found at a kink, and the entry bisection
 localised where a source fails; ``directional_checks``, ``bands`` and ``located`` turn it into
@@ -104,6 +105,16 @@ def worst(values: Mapping[str, Array], pair: Pair, ratio: Array, tol: Array) -> 
         entries.append(Entry(index, {s: float(v[index]) for s, v in values.items()}, err, err / scale,
                              float(tol[index])))
     return tuple(entries)
+
+
+def odd_one_out(pairs: tuple[Pair, ...]) -> str | None:
+    """Of three sources compared pairwise, the one outside the only pair that agrees; None unless
+    exactly one of the three pairs agrees (all agree, or no two do, or fewer than three)."""
+    agreeing = [p for p in pairs if p.passed]
+    if len(pairs) != 3 or len(agreeing) != 1:
+        return None
+    sources = {s for p in pairs for s in (p.first, p.second)}
+    return (sources - {agreeing[0].first, agreeing[0].second}).pop()
 
 
 def error_grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
