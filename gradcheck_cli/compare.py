@@ -16,7 +16,7 @@ import numpy as np
 from gradcheck_cli import judge, policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.diagnose import classify, misshapen
-from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines import Gradients, recheck
 from gradcheck_cli.engines.directional import Outcome
 from gradcheck_cli.faults import forward_fault, not_finite, owner
 from gradcheck_cli.fd import tolerance as tolerance_
@@ -104,7 +104,11 @@ def _tensor(
     if broken is not None:
         return broken
     band = Band.of(found, name) if bands is None else bands.get(name)
-    compared = [_pair(problem, found[x], found[y], name, band) for x, y in PAIRS if x in found and y in found]
+    compared = _compared(problem, name, found, band)
+    settled = recheck.settled(problem, found, name, [c.wrong for c in compared], [c.ratio for c in compared])
+    if settled is not found:  # the numeric engine's shortcut was rechecked before anyone is blamed
+        found, band = settled, (Band.of(settled, name) if bands is None else band)
+        compared = _compared(problem, name, found, band)
     kinked = int(band.at.sum()) if band is not None else 0
     pairs = tuple(c.pair for c in compared)
     worst_of = max(compared, key=lambda c: c.pair.worst_ratio)
@@ -121,6 +125,9 @@ def _tensor(
         kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
     if localised is not None:
         odd, explanation = localised
+    overruled = recheck.note(found, name)
+    if overruled and explanation is not None:
+        explanation += f"; {overruled}"
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
@@ -134,6 +141,13 @@ def _tensor(
         kinks=kinked,
         diagnosis=kind,
     )
+
+
+def _compared(
+    problem: Problem, name: str, found: Mapping[str, Gradients], band: Band | None
+) -> list[Judged]:
+    """Every pair of sources on ``name``, judged."""
+    return [_pair(problem, found[x], found[y], name, band) for x, y in PAIRS if x in found and y in found]
 
 
 def shapes_agree(problem: Problem, found: Mapping[str, Gradients]) -> bool:
