@@ -28,6 +28,7 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.engines import forward, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.fd import richardson as stencil
@@ -59,30 +60,45 @@ class Curve:
     #: forward and Richardson differences, s, 2s and 4s for user code (its central difference
     #: is D(s), judged with the others); h alone for the complex step
     levels: tuple[float, ...] = ()
+    #: a spec's check: ``full`` (a stencil per entry) or ``directional`` (its step is along random
+    #: directions, one for all entries); user code's: ``full``
+    mode: str = "full"
 
 
 def for_problem(problem: Problem, entry: str | None = None) -> Curve:
     """The curve for ``entry`` (``W0[1, 2]``), or for the entry whose default finite difference
-    is furthest from the symbolic value."""
+    is furthest from the symbolic value.
+
+    A full check differences each entry with the scheme's step for it; a directional one (a large
+    spec, or ``mode: directional``) takes central differences (or the complex step) along random
+    directions with one step relative to the RMS of every entry moved, which is where its
+    bisection ends for one entry: the curve is of that difference, with that step marked.
+    """
     truth = symbolic.gradients(problem).grads
     name, index = parse_entry(entry, problem) if entry else _worst(problem, truth)
     J, outputs, caches, _ = forward.run(problem)
     problem = kinks.resolved(problem, outputs, caches)
     base = problem.x if name == INPUT else problem.values[name]
     flat = int(np.ravel_multi_index(index, base.shape)) if base.ndim else 0
+    directional = problem.mode == "directional"
     scheme = problem.scheme
+    if directional:  # as engines.directions takes them
+        scheme = "complex" if scheme == "complex" else "central"
+        moved = [problem.x if n == INPUT else problem.values[n] for n in problem.wrt]
+        chosen = fd_steps.along(moved, sum(v.size for v in moved), scheme, problem.settings.step)
+    else:
+        chosen = float(fd_steps.per_entry(base.reshape(-1), scheme, problem.settings.step)[flat])
     h = 10.0 ** (COMPLEX_EXPONENTS if scheme == "complex" else EXPONENTS) * max(1.0, abs(float(base[index])))
     reference = float(truth[name][index])
-    errors = np.abs(_differences(problem, name, flat, h, float(J)) - reference)
-    chosen = float(fd_steps.per_entry(base.reshape(-1), scheme, problem.settings.step)[flat])
+    errors = np.abs(_differences(problem, scheme, name, flat, h, float(J)) - reference)
     levels = tuple(sorted({abs(o) * chosen for o in numeric.OFFSETS[scheme]}))
     return Curve(f"{name}{list(index)}", reference, "symbolic", tuple(float(v) for v in h),
-                 tuple(float(v) for v in errors), chosen, scheme, levels)
+                 tuple(float(v) for v in errors), chosen, scheme, levels,
+                 "directional" if directional else "full")
 
 
-def _differences(problem: Problem, name: str, flat: int, h: Array, J: float) -> Array:
-    """The difference of the problem's scheme for entry ``flat`` of ``name``, at every step ``h``."""
-    scheme = problem.scheme
+def _differences(problem: Problem, scheme: Scheme, name: str, flat: int, h: Array, J: float) -> Array:
+    """The difference of ``scheme`` for entry ``flat`` of ``name``, at every step ``h``."""
     base = problem.x if name == INPUT else problem.values[name]
     offsets = np.array(numeric.OFFSETS[scheme])
     stack = np.broadcast_to(base.reshape(-1), (offsets.size, h.size, base.size)).astype(offsets.dtype)
@@ -298,11 +314,15 @@ def _column(curve: Curve, step: float) -> int:
 
 def _marked(curve: Curve) -> str:
     """What the ▲ (and the △) stand for."""
-    text = f"gradcheck's {curve.scheme} step h = {curve.chosen:.1e}"
+    text = f"{_whose(curve)} h = {curve.chosen:.1e}"
     others = [level for level in curve.levels if level != curve.chosen]
     if others:
         text += f"; △ the stencil's other steps {', '.join(f'{v / curve.chosen:g}h' for v in others)}"
     return text
+
+
+def _whose(curve: Curve) -> str:
+    return f"gradcheck's {'directional ' if curve.mode == 'directional' else ''}{curve.scheme} step"
 
 
 def table(curve: Curve) -> str:
@@ -312,7 +332,7 @@ def table(curve: Curve) -> str:
     others = {_column(curve, level): level for level in curve.levels if level != curve.chosen}
     lines = ["| h | \\|D(h) − reference\\| | |", "|---|---|---|"]
     for k, (h, err) in enumerate(zip(curve.steps, curve.errors, strict=True)):
-        mark = f"◀ gradcheck's {curve.scheme} step ({curve.chosen:.1e})" if k == chosen else ""
+        mark = f"◀ {_whose(curve)} ({curve.chosen:.1e})" if k == chosen else ""
         if k in others and k != chosen:
             mark = f"◁ {others[k] / curve.chosen:g}h ({others[k]:.1e})"
         lines.append(f"| {h:.1e} | {err:.2e} | {mark} |")
