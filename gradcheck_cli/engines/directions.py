@@ -200,10 +200,8 @@ class Directions:
             return Stencil(d, policy.COMPLEX_ULPS * policy.EPS * (np.abs(d) + policy.TINY), moved, d, d)
         f, J, h, sigma = f.real, self.base.J, self.h, self.base.noise
         d1, _, error = stencils.central(f, h, sigma)
-        side = stencils.sides(f, J, h, sigma)
-        right_low, right_high = tolerance.widened(side.right, side.right, side.right_error)
-        left_low, left_high = tolerance.widened(side.left, side.left, side.left_error)
-        return Stencil(d1, error, moved, np.minimum(right_low, left_low), np.maximum(right_high, left_high))
+        low, high = tolerance.between(stencils.sides(f, J, h, sigma))
+        return Stencil(d1, error, moved, low, high)
 
 
 #: The largest weight of an entry in a random direction (see ``draw``).

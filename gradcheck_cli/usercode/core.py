@@ -17,13 +17,13 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import DirectionalCheck, SpecResult, Subject, TensorResult
+from gradcheck_cli.results import DirectionalCheck, Subject, TensorResult
 from gradcheck_cli.usercode import calls, directional
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, Precision, differentiate, measure
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.progress import Progress
 from gradcheck_cli.usercode.result import Result
-from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
+from gradcheck_cli.usercode.verdict import Compared, judge, misshapen
 
 #: The user's gradient code: (cotangent shaped like f's output, point) → what it returns.
 UserVjp = Callable[[Array, Mapping[str, Any]], Any]
@@ -143,23 +143,22 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     at = At(form, evaluate, values, base, wrt, probes, labels, first, options)
     mode = options.resolved(sum(int(np.size(values[n])) for n in wrt))
     judged, evidence, precision, dtype = (_directional if mode == "directional" else _full)(at)
-    inputs: dict[str, InputResult] = {}
+    tensors: list[TensorResult] = []
     for name in wrt:
         if name in at.given:
             judged[name] = misshapen(name, np.shape(values[name]), at.given[name], form.who,
                                      f"input of {form.fun}", judged.get(name))
-        inputs[name] = judged[name][0]
+        tensors.append(judged[name])
     lowest = dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
     limited = precision.limited or dtype != "float64"
     note = precision.why if precision.limited else (f"its gradients are {dtype}" if limited else "")
-    spec = SpecResult(
+    return Result(
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
         reduction=f"{lowest}, precision-limited: {note}" if limited else lowest,
-        layers=(), forward=None, tensors=tuple(judged[n][1] for n in wrt), subject=form.subject,
-        mode=mode, directional=evidence,
+        layers=(), forward=None, tensors=tuple(tensors), subject=form.subject, mode=mode,
+        directional=evidence, precision=lowest, precision_limited=limited, precision_note=note,
     )
-    return Result(form.title, inputs, lowest, limited, note, spec)
 
 
 @dataclass
@@ -185,9 +184,9 @@ class At:
         return user, dtype
 
 
-#: Each input's verdict (ours, the report tree's), the directional evidence, the precision of f,
-#: and that of the user's gradients.
-Checked = tuple[dict[str, tuple[InputResult, TensorResult]], tuple[DirectionalCheck, ...], Precision, str]
+#: Each input's verdict, the directional evidence, the precision of f, and that of the user's
+#: gradients.
+Checked = tuple[dict[str, TensorResult], tuple[DirectionalCheck, ...], Precision, str]
 
 
 def _full(at: At) -> Checked:
@@ -210,12 +209,11 @@ def _directional(at: At) -> Checked:
     subject = directional.Subject(at.form.who, f"input of {at.form.fun}", at.labels,
                                   0 if at.form.scalar else at.options.probes)
     found = directional.check_all(at.evaluate, measured, at.wrt, at.probes, user, eps, at.options, subject)
-    judged = {n: (r, t) for n, (r, t, _) in found.items()}
-    return judged, tuple(found[n][2] for n in at.wrt if n in found), measured.precision, dtype
+    judged = {n: tensor for n, (tensor, _) in found.items()}
+    return judged, tuple(found[n][1] for n in at.wrt if n in found), measured.precision, dtype
 
 
-def _judged(at: At, name: str, user: Array, numeric: Numeric, eps: float,
-            dtype: str) -> tuple[InputResult, TensorResult]:
+def _judged(at: At, name: str, user: Array, numeric: Numeric, eps: float, dtype: str) -> TensorResult:
     """The full check's verdict on ∂/∂``name``, every entry judged on its own."""
     form = at.form
     arrays = Compared(user, numeric.value[name], numeric.error[name], eps, dtype)

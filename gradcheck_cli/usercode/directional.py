@@ -44,10 +44,11 @@ from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines.directional import Outcome, SourceCheck, search
 from gradcheck_cli.engines.directions import Segment, Stencil, draw
 from gradcheck_cli.fd import richardson, steps, tolerance
+from gradcheck_cli.fd.stencils import Sides
 from gradcheck_cli.results import DirectionalCheck, Entry, Pair, TensorResult
 from gradcheck_cli.usercode.numerics import Evaluate, Measured, _f64, _rounded
 from gradcheck_cli.usercode.options import Options
-from gradcheck_cli.usercode.verdict import SOURCES, InputResult
+from gradcheck_cli.usercode.verdict import SOURCES
 
 
 @dataclass
@@ -137,7 +138,8 @@ class View:
         found = [self.lines.difference(s) for s in segments]
         value = np.array([d.value[self.probe] for d in found])
         error = np.array([d.error[self.probe] for d in found])
-        low, high = tolerance.widened(value, value, error)
+        # at a kink the Richardson value's own bound, widened as one-sided differences are
+        low, high = tolerance.between(Sides(value, value, error, error))
         crossed = np.array([self._crossing(s, d) for s, d in zip(segments, found, strict=True)])
         return Stencil(value, error, crossed, low, high)
 
@@ -192,11 +194,9 @@ def directions(seed: int, sizes: Sequence[int]) -> list[Array]:
     return [u[:, cuts[j]:cuts[j + 1]] for j in range(len(sizes))]
 
 
-def judge(lines: Lines, user: Array, eps: float,
-          subject: Subject) -> tuple[InputResult, TensorResult, DirectionalCheck]:
+def judge(lines: Lines, user: Array, eps: float, subject: Subject) -> tuple[TensorResult, DirectionalCheck]:
     """The verdict on ∂/∂(one input) from its directions, under every probe (``user``: the
-    user's gradients, (probes, entries)), as our InputResult, the report tree's TensorResult and
-    the directional evidence."""
+    user's gradients, (probes, entries)), and the directional evidence."""
     outcomes = [search(View(lines, c, eps, user[c]), {"user": user[c]}) for c in range(user.shape[0])]
     checks = [o.checks[0] for o in outcomes]
     ratios = np.array([c.worst_ratio for c in checks])
@@ -204,18 +204,16 @@ def judge(lines: Lines, user: Array, eps: float,
     p = int(np.argmax(ratios[:subject.random] if random_fails else ratios))
     check, name = checks[p], lines.name
     worst = _located(View(lines, p, eps, user[p]), check, user[p]) if not check.passed else ()
-    differences = _differences(lines, user)
+    max_abs, max_rel = _differences(lines, user)
     explanation = None if check.passed else _explanation(check, subject, p, lines, worst)
-    caution = _caution(lines, user, eps) if check.passed else None
     source = _source(lines)
-    failing = 0 if check.passed else 1
-    result = InputResult(name, lines.shape, check.passed, differences[0], differences[1], float(ratios.max()),
-                         failing, source, subject.labels[p], worst, None, explanation, caution)
-    kinks = _kinks(outcomes, name)
-    pair = Pair(*SOURCES, result.max_abs, result.max_rel, result.worst_ratio, failing, source)
+    # a directional failure names one entry; a pass none
+    pair = Pair(*SOURCES, max_abs, max_rel, float(ratios.max()), 0 if check.passed else 1, source)
     tensor = TensorResult(name, lines.shape, subject.owner, "pass" if check.passed else "fail", (pair,),
                           odd_one_out=None if check.passed else "user", explanation=explanation,
-                          worst=worst, kinks=kinks, caution=caution)
+                          worst=worst, kinks=_kinks(outcomes, name),
+                          caution=_caution(lines, user, eps) if check.passed else None,
+                          probe=subject.labels[p])
     located = check.located
     evidence = DirectionalCheck(
         source=f"`{subject.who}` for {name}" + (f" (× {len(checks)} cotangents)" if len(checks) > 1 else ""),
@@ -223,7 +221,7 @@ def judge(lines: Lines, user: Array, eps: float,
         tensor=located.tensor if located else None, index=located.index if located else (),
         analytic=located.analytic if located else None, numeric=located.numeric if located else None,
         kinks=max(o.crossing for o in outcomes))
-    return result, tensor, evidence
+    return tensor, evidence
 
 
 def _source(lines: Lines) -> str:
@@ -309,7 +307,7 @@ def _kinks(outcomes: Sequence[Outcome], name: str) -> int:
     return int(np.logical_or.reduce(at).sum()) if at else 0
 
 
-Judged = tuple[InputResult, TensorResult, DirectionalCheck]
+Judged = tuple[TensorResult, DirectionalCheck]
 
 
 def check_all(evaluate: Evaluate, measured: Measured, wrt: Sequence[str], probes: Array,

@@ -199,13 +199,13 @@ def _entries(
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
     for i in range(flat.size):
-        probe = _mover(evaluate, values, name, i, probes, precision.dtype)
+        probe = mover(evaluate, values, name, i, probes, precision.dtype)
         value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(first[i]), sigma,
                                                 richardson)
     return value.T.copy(), error.T.copy()
 
 
-def _mover(
+def mover(
     evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
 ) -> stencil.Probe:
     """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""
@@ -233,19 +233,29 @@ def _complex_step(
     for name in wrt:
         flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
         h = steps.from_noise(flat, 0.0, "complex", options.step)
-        columns = np.empty((flat.size, probes.shape[0]))
-        for i in range(flat.size):
-            moved = flat.astype(np.complex128)
-            moved[i] += 1j * h[i]
-            out = evaluate({**values, name: moved.reshape(np.shape(values[name]))},
-                           f"at {_entry(name, np.shape(values[name]), i)} + ih")
-            if not np.iscomplexobj(out):
-                raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
-                                    "not complex-safe", hint="use the default scheme `richardson`")
-            columns[i] = probes @ out.imag.reshape(-1) / h[i]
-        value[name] = columns.T.copy()
+        columns = [complex_step(evaluate, values, name, i, probes, float(step), who)
+                   for i, step in enumerate(h)]
+        value[name] = np.array(columns).reshape(flat.size, probes.shape[0]).T.copy()
     error = {n: policy.ANALYTIC_ULPS * precision.eps * np.abs(v) for n, v in value.items()}
     return Numeric(values, np.real(base).astype(np.float64).reshape(-1), precision, value, error)
+
+
+def complex_step(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, h: float, who: str
+) -> Array:
+    """Im ⟨c, f(θ + ih·e_i)⟩/h for every probe c, entry ``i`` of input ``name`` moved by ih.
+
+    Raises:
+        UserCodeError: f (named ``who``) returned a real output: it is not complex-safe.
+    """
+    shape = np.shape(values[name])
+    moved = np.asarray(values[name], dtype=np.complex128).reshape(-1).copy()
+    moved[i] += 1j * h
+    out = evaluate({**values, name: moved.reshape(shape)}, f"at {_entry(name, shape, i)} + ih")
+    if not np.iscomplexobj(out):
+        raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
+                            "not complex-safe", hint="use the default scheme `richardson`")
+    return np.asarray(probes @ np.asarray(out).imag.reshape(-1) / h)
 
 
 def _entry(name: str, shape: tuple[int, ...], flat: int) -> str:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 from gradcheck_cli import policy
+from gradcheck_cli.choices import MODES, USER_SCHEMES, Mode, UserScheme
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 
-UserScheme = Literal["richardson", "central", "complex"]
-SCHEMES: tuple[UserScheme, ...] = ("richardson", "central", "complex")
-UserMode = Literal["auto", "full", "directional"]
-MODES: tuple[UserMode, ...] = ("auto", "full", "directional")
+#: User code's schemes, the default first (``choices``); its modes are a network spec's.
+SCHEMES = USER_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Options:
     rtol: float | None = None
     seed: int = 0
     probes: int = policy.USER_PROBES
-    mode: UserMode = "auto"
+    mode: Mode = "auto"
 
     def __post_init__(self) -> None:
         for name, known in (("scheme", SCHEMES), ("mode", MODES)):
@@ -66,7 +65,7 @@ class Options:
         if not isinstance(self.probes, int) or self.probes < 1:
             raise GradcheckError(f"option `probes` must be a positive integer, not {self.probes!r}")
 
-    def resolved(self, entries: int) -> UserMode:
+    def resolved(self, entries: int) -> Mode:
         """The mode a check of ``entries`` entries runs in: ``auto`` made explicit."""
         if self.mode != "auto":
             return self.mode
