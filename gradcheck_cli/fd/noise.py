@@ -21,13 +21,29 @@ from gradcheck_cli.arrays import Array
 
 def estimate(f: Array) -> float:
     """Noise level of samples ``f`` taken at equally spaced points (a difference table)."""
+    sigmas = _orders(f)
+    return float(np.median(sigmas)) if sigmas else 0.0
+
+
+def settled(f: Array) -> bool:
+    """Whether the difference table of ``f`` is one of noise: the estimates of every order agree
+    within ``NOISE_AGREEMENT`` (Moré & Wild's acceptance test). Where f varies on a scale near
+    or below the spacing (a near-singular matrix's inverse), the smooth part dominates and the
+    orders disagree: the spacing is too wide to measure noise. Identical samples count as settled
+    (nothing to measure at this spacing; no narrower one would show more)."""
+    sigmas = [s for s in _orders(f) if s > 0]
+    return not sigmas or max(sigmas) <= policy.NOISE_AGREEMENT * min(sigmas)
+
+
+def _orders(f: Array) -> list[float]:
+    """σ_k of every order k in ``NOISE_ORDERS`` the samples allow."""
     sigmas = []
     for k in policy.NOISE_ORDERS:
         if k >= f.size:
             break
         gamma = factorial(k) ** 2 / factorial(2 * k)
         sigmas.append(float(np.sqrt(gamma)) * rms(np.diff(f, n=k)))
-    return float(np.median(sigmas)) if sigmas else 0.0
+    return sigmas
 
 
 def rms(v: Array) -> float:

@@ -144,6 +144,8 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     first = _gradients_once(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)))
     numeric = differentiate(evaluate, values, base, wrt, probes, options, form.fun)
     user, dtype, given = _user_gradients(form, numeric, wrt, probes, base, first)
+    spread = _gradient_noise(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)), first[1],
+                             options.seed)
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
@@ -154,7 +156,8 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         judged = None
         if name in user:
             arrays = Compared(user[name], numeric.value[name], numeric.error[name],
-                              max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric))
+                              max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric),
+                              spread.get(name), numeric.edges.get(name, ""))
             # a loss's gradient may be off by a multiple of the input itself (an L2 term)
             related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
             judged = judge(name, shape, arrays, labels, 0 if form.scalar else options.probes, options,
@@ -186,6 +189,26 @@ def _gradients_once(
     """
     shapes = {n: np.shape(values[n]) for n in wrt}
     return values, calls.gradients(form.user(probe, values), form.who, wrt, shapes, _doing(form), form.layout)
+
+
+def _gradient_noise(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], probe: Array,
+                    first: Mapping[str, Array], seed: int) -> dict[str, Array]:
+    """The rounding noise of the user's gradient under the first probe, per entry of every input:
+    the standard deviation of it at the point and at ``USER_GRADIENT_NOISE_POINTS`` points with
+    every entry moved by about an ulp (inputs whose gradient came back misshapen are left out)."""
+    rng = streams.rng(seed, streams.USER_GRADIENT_NOISE)
+    shapes = {n: np.shape(values[n]) for n in wrt}
+    rows = {n: [np.asarray(g, dtype=np.float64).reshape(-1)] for n, g in first.items()
+            if g.shape == shapes[n]}
+    for _ in range(policy.USER_GRADIENT_NOISE_POINTS):
+        point = {**values, **{n: values[n] * (1.0 + policy.EPS * rng.standard_normal(shapes[n]))
+                              for n in wrt}}
+        grads = calls.gradients(form.user(probe, point), form.who, wrt, shapes, _doing(form), form.layout)
+        for name in rows:
+            if grads[name].shape == shapes[name]:
+                rows[name].append(np.asarray(grads[name], dtype=np.float64).reshape(-1))
+    return {n: np.std(np.stack(r), axis=0, ddof=1) for n, r in rows.items()
+            if len(r) == policy.USER_GRADIENT_NOISE_POINTS + 1}
 
 
 def _doing(form: Form) -> str:

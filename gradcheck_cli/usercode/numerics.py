@@ -26,7 +26,7 @@ are rounded to that precision, noise is measured at its scale, and the verdict s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
-from gradcheck_cli.fd.noise import estimate, rms
+from gradcheck_cli.fd.noise import estimate, rms, settled
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
 
@@ -64,6 +64,8 @@ class Numeric:
     precision: Precision
     value: Mapping[str, Array]
     error: Mapping[str, Array]
+    #: per input, what the report should say of steps shrunk at the edge of f's domain, or ""
+    edges: Mapping[str, str] = field(default_factory=dict)
 
 
 def differentiate(
@@ -94,8 +96,8 @@ def differentiate(
     noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
     found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
              for n in wrt}
-    return Numeric(values, output, precision, {n: v for n, (v, _) in found.items()},
-                   {n: e for n, (_, e) in found.items()})
+    return Numeric(values, output, precision, {n: v for n, (v, _, _) in found.items()},
+                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()})
 
 
 def _precision(
@@ -107,6 +109,11 @@ def _precision(
     if dtype != "float64":
         return Precision(dtype, True, f"it returns {base.dtype}"), None
     samples = _samples(evaluate, values, wrt, "float64", seed, base)
+    for narrowing in range(1, policy.USER_NOISE_RESPACINGS + 1):
+        if 2 * sum(settled(run) for run in samples @ probes[0]) >= len(samples):
+            break
+        samples = _samples(evaluate, values, wrt, "float64", seed, base,
+                           narrower=policy.USER_NOISE_NARROWING ** narrowing)
     scale = max(_scale(probes[0], _f64(base).reshape(-1)), policy.TINY)
     sigma = _noise(samples @ probes[0])
     top32 = float(np.finfo(np.float32).max)
@@ -114,32 +121,58 @@ def _precision(
     if sigma <= policy.PRECISION_LIMITED_NOISE * scale and np.ptp(samples @ probes[0]) == 0 and in_float32:
         # Identical samples: constant, or rounding every input to float32 hides our moves.
         sigma = _noise(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
-    if sigma > policy.PRECISION_LIMITED_NOISE * scale:
+    if sigma > policy.PRECISION_LIMITED_NOISE * scale and in_float32 and _sees_float32(
+            evaluate, values, wrt, probes[0], base, sigma):
         why = f"it computes below float64: its rounding noise is {sigma / scale:.0e} of |J|"
         return Precision("float32", True, why), None
     return Precision("float64"), samples
 
 
+def _sees_float32(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], c: Array, base: Array,
+                  sigma: float) -> bool:
+    """Whether f sees its inputs only to float32's precision: rounding them to float32 changes
+    J by no more than its noise. Float64 code whose noise is high because it is ill-conditioned
+    (inv of a matrix of condition 1e6) or cancels (x ~ 1e8) changes by far more: by its
+    sensitivity times float32's rounding, which its float64 noise is a 1e-8 part of."""
+    rounded = evaluate({**values, **{n: _rounded(values[n], "float32") for n in wrt}},
+                       "at the inputs rounded to float32")
+    moved = abs(float(c @ (_f64(rounded) - _f64(base)).reshape(-1)))
+    return moved <= policy.USER_SMOOTHNESS_Z * sigma
+
+
 def _samples(
     evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], dtype: str, seed: int,
-    start: Array | None = None,
+    start: Array | None = None, narrower: float = 1.0,
 ) -> Array:
     """f at ``USER_NOISE_POINTS`` equally spaced points along each of ``USER_NOISE_DIRECTIONS``
-    random directions, all from ``values`` (where f is ``start``, if known): (directions,
-    points, m)."""
+    random directions, all from ``values`` (where f is ``start``, if known), at ``narrower``
+    times less than the precision's spacing: (directions, points, m). A direction that leaves
+    f's domain (the point is at its edge) is walked the other way, or left out.
+
+    Raises:
+        UserCodeError: f fails along every direction, both ways.
+    """
     rng = streams.rng(seed, streams.USER_NOISE)
-    spacing = policy.USER_NOISE_SPACING[dtype]
+    spacing = policy.USER_NOISE_SPACING[dtype] / narrower
     first = start if start is not None else evaluate(
         {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
-    runs = []
+    runs, failures = [], []
     for _ in range(policy.USER_NOISE_DIRECTIONS):
         # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
         moves = {n: rng.standard_normal(np.shape(values[n])) * spacing * unit(values[n]) for n in wrt}
-        rows = [_f64(first).reshape(-1)]
-        for t in range(1, policy.USER_NOISE_POINTS):
-            point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
-            rows.append(_f64(evaluate(point, "measuring its rounding noise")).reshape(-1))
-        runs.append(np.stack(rows))
+        for way in (1.0, -1.0):
+            try:
+                rows = [_f64(first).reshape(-1)] + [
+                    _f64(evaluate({**values, **{n: _rounded(values[n] + way * t * moves[n], dtype)
+                                                for n in wrt}}, "measuring its rounding noise")).reshape(-1)
+                    for t in range(1, policy.USER_NOISE_POINTS)]
+            except UserCodeError as failure:
+                failures.append(failure)
+                continue
+            runs.append(np.stack(rows))
+            break
+    if not runs:
+        raise failures[0]
     return np.stack(runs)
 
 
@@ -163,8 +196,13 @@ def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
 def _entries(
     evaluate: Evaluate, values: Mapping[str, Any], name: str, base: Array, probes: Array, sigma: Array,
     noise: float, precision: Precision, options: Options,
-) -> tuple[Array, Array]:
-    """Every entry of input ``name``: values and error bounds, each (probes, entries)."""
+) -> tuple[Array, Array, str]:
+    """Every entry of input ``name``: values and error bounds, each (probes, entries), and what
+    the report should say of steps shrunk at the edge of f's domain ("" where none was).
+
+    Raises:
+        UserCodeError: f is undefined on some side of an entry at every step down to the last.
+    """
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
     richardson = options.scheme == "richardson"
     power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
@@ -174,11 +212,33 @@ def _entries(
         steps = 2.0 ** np.round(np.log2(steps))
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
+    edges: list[tuple[int, float, UserCodeError]] = []
     for i in range(flat.size):
-        probe = _mover(evaluate, values, name, i, probes, precision.dtype)
-        value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma,
-                                                richardson)
-    return value.T.copy(), error.T.copy()
+        failures: list[UserCodeError] = []
+        probe = _mover(evaluate, values, name, i, probes, precision.dtype, failures)
+        found = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma, richardson)
+        if found is None:
+            last = failures[-1]
+            raise UserCodeError(last.message, details=last.details, hint=(
+                f"it is not defined on both sides of {_entry(name, np.shape(values[name]), i)} even at a "
+                f"step of {abs(float(steps[i])) / stencil.SHRINK ** policy.USER_STEP_SHRINKS_MAX:.1g}: "
+                "check it at a point inside its domain"))
+        value[i], error[i] = found.value, found.error
+        if found.edge:
+            edges.append((i, found.step, failures[0]))
+    return value.T.copy(), error.T.copy(), _edge_note(name, np.shape(values[name]), edges)
+
+
+def _edge_note(name: str, shape: tuple[int, ...], edges: list[tuple[int, float, UserCodeError]]) -> str:
+    """Which entries' steps shrank because a wider stencil left f's domain, to what, and the
+    first failure that made one shrink."""
+    if not edges:
+        return ""
+    where = (_entry(name, shape, edges[0][0]) if len(edges) == 1
+             else f"{len(edges)} entries of {name}")
+    least = min(step for _, step, _ in edges)
+    return (f"the step was shrunk (to {least:.1e}{' at the least' if len(edges) > 1 else ''}) for {where}, "
+            f"where a wider stencil left the function's domain: {edges[0][2].message}")
 
 
 def unit(value: Any) -> Array:
@@ -194,17 +254,24 @@ def unit(value: Any) -> Array:
 
 
 def _mover(
-    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str,
+    failures: list[UserCodeError],
 ) -> stencil.Probe:
-    """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""
+    """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``);
+    None where f fails there (nan, inf or an exception: outside its domain, since f is defined at
+    the point itself), the failure appended to ``failures``."""
     shape = np.shape(values[name])
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
 
-    def probe(offset: float) -> tuple[float, Array]:
+    def probe(offset: float) -> tuple[float, Array] | None:
         moved = flat.copy()
         moved[i] = float(_rounded(flat[i] + offset, dtype))
         doing = f"at {_entry(name, shape, i)} {'+' if offset > 0 else '-'} {abs(offset):.3g}"
-        out = evaluate({**values, name: moved.reshape(shape)}, doing)
+        try:
+            out = evaluate({**values, name: moved.reshape(shape)}, doing)
+        except UserCodeError as failure:
+            failures.append(failure)
+            return None
         return float(moved[i]), probes @ _f64(out).reshape(-1)
 
     return probe

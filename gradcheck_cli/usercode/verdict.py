@@ -71,6 +71,10 @@ class Compared:
     #: unit round-off of the precision the user's gradient is computed in
     eps: float
     dtype: str
+    #: the measured rounding noise of the user's gradient under the first probe, per entry
+    spread: Array | None = None
+    #: what the finite differences did at the edge of f's domain, for the report, or ""
+    edge: str = ""
 
 
 def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[str], random: int,
@@ -99,7 +103,7 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
         if kind in ("partial", "other") and worst:
             phrase += f" (worst: {name}{list(worst[0].index)}, {worst[0].rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
-    caution = None if failing else _caution(name, arrays, tol)
+    caution = (arrays.edge or None) if failing else _caution(name, arrays, tol, max(random, 1))
     result = InputResult(name, shape, failing == 0, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
                          float(ratio.max(initial=0.0)), failing, source, probes[p], worst, kind, explanation,
                          caution)
@@ -127,16 +131,27 @@ def misshapen(name: str, shape: tuple[int, ...], given: tuple[int, ...], who: st
     return result, tensor
 
 
-def _caution(name: str, arrays: Compared, tol: Array) -> str | None:
-    """On a pass: a tolerance above ``WEAK_RESOLUTION`` of the gradient's largest entry (noise,
-    or a function not smooth at the step's scale) means smaller errors could not be seen."""
-    size = max(float(np.abs(arrays.numeric).max(initial=0.0)), float(np.abs(arrays.user).max(initial=0.0)))
-    widest = float(tol.max(initial=0.0))
-    if widest <= policy.WEAK_RESOLUTION * size:
-        return None
-    share = f"{widest / size:.0%} of its largest entry" if size > 0 else f"{widest:.1e} while it is 0"
-    return (f"the finite differences resolve ∂/∂{name} only to {share} here (the function is noisy or "
-            "not smooth at the step's scale): errors below that would pass too")
+def _caution(name: str, arrays: Compared, tol: Array, random: int) -> str | None:
+    """On a pass, what it does not show. The resolution reached — the widest tolerance over the
+    gradient's largest entry under the first ``random`` probes (a Jacobian row's gradient may be
+    all but zero; it is not what a user reads as the gradient's size) — where it is coarser than
+    ``USER_RESOLUTION`` of the precision judged in, with why: the user's gradient's own noise, or
+    the finite differences' (noise, cancellation, a function not smooth at the step's scale).
+    Also steps shrunk at the edge of f's domain."""
+    scale = _scale(arrays)[:random]
+    share = tol[:random] / np.maximum(scale, policy.TINY)[:, None]
+    notes = [arrays.edge] if arrays.edge else []
+    if share.size and float(share.max()) > policy.USER_RESOLUTION[arrays.dtype]:
+        p, i = np.unravel_index(int(np.argmax(share)), share.shape)
+        theirs = float(tol[p, i]) > 2 * policy.ESTIMATE_SAFETY * float(arrays.estimate[p, i])
+        why = ("your gradient itself changes that much when the inputs move by an ulp: it is ill-conditioned "
+               "or cancels here" if theirs else
+               "the function is noisy, cancels, or is not smooth at the step's scale")
+        resolved = (f"{float(share.max()):.0e} of its largest entry" if scale[p] > 0
+                    else f"{float(tol[p, i]):.1e} while it is 0")
+        notes.append(f"could resolve errors above {resolved} in ∂/∂{name} only ({why}): smaller errors "
+                     "would pass too")
+    return "; ".join(notes) or None
 
 
 def _diagnose(user: Array, numeric: Array, wrong: Array,
@@ -154,12 +169,35 @@ def _diagnose(user: Array, numeric: Array, wrong: Array,
 
 
 def _tolerance(arrays: Compared, options: Options) -> tuple[Array, str]:
-    scale = np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
-                       np.abs(arrays.numeric).max(axis=1, initial=0.0))
-    tol = tolerance.allowed(scale[:, None], arrays.estimate, eps=arrays.eps, atol=options.atol,
+    """Each entry's tolerance, and where it comes from in words. Beside the ulps ``allowed``
+    grants, the user's gradient may err by ``USER_NOISE_SIGMAS`` of its own measured rounding
+    noise (with the estimate's safety): named in the words where that is the larger."""
+    scale = _scale(arrays)
+    noise = policy.USER_NOISE_SIGMAS * _noise(arrays, scale)
+    tol = tolerance.allowed(scale[:, None], arrays.estimate + noise, eps=arrays.eps, atol=options.atol,
                             rtol=options.rtol, reference=arrays.numeric)
-    overridden = options.atol is not None or options.rtol is not None
-    return tol, tolerance.described(True, precision=arrays.dtype, overrides="atol/rtol" if overridden else "")
+    terms = []
+    if np.any(policy.ESTIMATE_SAFETY * noise > policy.ANALYTIC_ULPS * arrays.eps * scale[:, None]):
+        terms.append(f"{policy.ESTIMATE_SAFETY * policy.USER_NOISE_SIGMAS:g} × your gradient's measured "
+                     "rounding noise")
+    if options.atol is not None or options.rtol is not None:
+        terms.append("atol/rtol")
+    return tol, tolerance.described(True, precision=arrays.dtype, overrides=" + ".join(terms))
+
+
+def _scale(arrays: Compared) -> Array:
+    """The largest entry of either gradient, per probe."""
+    return np.asarray(np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
+                                 np.abs(arrays.numeric).max(axis=1, initial=0.0)))
+
+
+def _noise(arrays: Compared, scale: Array) -> Array:
+    """The user's gradient's rounding noise under every probe, (probes, entries): measured under
+    the first, and taken to scale with the gradient's size under the others."""
+    if arrays.spread is None:
+        return np.zeros_like(arrays.user)
+    ratio = scale / max(float(scale[0]), policy.TINY)
+    return np.asarray(ratio[:, None] * arrays.spread[None, :])
 
 
 def _worst(arrays: Compared, p: int, ratio: Array, tol: Array, shape: tuple[int, ...]) -> tuple[Entry, ...]:
