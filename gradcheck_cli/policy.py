@@ -128,6 +128,11 @@ GRID_MAX_ENTRIES = 64
 #: within this fraction of the difference's size.
 DIAGNOSIS_RESIDUAL = 1e-6
 
+#: A failure is said to lie in one row (column) only when it holds beyond the error bars: at
+#: least two entries of it over this many times their tolerance, every entry elsewhere under
+#: 1/this of its own. Entries failing by a little from an underestimated noise make no pattern.
+PATTERN_MARGIN = 2.0
+
 #: Claims (hand-derived formulas) are compared with the derived truth at this many random
 #: points that respect the declared assumptions; two random points agreeing by accident is
 #: already improbable, five leaves no practical doubt.
@@ -276,13 +281,14 @@ USER_NOISE_POINTS = 16
 USER_NOISE_NARROWING = 100.0
 USER_NOISE_RESPACINGS = 3
 
-#: The user's gradient is asked again at this many points, each entry of the inputs moved by
-#: about an ulp (×(1 + ε·N(0, 1))), and its spread there (a standard deviation per entry) is the
-#: rounding it is entitled to, beside ``ANALYTIC_ULPS``: what a backward-stable computation errs
-#: by. It grows with the conditioning — 1e-10 relative for a function of inv(A) at cond(A) = 1e6,
-#: a million ulps — and with cancellation (2(x − mean x) at x ~ 1e8), where a fixed count of
-#: ulps fails a correct gradient. Three points: three more calls of the gradient.
-USER_GRADIENT_NOISE_POINTS = 3
+#: The user's gradient's own rounding noise is measured as f's is (ECnoise at
+#: ``USER_NOISE_SPACING``), along this many random directions of this many points each (the
+#: fewest that orders 2–6 allow): the rounding it is entitled to beside ``ANALYTIC_ULPS``. It
+#: grows with the conditioning — 1e-10 relative for a function of inv(A) at cond(A) = 1e6, a
+#: million ulps — and with cancellation, (x sin x − 2(1 − cos x))/x³ at x ~ 1e-3 keeps 3
+#: digits, where a fixed count of ulps fails a correct gradient. 14 more calls of the gradient.
+USER_GRADIENT_NOISE_DIRECTIONS = 2
+USER_GRADIENT_NOISE_POINTS = 8
 
 #: The round-off term of a user-code error bound is this many standard deviations of the
 #: value's rounding error, so that with ``ESTIMATE_SAFETY`` the tolerance holds 8 of them. The
@@ -338,6 +344,13 @@ USER_STEP_SHRINKS = 4
 #: A stencil point outside f's domain (nan, inf or an exception, while f is defined at θ) shrinks
 #: the step too, within the same 16.
 USER_STEP_SHRINKS_MAX = 16
+
+#: A first stencil that suits f but resolves a non-zero value only to worse than
+#: ``USER_RESOLUTION`` for its round-off — a noisy or cancelling f smooth on a scale far above the
+#: step ((1 − cos x)/x² at x ~ 1e-3 loses 6 digits to cancellation; its step, relative to the
+#: tensor's scale 1e-2, is 1e-4 where f varies on the scale of 1) — is widened 4-fold at a time,
+#: at most this many times (×256), while the wider one suits f and has the smaller bound.
+USER_STEP_WIDENINGS = 4
 
 #: The stencil is shrunk, too, where its truncation estimate T exceeds this many times the
 #: round-off term of its value: a shrink divides T by 4⁴ or more (Richardson; 4² for ``central``)

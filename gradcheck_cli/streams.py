@@ -19,7 +19,7 @@ DIRECTIONS = 3
 PROBES = 4
 #: The random directions along which user code's rounding noise is sampled (``usercode.numerics``).
 USER_NOISE = 5
-#: The moves of about an ulp at which user code's gradient is asked again, to measure its
+#: The random directions along which user code's gradient is sampled, to measure its
 #: rounding noise (``usercode.core``).
 USER_GRADIENT_NOISE = 6
 

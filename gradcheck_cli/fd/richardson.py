@@ -94,10 +94,12 @@ class Derivative:
     error: Array
     step: float
     edge: bool
+    #: the round-off part of ``error``
+    roundoff: Array | float = 0.0
 
 
 def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Array,
-               richardson: bool) -> Derivative | None:
+               richardson: bool, resolution: float = 0.0) -> Derivative | None:
     """∂J_c/∂θ for every probe c and its error bound, or None when f is undefined (``probe``
     returned None) at some point of every stencil down to the last shrink.
 
@@ -105,7 +107,9 @@ def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
     shrinks (by ``SHRINK``) where it does not suit f (``_level``) — ``USER_STEP_SHRINKS`` times,
     and on, up to ``USER_STEP_SHRINKS_MAX``, unless the levels look like a kink on θ or a jump,
     where no step is right (``_settled``) — and wherever a stencil point leaves f's domain. The
-    last level taken is the answer.
+    last level taken is the answer; but where the first step suits f and still resolves the value
+    only to worse than ``resolution`` (relative) for its round-off, wider ones are tried
+    (``_widened``).
     """
     taken: dict[float, tuple[float, Array] | None] = {}
     s, last, edge = step, None, False
@@ -123,7 +127,40 @@ def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
         if excess <= 1.0 or (shrink >= policy.USER_STEP_SHRINKS and _settled(levels)):
             break
         s /= SHRINK
-    return None if last is None else Derivative(last.value, last.error, last.step, edge)
+    if last is None:
+        return None
+    if len(levels) == 1 and not edge and levels[0][1] <= 1.0:
+        last = _widened(probe, taken, theta, base, last, sigma, richardson, resolution)
+    return Derivative(last.value, last.error, last.step, edge, last.roundoff)
+
+
+def _widened(probe: Probe, taken: dict[float, tuple[float, Array] | None], theta: float, base: Array,
+             level: Derivative, sigma: Array, richardson: bool, resolution: float) -> Derivative:
+    """A first level that suits f but resolves a value that is not zero (above its round-off)
+    only to worse than ``resolution``, with round-off the larger part of its error — a noisy or
+    cancelling f, smooth on a scale far above the step ((1 − cos x)/x² at x ~ 1e-3) — widened
+    ``SHRINK``-fold at a time (four more evaluations each), at most ``USER_STEP_WIDENINGS``
+    times, while the wider level still suits f and has the smaller error bound. (The rest of the
+    bound, estimated from noisy values, is itself mostly noise there: the wider level's bound
+    decides.)"""
+    for _ in range(policy.USER_STEP_WIDENINGS):
+        rest = level.error - level.roundoff
+        if not np.all((rest < level.roundoff)
+                      & (level.roundoff < np.abs(level.value))
+                      & (policy.ESTIMATE_SAFETY * level.error > resolution * np.abs(level.value))):
+            break
+        s = level.step * SHRINK
+        for offset in OFFSETS:
+            if offset * s not in taken:
+                taken[offset * s] = probe(offset * s)
+        points = [taken[o * s] for o in OFFSETS]
+        if any(p is None for p in points):
+            break
+        wider, excess = _level(points, theta, base, s, sigma, richardson)
+        if excess > 1.0 or not np.all(wider.error < level.error):
+            break
+        level = wider
+    return level
 
 
 def _level(points: list[tuple[float, Array] | None], theta: float, base: Array, s: float, sigma: Array,
@@ -148,7 +185,7 @@ def _level(points: list[tuple[float, Array] | None], theta: float, base: Array, 
     truncation = np.abs(w.truncation @ values)
     error = truncation + np.abs(w.kink @ values) + roundoff
     excess = np.maximum(rough, truncation / (policy.USER_TRUNCATION_Z * roundoff))
-    return Derivative(w.value @ values, error, s, False), float(np.max(excess))
+    return Derivative(w.value @ values, error, s, False, roundoff), float(np.max(excess))
 
 
 def _settled(levels: list[tuple[Derivative, float]]) -> bool:

@@ -17,9 +17,10 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.fd.noise import estimate, rms
 from gradcheck_cli.results import SpecResult, Subject, TensorResult
 from gradcheck_cli.usercode import calls
-from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
+from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate, unit
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.result import Result
 from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
@@ -145,7 +146,7 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     numeric = differentiate(evaluate, values, base, wrt, probes, options, form.fun)
     user, dtype, given = _user_gradients(form, numeric, wrt, probes, base, first)
     spread = _gradient_noise(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)), first[1],
-                             options.seed)
+                             options.seed, numeric.spacing)
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
@@ -192,23 +193,45 @@ def _gradients_once(
 
 
 def _gradient_noise(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], probe: Array,
-                    first: Mapping[str, Array], seed: int) -> dict[str, Array]:
-    """The rounding noise of the user's gradient under the first probe, per entry of every input:
-    the standard deviation of it at the point and at ``USER_GRADIENT_NOISE_POINTS`` points with
-    every entry moved by about an ulp (inputs whose gradient came back misshapen are left out)."""
+                    first: Mapping[str, Array], seed: int, spacing: float) -> dict[str, Array]:
+    """The rounding noise of the user's gradient under the first probe, per entry of every input
+    (inputs whose gradient came back misshapen are left out): ECnoise, as for f, along
+    ``USER_GRADIENT_NOISE_DIRECTIONS`` random directions of ``USER_GRADIENT_NOISE_POINTS``
+    points each, from the point (where the gradient is ``first``), at the relative ``spacing``
+    f's noise was measured at, combined as a root mean square. It sees what the gradient's own
+    arithmetic loses — to an ill-conditioned solve, to cancellation (1 − cos x at x ~ 1e-3 keeps
+    10 of 16 digits) — which a fixed count of ulps of its largest entry does not allow."""
     rng = streams.rng(seed, streams.USER_GRADIENT_NOISE)
     shapes = {n: np.shape(values[n]) for n in wrt}
-    rows = {n: [np.asarray(g, dtype=np.float64).reshape(-1)] for n, g in first.items()
-            if g.shape == shapes[n]}
-    for _ in range(policy.USER_GRADIENT_NOISE_POINTS):
-        point = {**values, **{n: values[n] * (1.0 + policy.EPS * rng.standard_normal(shapes[n]))
-                              for n in wrt}}
-        grads = calls.gradients(form.user(probe, point), form.who, wrt, shapes, _doing(form), form.layout)
-        for name in rows:
-            if grads[name].shape == shapes[name]:
-                rows[name].append(np.asarray(grads[name], dtype=np.float64).reshape(-1))
-    return {n: np.std(np.stack(r), axis=0, ddof=1) for n, r in rows.items()
-            if len(r) == policy.USER_GRADIENT_NOISE_POINTS + 1}
+    start = {n: np.asarray(g, dtype=np.float64).reshape(-1) for n, g in first.items() if g.shape == shapes[n]}
+    runs: dict[str, list[Array]] = {n: [] for n in start}
+    for _ in range(policy.USER_GRADIENT_NOISE_DIRECTIONS):
+        moves = {n: rng.standard_normal(shapes[n]) * spacing * unit(values[n]) for n in wrt}
+        for name, run in _gradient_run(form, values, wrt, probe, moves, start).items():
+            runs[name].append(run)
+    return {n: np.array([rms(np.array([estimate(run[:, i]) for run in r])) for i in range(start[n].size)])
+            for n, r in runs.items() if r}
+
+
+def _gradient_run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], probe: Array,
+                  moves: Mapping[str, Array], start: Mapping[str, Array]) -> dict[str, Array]:
+    """The user's gradient at ``USER_GRADIENT_NOISE_POINTS`` points along ``moves`` from the point
+    (where it is ``start``), per input: (points, entries); walked the other way where the first
+    leaves the domain, and empty where both do (the point is at its edge)."""
+    shapes = {n: np.shape(values[n]) for n in wrt}
+    for way in (1.0, -1.0):
+        rows: dict[str, list[Array]] = {n: [g] for n, g in start.items()}
+        try:
+            for t in range(1, policy.USER_GRADIENT_NOISE_POINTS):
+                point = {**values, **{n: values[n] + way * t * moves[n] for n in wrt}}
+                grads = calls.gradients(form.user(probe, point), form.who, wrt, shapes, _doing(form),
+                                        form.layout)
+                for name, row in rows.items():
+                    row.append(np.asarray(grads[name], dtype=np.float64).reshape(-1))
+        except calls.UserCodeError:
+            continue
+        return {n: np.stack(row) for n, row in rows.items() if all(r.shape == row[0].shape for r in row)}
+    return {}
 
 
 def _doing(form: Form) -> str:

@@ -66,6 +66,9 @@ class Numeric:
     error: Mapping[str, Array]
     #: per input, what the report should say of steps shrunk at the edge of f's domain, or ""
     edges: Mapping[str, str] = field(default_factory=dict)
+    #: the spacing f's rounding noise was measured at, relative to ``unit`` of the inputs: where f
+    #: varies on a finer scale than the precision's spacing, a narrower one (``_narrowed``)
+    spacing: float = policy.USER_NOISE_SPACING["float64"]
 
 
 def differentiate(
@@ -80,7 +83,7 @@ def differentiate(
     """
     if options.scheme == "complex":
         return _complex_step(evaluate, values, base, wrt, probes, options, who)
-    precision, samples = _precision(evaluate, values, wrt, probes, base, options.seed)
+    precision, samples, spacing = _precision(evaluate, values, wrt, probes, base, options.seed)
     if precision.limited:
         values = {**values, **{n: _rounded(values[n], precision.dtype) for n in wrt}}
         base = evaluate(values, f"at the inputs rounded to {precision.dtype}")
@@ -97,23 +100,20 @@ def differentiate(
     found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
              for n in wrt}
     return Numeric(values, output, precision, {n: v for n, (v, _, _) in found.items()},
-                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()})
+                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()},
+                   spacing)
 
 
 def _precision(
     evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], probes: Array, base: Array, seed: int
-) -> tuple[Precision, Array | None]:
-    """Lower than float64 if f returns less, or if its noise is that of float32 (the float64
-    noise samples are returned for reuse when it is not)."""
+) -> tuple[Precision, Array | None, float]:
+    """Lower than float64 if f returns less, or if its noise is that of float32 and it sees its
+    inputs only to float32's precision; the float64 noise samples for reuse when it is not, and
+    the spacing they were taken at."""
     dtype = _real_dtype(base)
     if dtype != "float64":
-        return Precision(dtype, True, f"it returns {base.dtype}"), None
+        return Precision(dtype, True, f"it returns {base.dtype}"), None, policy.USER_NOISE_SPACING[dtype]
     samples = _samples(evaluate, values, wrt, "float64", seed, base)
-    for narrowing in range(1, policy.USER_NOISE_RESPACINGS + 1):
-        if 2 * sum(settled(run) for run in samples @ probes[0]) >= len(samples):
-            break
-        samples = _samples(evaluate, values, wrt, "float64", seed, base,
-                           narrower=policy.USER_NOISE_NARROWING ** narrowing)
     scale = max(_scale(probes[0], _f64(base).reshape(-1)), policy.TINY)
     sigma = _noise(samples @ probes[0])
     top32 = float(np.finfo(np.float32).max)
@@ -122,22 +122,47 @@ def _precision(
         # Identical samples: constant, or rounding every input to float32 hides our moves.
         sigma = _noise(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
     if sigma > policy.PRECISION_LIMITED_NOISE * scale and in_float32 and _sees_float32(
-            evaluate, values, wrt, probes[0], base, sigma):
+            evaluate, values, wrt, probes[0], base):
         why = f"it computes below float64: its rounding noise is {sigma / scale:.0e} of |J|"
-        return Precision("float32", True, why), None
-    return Precision("float64"), samples
+        return Precision("float32", True, why), None, policy.USER_NOISE_SPACING["float32"]
+    spacing = policy.USER_NOISE_SPACING["float64"]
+    if sigma > policy.PRECISION_LIMITED_NOISE * scale or not _settled(samples @ probes[0]):
+        samples, spacing = _narrowed(evaluate, values, wrt, seed, base, samples, probes[0])
+    return Precision("float64"), samples, spacing
 
 
-def _sees_float32(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], c: Array, base: Array,
-                  sigma: float) -> bool:
-    """Whether f sees its inputs only to float32's precision: rounding them to float32 changes
-    J by no more than its noise. Float64 code whose noise is high because it is ill-conditioned
-    (inv of a matrix of condition 1e6) or cancels (x ~ 1e8) changes by far more: by its
-    sensitivity times float32's rounding, which its float64 noise is a 1e-8 part of."""
+def _narrowed(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], seed: int, base: Array,
+              samples: Array, c: Array) -> tuple[Array, float]:
+    """Float64 noise samples at a spacing narrowed ``USER_NOISE_NARROWING``-fold at a time while
+    that lowers the noise seen more than ``NOISE_AGREEMENT``-fold: a rounding noise does not
+    depend on the spacing, so what fell was the smooth part of f, varying on a scale near the
+    spacing (a near-singular matrix's inverse, on that of its smallest singular value)."""
+    sigma, spacing = _noise(samples @ c), policy.USER_NOISE_SPACING["float64"]
+    for narrowing in range(1, policy.USER_NOISE_RESPACINGS + 1):
+        narrower = _samples(evaluate, values, wrt, "float64", seed, base,
+                            narrower=policy.USER_NOISE_NARROWING ** narrowing)
+        seen = _noise(narrower @ c)
+        if not 0 < seen * policy.NOISE_AGREEMENT < sigma:
+            break
+        samples, sigma = narrower, seen
+        spacing = policy.USER_NOISE_SPACING["float64"] / policy.USER_NOISE_NARROWING ** narrowing
+    return samples, spacing
+
+
+def _settled(runs: Array) -> bool:
+    """Whether most runs' difference tables are ones of noise (``fd.noise.settled``)."""
+    return 2 * sum(settled(run) for run in runs) >= len(runs)
+
+
+def _sees_float32(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], c: Array,
+                  base: Array) -> bool:
+    """Whether f sees its inputs only to float32's precision: rounding them to float32 leaves J
+    exactly as it was (code that casts its inputs, as float32 NumPy, JAX and torch code does).
+    Float64 code whose noise is high for another reason — ill-conditioned (inv of a matrix of
+    condition 1e6), cancelling ((1 − cos x)/x² at x ~ 1e-3), offset (x ~ 1e8) — does not."""
     rounded = evaluate({**values, **{n: _rounded(values[n], "float32") for n in wrt}},
                        "at the inputs rounded to float32")
-    moved = abs(float(c @ (_f64(rounded) - _f64(base)).reshape(-1)))
-    return moved <= policy.USER_SMOOTHNESS_Z * sigma
+    return bool(c @ _f64(rounded).reshape(-1) == c @ _f64(base).reshape(-1))
 
 
 def _samples(
@@ -210,13 +235,16 @@ def _entries(
     steps = relative * unit(flat)
     if options.step is None:
         steps = 2.0 ** np.round(np.log2(steps))
+    # a step the user chose is not widened
+    resolution = policy.USER_RESOLUTION[precision.dtype] if options.step is None else np.inf
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
     edges: list[tuple[int, float, UserCodeError]] = []
     for i in range(flat.size):
         failures: list[UserCodeError] = []
         probe = _mover(evaluate, values, name, i, probes, precision.dtype, failures)
-        found = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma, richardson)
+        found = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma, richardson,
+                                   resolution)
         if found is None:
             last = failures[-1]
             raise UserCodeError(last.message, details=last.details, hint=(

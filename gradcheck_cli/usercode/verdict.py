@@ -41,9 +41,12 @@ class InputResult:
         worst: the worst entries of that probe, with the user's and the numeric values.
         diagnosis: ``sign``, ``factor``, ``transpose``, ``missing-term`` (off by the same amount
             in every entry, row or column), ``partial`` or ``other`` when it fails.
-        caution: on a pass whose tolerance is a sizeable part of the gradient itself (the
-            finite differences could not resolve it well here), what a pass does not show.
+        caution: on a pass whose resolution is coarser than ``policy.USER_RESOLUTION`` expects
+            (noise, cancellation, ill-conditioning, a function not smooth at the step's scale),
+            what a pass does not show; and where steps shrank at the edge of f's domain.
         explanation: one sentence on how it fails, or None when it passes.
+        resolution: the widest tolerance relative to the gradient's largest entry (under the
+            random probes): errors smaller than this share of it could pass unseen.
     """
 
     name: str
@@ -59,6 +62,7 @@ class InputResult:
     diagnosis: str | None = None
     explanation: str | None = None
     caution: str | None = None
+    resolution: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,14 +103,15 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     kind, explanation = None, None
     if failing:
         kind, phrase = _diagnose(arrays.user[p].reshape(shape), arrays.numeric[p].reshape(shape),
-                                 wrong[p].reshape(shape), related)
+                                 ratio[p].reshape(shape), related)
         if kind in ("partial", "other") and worst:
             phrase += f" (worst: {name}{list(worst[0].index)}, {worst[0].rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
-    caution = (arrays.edge or None) if failing else _caution(name, arrays, tol, max(random, 1))
+    resolution, widest = _resolution(arrays, tol, max(random, 1))
+    caution = (arrays.edge or None) if failing else _caution(name, arrays, tol, resolution, widest)
     result = InputResult(name, shape, failing == 0, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
                          float(ratio.max(initial=0.0)), failing, source, probes[p], worst, kind, explanation,
-                         caution)
+                         caution, resolution)
     pair = Pair(*SOURCES, result.max_abs, result.max_rel, result.worst_ratio, failing, source)
     tensor = TensorResult(name, shape, owner, "pass" if result.passed else "fail", (pair,),
                           odd_one_out="user" if failing else None, explanation=explanation,
@@ -131,35 +136,46 @@ def misshapen(name: str, shape: tuple[int, ...], given: tuple[int, ...], who: st
     return result, tensor
 
 
-def _caution(name: str, arrays: Compared, tol: Array, random: int) -> str | None:
-    """On a pass, what it does not show. The resolution reached — the widest tolerance over the
-    gradient's largest entry under the first ``random`` probes (a Jacobian row's gradient may be
-    all but zero; it is not what a user reads as the gradient's size) — where it is coarser than
-    ``USER_RESOLUTION`` of the precision judged in, with why: the user's gradient's own noise, or
-    the finite differences' (noise, cancellation, a function not smooth at the step's scale).
-    Also steps shrunk at the edge of f's domain."""
+def _resolution(arrays: Compared, tol: Array, random: int) -> tuple[float, tuple[int, int]]:
+    """The widest tolerance over the gradient's largest entry under the first ``random`` probes
+    (a Jacobian row's gradient may be all but zero; it is not what a user reads as the gradient's
+    size), and where it is: (probe, entry). Where the gradient is 0, the widest tolerance itself."""
     scale = _scale(arrays)[:random]
-    share = tol[:random] / np.maximum(scale, policy.TINY)[:, None]
+    share = tol[:random] / np.where(scale > 0, scale, 1.0)[:, None]
+    if not share.size:
+        return 0.0, (0, 0)
+    p, i = np.unravel_index(int(np.argmax(share)), share.shape)
+    return float(share[p, i]), (int(p), int(i))
+
+
+def _caution(name: str, arrays: Compared, tol: Array, resolution: float,
+             widest: tuple[int, int]) -> str | None:
+    """On a pass, what it does not show: a ``resolution`` coarser than ``USER_RESOLUTION`` of the
+    precision judged in, with why — the user's gradient's own noise, or the finite differences'
+    (noise, cancellation, a function not smooth at the step's scale) — and steps shrunk at the
+    edge of f's domain."""
     notes = [arrays.edge] if arrays.edge else []
-    if share.size and float(share.max()) > policy.USER_RESOLUTION[arrays.dtype]:
-        p, i = np.unravel_index(int(np.argmax(share)), share.shape)
+    if resolution > policy.USER_RESOLUTION[arrays.dtype]:
+        p, i = widest
         theirs = float(tol[p, i]) > 2 * policy.ESTIMATE_SAFETY * float(arrays.estimate[p, i])
         why = ("your gradient itself changes that much when the inputs move by an ulp: it is ill-conditioned "
                "or cancels here" if theirs else
                "the function is noisy, cancels, or is not smooth at the step's scale")
-        resolved = (f"{float(share.max()):.0e} of its largest entry" if scale[p] > 0
-                    else f"{float(tol[p, i]):.1e} while it is 0")
+        resolved = (f"{resolution:.0e} of its largest entry" if _scale(arrays)[p] > 0
+                    else f"{resolution:.1e} while it is 0")
         notes.append(f"could resolve errors above {resolved} in ∂/∂{name} only ({why}): smaller errors "
                      "would pass too")
     return "; ".join(notes) or None
 
 
-def _diagnose(user: Array, numeric: Array, wrong: Array,
+def _diagnose(user: Array, numeric: Array, ratio: Array,
               related: Mapping[str, Array] | None) -> tuple[str, str]:
-    """``classify``'s kind and phrase; but a difference too small for its tests to resolve
-    (sign, factor, transpose all "fit" it) is described by where it is."""
+    """``classify``'s kind and phrase (``ratio``: each entry's error over its tolerance; a
+    row or column pattern must hold beyond the error bars); but a difference too small for its
+    tests to resolve (sign, factor, transpose all "fit" it) is described by where it is."""
+    wrong = ratio > 1
     if float(np.linalg.norm(user - numeric)) > policy.DIAGNOSIS_RESIDUAL * float(np.linalg.norm(numeric)):
-        found = classify(user, numeric, wrong, related)
+        found = classify(user, numeric, wrong, related, ratio)
         if found:
             return found
     count = int(wrong.sum())
