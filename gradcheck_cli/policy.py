@@ -352,8 +352,8 @@ USER_STEP_SHRINKS_MAX = 16
 #: at most this many times (×256), while the wider one suits f and has the smaller bound.
 USER_STEP_WIDENINGS = 4
 
-#: The stencil is shrunk, too, where its truncation estimate T exceeds this many times the
-#: round-off term of its value: a shrink divides T by 4⁴ or more (Richardson; 4² for ``central``)
-#: and multiplies the round-off by 4, which lowers their sum once T > 3.2× the round-off.
+#: The stencil is shrunk, too, where the truncation and kink terms of its bound exceed this many
+#: times its round-off term: a shrink divides them by 4³ or more (Richardson; 4² for ``central``)
+#: and multiplies the round-off by 4, which lowers their sum once they exceed 3.2× the round-off.
 USER_TRUNCATION_Z = 4.0
 USER_STEP_SETTLING = 16.0

@@ -169,12 +169,13 @@ def _level(points: list[tuple[float, Array] | None], theta: float, base: Array, 
     suits f (≤ 1: it does), the larger over the probes of
 
         Q / (``USER_SMOOTHNESS_Z``·σ_Q)          f not smooth at the step's scale (a kink), and
-        T / (``USER_TRUNCATION_Z``·round-off)    a truncation error T that outweighs the value's
-                                                 round-off: a smaller step lowers their sum.
+        T / (``USER_TRUNCATION_Z``·round-off)    the bound's truncation and kink terms T, which
+                                                 outweigh the value's round-off: a smaller step
+                                                 lowers their sum.
 
     T alone tells a step far wider than the scale f varies on where f looks smooth at the stencil's
-    points: a near-singular matrix's inverse along one entry, a − b/(t − p) with its pole p
-    within the stencil, gives D(w) ∝ 1/w², which Q does not notice and T does."""
+    points: a near-singular matrix's inverse along one entry, a + b/(t − p) with its pole p
+    within the stencil, gives D(w) ∝ 1/w² and a constant Δ²(w), which Q does not notice."""
     moves = np.array([p[0] - theta for p in points if p is not None])
     values = np.stack([base, *(p[1] for p in points if p is not None)])
     w = weights(moves, richardson)
@@ -182,8 +183,8 @@ def _level(points: list[tuple[float, Array] | None], theta: float, base: Array, 
     rough = np.abs(w.smoothness @ values) / (policy.USER_SMOOTHNESS_Z * float(np.linalg.norm(w.smoothness)))
     rough = rough / floor
     roundoff = policy.USER_NOISE_SIGMAS * floor * float(np.linalg.norm(w.value))
-    truncation = np.abs(w.truncation @ values)
-    error = truncation + np.abs(w.kink @ values) + roundoff
+    truncation = np.abs(w.truncation @ values) + np.abs(w.kink @ values)
+    error = truncation + roundoff
     excess = np.maximum(rough, truncation / (policy.USER_TRUNCATION_Z * roundoff))
     return Derivative(w.value @ values, error, s, False, roundoff), float(np.max(excess))
 

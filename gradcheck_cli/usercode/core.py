@@ -17,7 +17,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.fd.noise import estimate, rms
+from gradcheck_cli.fd.noise import estimates
 from gradcheck_cli.results import SpecResult, Subject, TensorResult
 from gradcheck_cli.usercode import calls
 from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate, unit
@@ -209,7 +209,7 @@ def _gradient_noise(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...],
         moves = {n: rng.standard_normal(shapes[n]) * spacing * unit(values[n]) for n in wrt}
         for name, run in _gradient_run(form, values, wrt, probe, moves, start).items():
             runs[name].append(run)
-    return {n: np.array([rms(np.array([estimate(run[:, i]) for run in r])) for i in range(start[n].size)])
+    return {n: np.sqrt(np.mean(np.stack([estimates(run) for run in r]) ** 2, axis=0))
             for n, r in runs.items() if r}
 
 
