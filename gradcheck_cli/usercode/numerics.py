@@ -9,7 +9,9 @@ Rounding noise. σ_c, the noise of J_c, is measured (Moré & Wild's ECnoise) alo
 root mean square: one short run can see almost no noise (its samples may even be exactly
 polynomial), several rarely all do. It is never taken below the probes' pooled relative noise
 (a Jacobian row's own estimate rests on one output entry) nor below the rounding of the
-returned values themselves (``OUTPUT_ROUNDING``).
+returned values themselves (``OUTPUT_ROUNDING``). Where the noise seen is high, or the difference
+tables are not ones of noise, f may vary on a scale near the spacing (a near-singular matrix's
+inverse): the spacing is narrowed while that lowers the noise seen (``_narrowed``).
 
 Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
 step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
@@ -19,8 +21,12 @@ in, θ ± s is exact (the moves actually taken are used either way). ``fd.richar
 each entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
 
 Precision: inputs arrive in float64. If f returns a lower-precision float, or its measured noise
-is far above float64's (it computes in float32 inside), the check is *precision-limited*: points
-are rounded to that precision, noise is measured at its scale, and the verdict says so.
+is far above float64's and rounding its inputs to float32 leaves it unchanged (it computes in
+float32 inside), the check is *precision-limited*: points are rounded to that precision, noise is
+measured at its scale, and the verdict says so.
+
+Domain: a stencil point where f returns nan or inf or raises, while f is defined at the point,
+shrinks that entry's step (``fd.richardson``); the report names the entries and the failure.
 """
 
 from __future__ import annotations

@@ -158,8 +158,8 @@ def _caution(name: str, arrays: Compared, tol: Array, resolution: float,
     if resolution > policy.USER_RESOLUTION[arrays.dtype]:
         p, i = widest
         theirs = float(tol[p, i]) > 2 * policy.ESTIMATE_SAFETY * float(arrays.estimate[p, i])
-        why = ("your gradient itself changes that much when the inputs move by an ulp: it is ill-conditioned "
-               "or cancels here" if theirs else
+        why = ("your gradient's own rounding noise is that large: it is ill-conditioned or cancels here"
+               if theirs else
                "the function is noisy, cancels, or is not smooth at the step's scale")
         resolved = (f"{resolution:.0e} of its largest entry" if _scale(arrays)[p] > 0
                     else f"{resolution:.1e} while it is 0")

@@ -9,6 +9,7 @@ arccosh; the gradient of a weighted variance.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -150,6 +151,20 @@ def test_a_correct_gradient_near_the_edge_of_the_domain_passes_and_says_the_step
     assert caution is not None and "the step was shrunk" in caution
     assert "left the function's domain" in caution
     assert "returned nan" in caution  # the failure that made it shrink
+
+
+def test_a_function_that_raises_outside_its_domain_is_stepped_inside_it() -> None:
+    """math.log raises ValueError (no nan) at a stencil point below 0: the step shrinks too."""
+    x = np.array([2e-6, 0.5, 30.0])
+
+    def f(x: Array) -> float:
+        return sum(math.log(v) for v in x)
+
+    result = check_function(f, lambda x: {"x": 1 / x}, {"x": x})
+    assert result.passed, result.report()
+    caution = result.inputs["x"].caution
+    assert caution is not None and "the step was shrunk" in caution and "for x[0]," in caution
+    assert "raised ValueError: math domain error" in caution
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
