@@ -140,10 +140,11 @@ def _precision(
 def _narrowed(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], seed: int, base: Array,
               samples: Array, c: Array) -> tuple[Array, float]:
     """Float64 noise samples at the spacing, narrowed ``USER_NOISE_NARROWING``-fold at a time,
-    that sees the least noise — until two in a row agree within ``NOISE_AGREEMENT``: a rounding
-    noise does not depend on the spacing, so what changed with it was the smooth part of f,
-    varying on a scale near the spacing (a near-singular matrix's inverse, on that of its
-    smallest singular value: the noise seen rises as the spacing nears it, then falls)."""
+    that sees the least noise — until two in a row agree within ``USER_NOISE_STEADY``, both with
+    difference tables of noise (``_settled``): a rounding noise does not depend on the spacing,
+    so what changed with it was the smooth part of f, varying on a scale near the spacing (a
+    near-singular matrix's inverse, on that of its smallest singular value: the noise seen rises
+    as the spacing nears it, then falls)."""
     spacing = policy.USER_NOISE_SPACING["float64"]
     levels = [(_noise(samples @ c), samples, spacing)]
     for narrowing in range(1, policy.USER_NOISE_RESPACINGS + 1):
@@ -153,7 +154,9 @@ def _narrowed(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str],
         if seen == 0:  # identical samples: narrower than the inputs' ulps
             break
         levels.append((seen, narrower, spacing / policy.USER_NOISE_NARROWING ** narrowing))
-        if levels[-2][0] <= policy.NOISE_AGREEMENT * seen and seen <= policy.NOISE_AGREEMENT * levels[-2][0]:
+        before = levels[-2]
+        if (before[0] <= policy.USER_NOISE_STEADY * seen and seen <= policy.USER_NOISE_STEADY * before[0]
+                and _settled(before[1] @ c) and _settled(narrower @ c)):
             break
     _, samples, spacing = min(levels, key=lambda level: level[0] if level[0] > 0 else np.inf)
     return samples, spacing
