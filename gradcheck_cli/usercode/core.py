@@ -7,9 +7,10 @@ finite differences once, asks the user's code once per probe, and judges every i
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -145,8 +146,10 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     first = _gradients_once(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)))
     numeric = differentiate(evaluate, values, base, wrt, probes, options, form.fun)
     user, dtype, given = _user_gradients(form, numeric, wrt, probes, base, first)
-    spread = _gradient_noise(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)), first[1],
-                             options.seed, numeric.spacing)
+    # measured only where a verdict would otherwise fail (14 calls), once for every input
+    spread = functools.cache(lambda: _gradient_noise(
+        form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)), first[1], options.seed,
+        numeric.spacing))
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
@@ -158,11 +161,8 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         if name in user:
             arrays = Compared(user[name], numeric.value[name], numeric.error[name],
                               max(numeric.precision.eps, float(np.finfo(dtype).eps)), _lower(dtype, numeric),
-                              spread.get(name), numeric.edges.get(name, ""))
-            # a loss's gradient may be off by a multiple of the input itself (an L2 term)
-            related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
-            judged = judge(name, shape, arrays, labels, 0 if form.scalar else options.probes, options,
-                           form.who, owner, related)
+                              None, numeric.edges.get(name, ""))
+            judged = _judged(form, name, values, arrays, labels, options, spread)
         if name in given:
             judged = misshapen(name, shape, given[name], form.who, owner, judged)
         assert judged is not None  # every name is in `user`, in `given`, or in both
@@ -176,6 +176,22 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
     )
     return Result(form.title, inputs, precision, limited, note, spec)
+
+
+def _judged(form: Form, name: str, values: Mapping[str, Any], arrays: Compared, labels: list[str],
+            options: Options, spread: Callable[[], dict[str, Array]]) -> tuple[InputResult, TensorResult]:
+    """The verdict on ∂/∂``name``. The user's gradient's own rounding noise (``spread()``) can
+    only widen its tolerance: it is asked for where the verdict would otherwise fail, to tell a
+    noisy gradient (ill-conditioned, cancelling) from a wrong one."""
+    shape, owner = np.shape(values[name]), f"input of {form.fun}"
+    # a loss's gradient may be off by a multiple of the input itself (an L2 term)
+    related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
+    random = 0 if form.scalar else options.probes
+    judged = judge(name, shape, arrays, labels, random, options, form.who, owner, related)
+    if not judged[0].passed and name in spread():
+        judged = judge(name, shape, replace(arrays, spread=spread()[name]), labels, random, options, form.who,
+                       owner, related)
+    return judged
 
 
 def _gradients_once(
