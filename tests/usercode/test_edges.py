@@ -252,11 +252,40 @@ def test_a_correct_gradient_that_cancels_passes_with_a_caution_that_states_the_r
     result = check_function(f, grad, inputs)
     assert result.passed, result.report()
     found = result.inputs["x"]
-    # 1024 ulps would not do: its own measured rounding noise is what it is entitled to here
-    assert "your gradient's measured rounding noise" in found.tolerance
     assert found.resolution > policy.USER_RESOLUTION["float64"]
     assert found.caution is not None and f"could resolve errors above {found.resolution:.0e}" in found.caution
     assert f"⚠ x: {found.caution[:40]}" in result.report("console", width=400)
+
+
+def rounding(x: Array, size: float) -> Array:
+    """Noise of relative ``size`` that depends on every bit of ``x``, as the rounding of an
+    ill-conditioned computation does: the same at the same point, unrelated at the next."""
+    return size * np.random.default_rng(list(x.view(np.uint32))).standard_normal(x.shape)
+
+
+def test_a_gradient_is_entitled_to_its_own_measured_rounding_noise() -> None:
+    """A correct gradient that rounds to 1e-9 relative, a million ulps (a solve at cond 1e7
+    does): 1024 ulps of its largest entry would fail it; its measured noise lets it pass, and
+    an entry off by 1e-6 is still caught."""
+    x = np.random.default_rng(8).uniform(0.5, 2.0, 6)
+
+    def f(x: Array) -> float:
+        return float(np.sum(np.sin(x) * x))
+
+    def grad(x: Array) -> dict[str, Array]:
+        exact = np.sin(x) + x * np.cos(x)
+        return {"x": exact * (1 + rounding(x, 1e-9))}
+
+    result = check_function(f, grad, {"x": x})
+    assert result.passed, result.report()
+    assert "8 × your gradient's measured rounding noise" in result.inputs["x"].tolerance
+    index = typical(grad(x)["x"])
+
+    def off(x: Array) -> dict[str, Array]:
+        return {"x": grad(x)["x"] * np.where(np.arange(x.size) == index[0], 1 + 1e-6, 1.0)}
+
+    wrong = check_function(f, off, {"x": x})
+    assert caught(wrong, "x", index), wrong.report()
 
 
 # --- never a silent miss --------------------------------------------------------------------------
