@@ -40,7 +40,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
-from gradcheck_cli.fd.noise import estimate, rms, settled
+from gradcheck_cli.fd.noise import estimates, rms, settled
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
 
@@ -216,7 +216,7 @@ def _samples(
 
 def _noise(runs: Array) -> float:
     """The root mean square of the ECnoise estimates of several runs: (directions, points)."""
-    return rms(np.array([estimate(run) for run in runs]))
+    return rms(estimates(np.asarray(runs).T))
 
 
 def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
