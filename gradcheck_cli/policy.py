@@ -121,6 +121,17 @@ WORST_ENTRIES = 5
 PERTURBATION_CHUNK = 4096
 PERTURBATION_BUDGET = 2**17
 
+#: Entries of a tensor, the most suspect first, that plain differences of the whole forward
+#: recompute when the numeric engine took a shortcut there (``engines.recheck``): each costs four
+#: forward passes of the whole network. If the shortcut is wrong at one of them, every other
+#: entry where the sources disagree is recomputed too.
+RECHECK_ENTRIES = 64
+
+#: Widest full covariance whose inverse the symbolic engine takes from SymPy (a Cholesky factor
+#: and a triangular solve in Python arithmetic: 0.02 s at 10, 0.2 s at 30, 2 s at 60 on a 2-core
+#: VM); wider, it takes NumPy's eigendecomposition, which no NumPy forward or backward uses.
+SYMPY_INVERSE_WIDTH = 32
+
 #: Largest tensor shown as a per-entry error grid in the console.
 GRID_MAX_ENTRIES = 64
 

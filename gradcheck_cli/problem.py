@@ -92,6 +92,13 @@ class Problem:
             return []
         return [node.params[p] for node in self.nodes for p in node.op.penalised if p in node.params]
 
+    def penalties(self) -> tuple[tuple[L2Penalty, str], ...]:
+        """The penalty terms of J, each an op and the global name of the parameter it applies to:
+        every engine iterates over them and asks the op (its forward, backward or math)."""
+        if self.penalty is None:
+            return ()
+        return tuple((self.penalty, name) for name in self.penalised())
+
     @property
     def complex_safe(self) -> bool:
         """Every op is analytic and evaluates at complex points: the complex step applies."""
