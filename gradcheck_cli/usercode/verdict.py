@@ -1,9 +1,11 @@
 """Judge the user's gradients against finite differences: tolerance, worst entries, diagnosis.
 
 The tolerance of an entry is ``fd.tolerance.allowed``: the finite difference's error estimate,
-times the safety factor, plus the rounding the user's own gradient is entitled to — in the
+times the safety factor, plus the rounding the user's own gradient is entitled to — ulps of the
 precision the user's code computes in (float32 code gets float32's ulps: a correct float32
-gradient is not a failure) — plus the user's ``atol``/``rtol`` when given.
+gradient is not a failure), or, where it is measured and larger, its own rounding noise (an
+ill-conditioned or cancelling gradient) — plus the user's ``atol``/``rtol`` when given. A pass
+states the resolution it reached, and cautions where that is coarser than expected.
 """
 
 from __future__ import annotations
