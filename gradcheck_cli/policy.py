@@ -27,7 +27,7 @@ LINEAR_IMAGINARY = 1e-12
 
 #: User code: a tensor whose RMS is within this factor of 1 counts as of order one, and its
 #: entries step relative to max(1, |θ|); a smaller tensor steps relative to this factor times
-#: its RMS (``usercode.numerics.unit``). One decade: weights of 0.1 keep the steps of order one.
+#: its RMS (``fd.steps.unit``). One decade: weights of 0.1 keep the steps of order one.
 STEP_SCALE_DECADE = 10.0
 
 #: User code: a pass whose tolerance exceeds this share of the gradient's largest entry, in the

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Mode, Scheme
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.penalty import L2Penalty
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 INPUT = "x"
 
 Reduction = Literal["mean", "sum"]
-Mode = Literal["auto", "full", "directional"]
-Scheme = Literal["auto", "central", "forward", "richardson", "complex"]
 
 
 @dataclass(frozen=True)

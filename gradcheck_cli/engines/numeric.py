@@ -24,10 +24,11 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
-from gradcheck_cli.fd import stencils
+from gradcheck_cli.fd import stencils, steps, tolerance
 from gradcheck_cli.ops.base import Cache
-from gradcheck_cli.problem import INPUT, Problem, Scheme
+from gradcheck_cli.problem import INPUT, Problem
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
 #: one imaginary step for the complex step.
@@ -113,20 +114,6 @@ class Stencil:
     high: Array
 
 
-def steps(problem: Problem, value: Array) -> Array:
-    """The step for every entry: relative to max(1, |θ|) and exactly representable.
-
-    A relative step keeps the perturbation above the round-off of large entries; rounding
-    θ + h back (h = (θ + h) - θ) makes the divided difference use the step actually taken.
-    """
-    settings, scheme = problem.settings, problem.scheme
-    defaults = {"forward": policy.FORWARD_STEP, "complex": policy.COMPLEX_STEP}
-    default = defaults.get(scheme, policy.CENTRAL_STEP)
-    relative = settings.step if settings.step is not None else default
-    h = relative * np.maximum(1.0, np.abs(value))
-    return h if scheme == "complex" else (value + h) - value
-
-
 def _differentiate(
     problem: Problem, name: str, base: Base, entries: Array | None = None, *, plain: bool = False
 ) -> Stencil:
@@ -135,7 +122,7 @@ def _differentiate(
     value = problem.x if name == INPUT else problem.values[name]
     flat = value.reshape(-1)
     chosen = np.arange(flat.size) if entries is None else entries
-    h = steps(problem, flat[chosen])
+    h = steps.per_entry(flat[chosen], problem.scheme, problem.settings.step)
     offsets = np.array(OFFSETS[problem.scheme])
     shifts = np.empty((offsets.size, chosen.size), dtype=offsets.dtype)
     crossed = np.zeros((offsets.size, chosen.size), dtype=bool)
@@ -187,21 +174,17 @@ def _combine(
     """Value and error estimate from the stencil values ``f`` (offsets × entries); an entry
     whose stencil crossed a kink is flagged, with the one-sided differences around θ."""
     kink: Array = np.asarray(crossed.any(axis=0))
+    value = stencils.difference(scheme, f, base.J, h)
     if scheme == "complex":
-        value = f[0].imag / h
         scale = float(np.abs(value).max(initial=0.0))
         error = np.full(value.shape, policy.COMPLEX_ULPS * policy.EPS * max(scale, policy.TINY))
         return _shaped(value, error, kink, value, value, shape)
     f, J, sigma = f.real, base.J, base.noise
     if scheme == "forward":
-        d1, error = stencils.forward(f, J, h, sigma)
-        return _shaped(d1, error, kink, d1, d1, shape)
-    d1, d2, error = stencils.central(f, h, sigma)
-    value = d1 if scheme == "central" else (4 * d1 - d2) / 3
-    side = stencils.sides(f, J, h, sigma)
-    slack = np.maximum(side.right_error, side.left_error)
-    low = np.minimum(side.left, side.right) - slack
-    high = np.maximum(side.left, side.right) + slack
+        _, error = stencils.forward(f, J, h, sigma)
+        return _shaped(value, error, kink, value, value, shape)
+    _, _, error = stencils.central(f, h, sigma)
+    low, high = tolerance.between(stencils.sides(f, J, h, sigma))
     return _shaped(value, error, kink, low, high, shape)
 
 

@@ -46,9 +46,11 @@ OFFSETS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)
 #: Ratio between successive steps: a shrink by 4 reuses the outer points ±s as the new ±4s.
 SHRINK = 4.0
 
-#: J at θ moved by an offset: (the coordinate actually taken, the probes' J there), or None where
-#: f is not defined (it returned nan or inf, or raised: the point left its domain).
-Probe = Callable[[float], tuple[float, Array] | None]
+#: J at θ moved by an offset: (the coordinate actually taken, the probes' J there).
+Probe = Callable[[float], tuple[float, Array]]
+#: A ``Probe`` that may find f undefined there (it returned nan or inf, or raised: the point left
+#: its domain): None.
+Partial = Callable[[float], tuple[float, Array] | None]
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,8 @@ class Derivative:
     roundoff: Array | float = 0.0
 
 
-def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Array,
-               richardson: bool, resolution: float = 0.0) -> Derivative | None:
+def derivative(probe: Partial, theta: float, base: Array, step: float, sigma: Array,
+               richardson: bool, resolution: float = np.inf) -> Derivative | None:
     """∂J_c/∂θ for every probe c and its error bound, or None when f is undefined (``probe``
     returned None) at some point of every stencil down to the last shrink.
 
@@ -108,8 +110,8 @@ def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
     and on, up to ``USER_STEP_SHRINKS_MAX``, unless the levels look like a kink on θ or a jump,
     where no step is right (``_settled``) — and wherever a stencil point leaves f's domain. The
     last level taken is the answer; but where the first step suits f and still resolves the value
-    only to worse than ``resolution`` (relative) for its round-off, wider ones are tried
-    (``_widened``).
+    only to worse than ``resolution`` (relative; by default never) for its round-off, wider ones
+    are tried (``_widened``).
     """
     taken: dict[float, tuple[float, Array] | None] = {}
     s, last, edge = step, None, False
@@ -134,7 +136,7 @@ def derivative(probe: Probe, theta: float, base: Array, step: float, sigma: Arra
     return Derivative(last.value, last.error, last.step, edge, last.roundoff)
 
 
-def _widened(probe: Probe, taken: dict[float, tuple[float, Array] | None], theta: float, base: Array,
+def _widened(probe: Partial, taken: dict[float, tuple[float, Array] | None], theta: float, base: Array,
              level: Derivative, sigma: Array, richardson: bool, resolution: float) -> Derivative:
     """A first level that suits f but resolves a value that is not zero (above its round-off)
     only to worse than ``resolution``, with round-off the larger part of its error — a noisy or

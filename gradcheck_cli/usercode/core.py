@@ -18,13 +18,14 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.fd import steps
 from gradcheck_cli.fd.noise import estimates
-from gradcheck_cli.results import SpecResult, Subject, TensorResult
+from gradcheck_cli.results import Subject, TensorResult
 from gradcheck_cli.usercode import calls
-from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate, unit
+from gradcheck_cli.usercode.numerics import Evaluate, Numeric, differentiate
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.result import Result
-from gradcheck_cli.usercode.verdict import Compared, InputResult, judge, misshapen
+from gradcheck_cli.usercode.verdict import Compared, judge, misshapen
 
 #: The user's gradient code: (cotangent shaped like f's output, point) → what it returns.
 UserVjp = Callable[[Array, Mapping[str, Any]], Any]
@@ -153,7 +154,6 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     limited = numeric.precision.limited or dtype != "float64"
     note = numeric.precision.why if numeric.precision.limited else (
         f"its gradients are {dtype}" if limited else "")
-    inputs: dict[str, InputResult] = {}
     tensors: list[TensorResult] = []
     for name in wrt:
         shape, owner = np.shape(values[name]), f"input of {form.fun}"
@@ -166,20 +166,19 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
         if name in given:
             judged = misshapen(name, shape, given[name], form.who, owner, judged)
         assert judged is not None  # every name is in `user`, in `given`, or in both
-        inputs[name], tensor = judged
-        tensors.append(tensor)
+        tensors.append(judged)
     precision = _lower(dtype, numeric)
-    spec = SpecResult(
+    return Result(
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
         reduction=f"{precision}, precision-limited: {note}" if limited else precision,
         layers=(), forward=None, tensors=tuple(tensors), subject=form.subject,
+        precision=precision, precision_limited=limited, precision_note=note,
     )
-    return Result(form.title, inputs, precision, limited, note, spec)
 
 
 def _judged(form: Form, name: str, values: Mapping[str, Any], arrays: Compared, labels: list[str],
-            options: Options, spread: Callable[[], dict[str, Array]]) -> tuple[InputResult, TensorResult]:
+            options: Options, spread: Callable[[], dict[str, Array]]) -> TensorResult:
     """The verdict on ∂/∂``name``. The user's gradient's own rounding noise (``spread()``) can
     only widen its tolerance: it is asked for where the verdict would otherwise fail, to tell a
     noisy gradient (ill-conditioned, cancelling) from a wrong one."""
@@ -188,7 +187,7 @@ def _judged(form: Form, name: str, values: Mapping[str, Any], arrays: Compared, 
     related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
     random = 0 if form.scalar else options.probes
     judged = judge(name, shape, arrays, labels, random, options, form.who, owner, related)
-    if not judged[0].passed and name in spread():
+    if not judged.passed and name in spread():
         judged = judge(name, shape, replace(arrays, spread=spread()[name]), labels, random, options, form.who,
                        owner, related)
     return judged
@@ -222,7 +221,7 @@ def _gradient_noise(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...],
     start = {n: np.asarray(g, dtype=np.float64).reshape(-1) for n, g in first.items() if g.shape == shapes[n]}
     runs: dict[str, list[Array]] = {n: [] for n in start}
     for _ in range(policy.USER_GRADIENT_NOISE_DIRECTIONS):
-        moves = {n: rng.standard_normal(shapes[n]) * spacing * unit(values[n]) for n in wrt}
+        moves = {n: rng.standard_normal(shapes[n]) * spacing * steps.unit(values[n]) for n in wrt}
         for name, run in _gradient_run(form, values, wrt, probe, moves, start).items():
             runs[name].append(run)
     return {n: np.sqrt(np.mean(np.stack([estimates(run) for run in r]) ** 2, axis=0))

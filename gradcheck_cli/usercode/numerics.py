@@ -15,7 +15,7 @@ inverse): the spacing is narrowed while that lowers the noise seen (``_narrowed`
 
 Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
 step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
-of order one and its own scale for a tensor of tiny entries (see ``unit``), rounded to a power of
+of order one and its own scale for a tensor of tiny entries (see ``fd.steps``), rounded to a power of
 two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
 in, θ ± s is exact (the moves actually taken are used either way). ``fd.richardson`` differences
 each entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
@@ -40,6 +40,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
+from gradcheck_cli.fd import steps
 from gradcheck_cli.fd.noise import estimates, rms, settled
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
@@ -72,8 +73,8 @@ class Numeric:
     error: Mapping[str, Array]
     #: per input, what the report should say of steps shrunk at the edge of f's domain, or ""
     edges: Mapping[str, str] = field(default_factory=dict)
-    #: the spacing f's rounding noise was measured at, relative to ``unit`` of the inputs: where f
-    #: varies on a finer scale than the precision's spacing, a narrower one (``_narrowed``)
+    #: the spacing f's rounding noise was measured at, relative to ``fd.steps.unit`` of the
+    #: inputs: where f varies on a finer scale than the precision's spacing, a narrower one
     spacing: float = policy.USER_NOISE_SPACING["float64"]
 
 
@@ -89,13 +90,47 @@ def differentiate(
     """
     if options.scheme == "complex":
         return _complex_step(evaluate, values, base, wrt, probes, options, who)
-    precision, samples, spacing = _precision(evaluate, values, wrt, probes, base, options.seed)
+    m = measure(evaluate, values, base, wrt, probes, options.seed)
+    values, output, precision = m.values, m.output, m.precision
+    found = {n: _entries(evaluate, values, n, probes @ output, probes, m.sigma, m.noise, precision, options)
+             for n in wrt}
+    return Numeric(values, output, precision, {n: v for n, (v, _, _) in found.items()},
+                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()},
+                   m.spacing)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the steps and error bounds of a finite-difference pass rest on, measured at the point."""
+
+    #: the point, rounded to the precision f computes in when that is below float64
+    values: Mapping[str, Any]
+    #: f there, flat, in float64
+    output: Array
+    precision: Precision
+    #: the rounding noise of J_c for every probe c: (probes,)
+    sigma: Array
+    #: ν, the noise relative to the size of J, that the first step is sized from (``fd.steps``)
+    noise: float
+    #: the spacing the noise was measured at, relative to ``fd.steps.unit`` (``_narrowed``)
+    spacing: float = policy.USER_NOISE_SPACING["float64"]
+
+
+def measure(
+    evaluate: Evaluate, values: Mapping[str, Any], base: Array, wrt: Sequence[str], probes: Array, seed: int
+) -> Measured:
+    """The precision f computes in and its rounding noise at ``values`` (where f is ``base``).
+
+    Raises:
+        UserCodeError: f raised or returned something unusable at some point.
+    """
+    precision, samples, spacing = _precision(evaluate, values, wrt, probes, base, seed)
     if precision.limited:
         values = {**values, **{n: _rounded(values[n], precision.dtype) for n in wrt}}
         base = evaluate(values, f"at the inputs rounded to {precision.dtype}")
         samples = None
     if samples is None:
-        samples = _samples(evaluate, values, wrt, precision.dtype, options.seed, base)
+        samples = _samples(evaluate, values, wrt, precision.dtype, seed, base)
     output = _f64(base).reshape(-1)
     sigma = _sigma(samples, probes, output, precision.eps)
     scales = np.array([_scale(c, output) for c in probes])
@@ -103,11 +138,7 @@ def differentiate(
     # ν for the step: the noisiest probe's; ε where f is 0 (nothing to be relative to); at most
     # 1, so that a step is never more than max(|θ|, τ) (the stencil shrinks it if f needs it).
     noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
-    found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
-             for n in wrt}
-    return Numeric(values, output, precision, {n: v for n, (v, _, _) in found.items()},
-                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()},
-                   spacing)
+    return Measured(values, output, precision, sigma, noise, spacing)
 
 
 def _precision(
@@ -191,13 +222,13 @@ def _samples(
         UserCodeError: f fails along every direction, both ways.
     """
     rng = streams.rng(seed, streams.USER_NOISE)
-    spacing = policy.USER_NOISE_SPACING[dtype] / narrower
     first = start if start is not None else evaluate(
         {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
     runs, failures = [], []
     for _ in range(policy.USER_NOISE_DIRECTIONS):
         # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
-        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing * unit(values[n]) for n in wrt}
+        moves = {n: rng.standard_normal(np.shape(values[n])) * steps.spacing(values[n], dtype) / narrower
+                 for n in wrt}
         for way in (1.0, -1.0):
             try:
                 rows = [_f64(first).reshape(-1)] + [
@@ -243,11 +274,7 @@ def _entries(
     """
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
     richardson = options.scheme == "richardson"
-    power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
-    relative = options.step if options.step is not None else noise ** power
-    steps = relative * unit(flat)
-    if options.step is None:
-        steps = 2.0 ** np.round(np.log2(steps))
+    first = steps.from_noise(flat, noise, options.scheme, options.step)
     # a step the user chose is not widened
     resolution = policy.USER_RESOLUTION[precision.dtype] if options.step is None else np.inf
     value = np.empty((flat.size, probes.shape[0]))
@@ -255,19 +282,33 @@ def _entries(
     edges: list[tuple[int, float, UserCodeError]] = []
     for i in range(flat.size):
         failures: list[UserCodeError] = []
-        probe = _mover(evaluate, values, name, i, probes, precision.dtype, failures)
-        found = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma, richardson,
+        probe = tolerant(mover(evaluate, values, name, i, probes, precision.dtype), failures)
+        found = stencil.derivative(probe, float(flat[i]), base, float(first[i]), sigma, richardson,
                                    resolution)
         if found is None:
             last = failures[-1]
             raise UserCodeError(last.message, details=last.details, hint=(
                 f"it is not defined on both sides of {_entry(name, np.shape(values[name]), i)} even at a "
-                f"step of {abs(float(steps[i])) / stencil.SHRINK ** policy.USER_STEP_SHRINKS_MAX:.1g}: "
+                f"step of {abs(float(first[i])) / stencil.SHRINK ** policy.USER_STEP_SHRINKS_MAX:.1g}: "
                 "check it at a point inside its domain"))
         value[i], error[i] = found.value, found.error
         if found.edge:
             edges.append((i, found.step, failures[0]))
     return value.T.copy(), error.T.copy(), _edge_note(name, np.shape(values[name]), edges)
+
+
+def tolerant(probe: stencil.Probe, failures: list[UserCodeError]) -> stencil.Partial:
+    """``probe``, None where f fails (nan, inf or an exception: outside its domain, since f is
+    defined at the point itself), the failure appended to ``failures``."""
+
+    def tolerant(offset: float) -> tuple[float, Array] | None:
+        try:
+            return probe(offset)
+        except UserCodeError as failure:
+            failures.append(failure)
+            return None
+
+    return tolerant
 
 
 def _edge_note(name: str, shape: tuple[int, ...], edges: list[tuple[int, float, UserCodeError]]) -> str:
@@ -282,37 +323,18 @@ def _edge_note(name: str, shape: tuple[int, ...], edges: list[tuple[int, float, 
             f"where a wider stencil left the function's domain: {edges[0][2].message}")
 
 
-def unit(value: Any) -> Array:
-    """What a step is relative to, per entry: max(|θ_i|, τ) with τ = min(1, 10·RMS of the tensor)
-    (1 for an all-zero tensor). Entries of a tensor of order one — weights of 0.1 to 1 included —
-    step relative to max(1, |θ_i|), as the round-off of f's O(1) values asks; a tensor whose
-    entries are all far below 1 (1e-6, 1e-100) is stepped near its own scale, not at 1, which
-    would step over the scale f varies on (sin(10⁶x) at x ~ 1e-6)."""
-    flat = np.abs(np.asarray(value, dtype=np.float64))
-    typical = min(1.0, policy.STEP_SCALE_DECADE * rms(flat.reshape(-1))) or 1.0
-    unit: Array = np.maximum(flat, typical)
-    return unit
-
-
-def _mover(
-    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str,
-    failures: list[UserCodeError],
+def mover(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
 ) -> stencil.Probe:
-    """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``);
-    None where f fails there (nan, inf or an exception: outside its domain, since f is defined at
-    the point itself), the failure appended to ``failures``."""
+    """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""
     shape = np.shape(values[name])
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
 
-    def probe(offset: float) -> tuple[float, Array] | None:
+    def probe(offset: float) -> tuple[float, Array]:
         moved = flat.copy()
         moved[i] = float(_rounded(flat[i] + offset, dtype))
         doing = f"at {_entry(name, shape, i)} {'+' if offset > 0 else '-'} {abs(offset):.3g}"
-        try:
-            out = evaluate({**values, name: moved.reshape(shape)}, doing)
-        except UserCodeError as failure:
-            failures.append(failure)
-            return None
+        out = evaluate({**values, name: moved.reshape(shape)}, doing)
         return float(moved[i]), probes @ _f64(out).reshape(-1)
 
     return probe
@@ -328,20 +350,30 @@ def _complex_step(
     value: dict[str, Array] = {}
     for name in wrt:
         flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
-        h = (options.step or policy.COMPLEX_STEP) * unit(flat)
-        columns = np.empty((flat.size, probes.shape[0]))
-        for i in range(flat.size):
-            moved = flat.astype(np.complex128)
-            moved[i] += 1j * h[i]
-            out = evaluate({**values, name: moved.reshape(np.shape(values[name]))},
-                           f"at {_entry(name, np.shape(values[name]), i)} + ih")
-            if not np.iscomplexobj(out):
-                raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
-                                    "not complex-safe", hint="use the default scheme `richardson`")
-            columns[i] = probes @ out.imag.reshape(-1) / h[i]
-        value[name] = columns.T.copy()
+        h = steps.from_noise(flat, 0.0, "complex", options.step)
+        columns = [complex_step(evaluate, values, name, i, probes, float(step), who)
+                   for i, step in enumerate(h)]
+        value[name] = np.array(columns).reshape(flat.size, probes.shape[0]).T.copy()
     error = {n: policy.ANALYTIC_ULPS * precision.eps * np.abs(v) for n, v in value.items()}
     return Numeric(values, np.real(base).astype(np.float64).reshape(-1), precision, value, error)
+
+
+def complex_step(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, h: float, who: str
+) -> Array:
+    """Im ⟨c, f(θ + ih·e_i)⟩/h for every probe c, entry ``i`` of input ``name`` moved by ih.
+
+    Raises:
+        UserCodeError: f (named ``who``) returned a real output: it is not complex-safe.
+    """
+    shape = np.shape(values[name])
+    moved = np.asarray(values[name], dtype=np.complex128).reshape(-1).copy()
+    moved[i] += 1j * h
+    out = evaluate({**values, name: moved.reshape(shape)}, f"at {_entry(name, shape, i)} + ih")
+    if not np.iscomplexobj(out):
+        raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
+                            "not complex-safe", hint="use the default scheme `richardson`")
+    return np.asarray(probes @ np.asarray(out).imag.reshape(-1) / h)
 
 
 def _entry(name: str, shape: tuple[int, ...], flat: int) -> str:

@@ -10,6 +10,7 @@ arccosh; the gradient of a weighted variance.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,13 @@ def planted(grad: Callable[..., dict[str, Array]], name: str, index: tuple[int, 
         return grads
 
     return off
+
+
+def stated(caution: str | None) -> float:
+    """The resolution a caution says the check reached, relative to the largest entry (0 where
+    there is no such caution)."""
+    found = re.search(r"could resolve errors above ([0-9.e+-]+) of its largest entry", caution or "")
+    return float(found.group(1)) if found else 0.0
 
 
 def caught(result: Result, name: str, index: tuple[int, ...]) -> bool:
@@ -252,8 +260,7 @@ def test_a_correct_gradient_that_cancels_passes_with_a_caution_that_states_the_r
     result = check_function(f, grad, inputs)
     assert result.passed, result.report()
     found = result.inputs["x"]
-    assert found.resolution > policy.USER_RESOLUTION["float64"]
-    assert found.caution is not None and f"could resolve errors above {found.resolution:.0e}" in found.caution
+    assert stated(found.caution) > policy.USER_RESOLUTION["float64"]
     assert f"⚠ x: {found.caution[:40]}" in result.report("console", width=400)
 
 
@@ -315,4 +322,4 @@ def test_an_error_a_user_would_expect_caught_is_caught_or_the_pass_says_it_could
     if caught(result, name, index) or size <= policy.USER_RESOLUTION["float64"]:
         return
     found = result.inputs[name]
-    assert found.passed and found.caution is not None and found.resolution >= size, result.report()
+    assert found.passed and stated(found.caution) >= size, result.report()
