@@ -36,6 +36,7 @@ from gradcheck_cli.fd import stencils
 from gradcheck_cli.fd import steps as fd_steps
 from gradcheck_cli.problem import INPUT, Problem
 from gradcheck_cli.usercode import calls, numerics
+from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.core import Inputs, arrange
 from gradcheck_cli.usercode.options import Options
 
@@ -209,19 +210,18 @@ class _Loss:
 def _taken(
     loss: _Loss, measured: numerics.Measured, name: str, flat: int, first: float, richardson: bool
 ) -> float:
-    """The step the check ends on for this entry: ``first``, or smaller where ``fd.richardson``
-    shrank it because the function is not smooth at that scale (its smallest move is ±s)."""
+    """The step the check ends on for this entry: ``first``, or where ``fd.richardson`` moved it —
+    smaller where the function is not smooth at that scale or a stencil point left its domain,
+    larger where round-off left it coarse — as the check takes it (``usercode.numerics``)."""
     dtype = measured.precision.dtype
     probe = numerics.mover(loss.checked, measured.values, name, flat, np.ones((1, 1)), dtype)
-    moves: list[float] = []
-
-    def recorded(offset: float) -> tuple[float, Array]:
-        moves.append(abs(offset))
-        return probe(offset)
-
+    failures: list[UserCodeError] = []
     theta = float(np.asarray(measured.values[name]).reshape(-1)[flat])
-    stencil.derivative(recorded, theta, measured.output[:1], first, measured.sigma, richardson)
-    return min(moves)
+    found = stencil.derivative(numerics.tolerant(probe, failures), theta, measured.output[:1], first,
+                               measured.sigma, richardson, policy.USER_RESOLUTION[dtype])
+    if found is None:
+        raise failures[-1]
+    return found.step
 
 
 def _stencil_value(probe: stencil.Probe, theta: float, f0: float, step: float, richardson: bool) -> float:

@@ -7,9 +7,10 @@ finite differences once, asks the user's code once per probe, and judges every i
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,11 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.errors import GradcheckError, did_you_mean
+from gradcheck_cli.fd import steps
+from gradcheck_cli.fd.noise import estimates
 from gradcheck_cli.results import DirectionalCheck, Subject, TensorResult
 from gradcheck_cli.usercode import calls, directional
-from gradcheck_cli.usercode.numerics import Evaluate, Numeric, Precision, differentiate, measure
+from gradcheck_cli.usercode.numerics import Evaluate, Precision, differentiate, measure
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.progress import Progress
 from gradcheck_cli.usercode.result import Result
@@ -140,87 +143,90 @@ def run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], options: Op
     base = evaluate(values, "at the given inputs")
     probes, labels = _probes(base, form.scalar, options)
     first = _gradients_once(form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)))
-    at = At(form, evaluate, values, base, wrt, probes, labels, first, options)
-    mode = options.resolved(sum(int(np.size(values[n])) for n in wrt))
-    judged, evidence, precision, dtype = (_directional if mode == "directional" else _full)(at)
-    tensors: list[TensorResult] = []
+    entries = sum(int(np.size(values[n])) for n in wrt)
+    if options.resolved(entries) == "directional":
+        return _directional(form, evaluate, values, base, wrt, probes, labels, first, options)
+    # a long run says how long, on stderr
+    counted = Progress(evaluate, entries, form.fun, complex_step=options.scheme == "complex")
+    numeric = differentiate(counted, values, base, wrt, probes, options, form.fun)
+    user, dtype, given = _user_gradients(form, numeric.values, wrt, probes, base, first)
+    # measured only where a verdict would otherwise fail (14 calls), once for every input
+    spread = functools.cache(lambda: _gradient_noise(
+        form, values, wrt, probes[0].reshape(base.shape).astype(_cast(base)), first[1], options.seed,
+        numeric.spacing))
+    judged: dict[str, TensorResult] = {}
+    for name in user:
+        eps = max(numeric.precision.eps, float(np.finfo(dtype).eps))
+        arrays = Compared(user[name], numeric.value[name], numeric.error[name], eps,
+                          _lower(dtype, numeric.precision), None, numeric.edges.get(name, ""))
+        judged[name] = _judged(form, name, values, arrays, labels, options, spread)
+    return _result(form, options, base, labels, _with_misshapen(form, values, wrt, judged, given),
+                   numeric.precision, dtype)
+
+
+def _directional(form: Form, evaluate: Evaluate, values: Mapping[str, Any], base: Array,
+                 wrt: tuple[str, ...], probes: Array, labels: list[str],
+                 first: tuple[Mapping[str, Any], dict[str, Array]], options: Options) -> Result:
+    """Each input along random directions, bisected to a wrong entry (``usercode.directional``)."""
+    measured = measure(evaluate, values, base, wrt, probes, options.seed)
+    user, dtype, given = _user_gradients(form, measured.values, wrt, probes, base, first)
+    eps = max(measured.precision.eps, float(np.finfo(dtype).eps))
+    subject = directional.Subject(form.who, f"input of {form.fun}", labels,
+                                  0 if form.scalar else options.probes)
+    lowest = _lower(dtype, measured.precision)
+    found = directional.check_all(evaluate, measured, wrt, probes, user, eps, lowest, options, subject)
+    judged = {n: tensor for n, (tensor, _) in found.items()}
+    evidence = tuple(found[n][1] for n in wrt if n in found)
+    return _result(form, options, base, labels, _with_misshapen(form, values, wrt, judged, given),
+                   measured.precision, dtype, evidence)
+
+
+def _with_misshapen(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...],
+                    judged: dict[str, TensorResult],
+                    given: dict[str, tuple[int, ...]]) -> tuple[TensorResult, ...]:
+    """Every input's verdict in ``wrt`` order, a gradient returned in a wrong shape failed."""
+    tensors = []
     for name in wrt:
-        if name in at.given:
-            judged[name] = misshapen(name, np.shape(values[name]), at.given[name], form.who,
-                                     f"input of {form.fun}", judged.get(name))
-        tensors.append(judged[name])
-    lowest = dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
+        found = judged.get(name)
+        if name in given:
+            owner = f"input of {form.fun}"
+            found = misshapen(name, np.shape(values[name]), given[name], form.who, owner, found)
+        assert found is not None  # every name is in `judged`, in `given`, or in both
+        tensors.append(found)
+    return tuple(tensors)
+
+
+def _result(form: Form, options: Options, base: Array, labels: list[str], tensors: tuple[TensorResult, ...],
+            precision: Precision, dtype: str,
+            evidence: tuple[DirectionalCheck, ...] | None = None) -> Result:
+    """The report tree's node of this check: a full one, or a directional one with its evidence."""
     limited = precision.limited or dtype != "float64"
     note = precision.why if precision.limited else (f"its gradients are {dtype}" if limited else "")
+    lowest = _lower(dtype, precision)
     return Result(
         name=form.title, path=form.path, seed=options.seed, batch=base.shape[0] if base.ndim else 1,
         loss=form.describes + (f", {len(labels)} probes" if not form.scalar else ""),
         reduction=f"{lowest}, precision-limited: {note}" if limited else lowest,
-        layers=(), forward=None, tensors=tuple(tensors), subject=form.subject, mode=mode,
-        directional=evidence, precision=lowest, precision_limited=limited, precision_note=note,
+        layers=(), forward=None, tensors=tensors, subject=form.subject,
+        mode="full" if evidence is None else "directional", directional=evidence or (),
+        precision=lowest, precision_limited=limited, precision_note=note,
     )
 
 
-@dataclass
-class At:
-    """A check under way: the form, the point, f there, the probes, and what the user's code
-    returned for the first probe (then, once asked, the shapes it gave that are wrong)."""
-
-    form: Form
-    evaluate: Evaluate
-    values: Mapping[str, Any]
-    base: Array
-    wrt: tuple[str, ...]
-    probes: Array
-    labels: list[str]
-    first: tuple[Mapping[str, Any], dict[str, Array]]
-    options: Options
-    given: dict[str, tuple[int, ...]] = field(default_factory=dict)
-
-    def user(self, point: Mapping[str, Any]) -> tuple[dict[str, Array], str]:
-        """The user's gradients at ``point`` under every probe and the precision they came in."""
-        user, dtype, self.given = _user_gradients(self.form, point, self.wrt, self.probes, self.base,
-                                                  self.first)
-        return user, dtype
-
-
-#: Each input's verdict, the directional evidence, the precision of f, and that of the user's
-#: gradients.
-Checked = tuple[dict[str, TensorResult], tuple[DirectionalCheck, ...], Precision, str]
-
-
-def _full(at: At) -> Checked:
-    """Every entry differenced and judged on its own (a long run says how long, on stderr)."""
-    entries = sum(int(np.size(at.values[n])) for n in at.wrt)
-    counted = Progress(at.evaluate, entries, at.form.fun, complex_step=at.options.scheme == "complex")
-    numeric = differentiate(counted, at.values, at.base, at.wrt, at.probes, at.options, at.form.fun)
-    user, dtype = at.user(numeric.values)
-    eps = max(numeric.precision.eps, float(np.finfo(dtype).eps))
-    lowest = dtype if np.finfo(dtype).eps > numeric.precision.eps else numeric.precision.dtype
-    judged = {n: _judged(at, n, user[n], numeric, eps, lowest) for n in user}
-    return judged, (), numeric.precision, dtype
-
-
-def _directional(at: At) -> Checked:
-    """Each input along random directions, bisected to a wrong entry (``usercode.directional``)."""
-    measured = measure(at.evaluate, at.values, at.base, at.wrt, at.probes, at.options.seed)
-    user, dtype = at.user(measured.values)
-    eps = max(measured.precision.eps, float(np.finfo(dtype).eps))
-    subject = directional.Subject(at.form.who, f"input of {at.form.fun}", at.labels,
-                                  0 if at.form.scalar else at.options.probes)
-    found = directional.check_all(at.evaluate, measured, at.wrt, at.probes, user, eps, at.options, subject)
-    judged = {n: tensor for n, (tensor, _) in found.items()}
-    return judged, tuple(found[n][1] for n in at.wrt if n in found), measured.precision, dtype
-
-
-def _judged(at: At, name: str, user: Array, numeric: Numeric, eps: float, dtype: str) -> TensorResult:
-    """The full check's verdict on ∂/∂``name``, every entry judged on its own."""
-    form = at.form
-    arrays = Compared(user, numeric.value[name], numeric.error[name], eps, dtype)
+def _judged(form: Form, name: str, values: Mapping[str, Any], arrays: Compared, labels: list[str],
+            options: Options, spread: Callable[[], dict[str, Array]]) -> TensorResult:
+    """The verdict on ∂/∂``name``. The user's gradient's own rounding noise (``spread()``) can
+    only widen its tolerance: it is asked for where the verdict would otherwise fail, to tell a
+    noisy gradient (ill-conditioned, cancelling) from a wrong one."""
+    shape, owner = np.shape(values[name]), f"input of {form.fun}"
     # a loss's gradient may be off by a multiple of the input itself (an L2 term)
-    related = {name: np.asarray(at.values[name], dtype=np.float64)} if form.scalar else None
-    return judge(name, np.shape(at.values[name]), arrays, at.labels, 0 if form.scalar else at.options.probes,
-                 at.options, form.who, f"input of {form.fun}", related)
+    related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
+    random = 0 if form.scalar else options.probes
+    judged = judge(name, shape, arrays, labels, random, options, form.who, owner, related)
+    if not judged.passed and name in spread():
+        judged = judge(name, shape, replace(arrays, spread=spread()[name]), labels, random, options, form.who,
+                       owner, related)
+    return judged
 
 
 def _gradients_once(
@@ -235,6 +241,48 @@ def _gradients_once(
     """
     shapes = {n: np.shape(values[n]) for n in wrt}
     return values, calls.gradients(form.user(probe, values), form.who, wrt, shapes, _doing(form), form.layout)
+
+
+def _gradient_noise(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], probe: Array,
+                    first: Mapping[str, Array], seed: int, spacing: float) -> dict[str, Array]:
+    """The rounding noise of the user's gradient under the first probe, per entry of every input
+    (inputs whose gradient came back misshapen are left out): ECnoise, as for f, along
+    ``USER_GRADIENT_NOISE_DIRECTIONS`` random directions of ``USER_GRADIENT_NOISE_POINTS``
+    points each, from the point (where the gradient is ``first``), at the relative ``spacing``
+    f's noise was measured at, combined as a root mean square. It sees what the gradient's own
+    arithmetic loses — to an ill-conditioned solve, to cancellation (1 − cos x at x ~ 1e-3 keeps
+    10 of 16 digits) — which a fixed count of ulps of its largest entry does not allow."""
+    rng = streams.rng(seed, streams.USER_GRADIENT_NOISE)
+    shapes = {n: np.shape(values[n]) for n in wrt}
+    start = {n: np.asarray(g, dtype=np.float64).reshape(-1) for n, g in first.items() if g.shape == shapes[n]}
+    runs: dict[str, list[Array]] = {n: [] for n in start}
+    for _ in range(policy.USER_GRADIENT_NOISE_DIRECTIONS):
+        moves = {n: rng.standard_normal(shapes[n]) * spacing * steps.unit(values[n]) for n in wrt}
+        for name, run in _gradient_run(form, values, wrt, probe, moves, start).items():
+            runs[name].append(run)
+    return {n: np.sqrt(np.mean(np.stack([estimates(run) for run in r]) ** 2, axis=0))
+            for n, r in runs.items() if r}
+
+
+def _gradient_run(form: Form, values: Mapping[str, Any], wrt: tuple[str, ...], probe: Array,
+                  moves: Mapping[str, Array], start: Mapping[str, Array]) -> dict[str, Array]:
+    """The user's gradient at ``USER_GRADIENT_NOISE_POINTS`` points along ``moves`` from the point
+    (where it is ``start``), per input: (points, entries); walked the other way where the first
+    leaves the domain, and empty where both do (the point is at its edge)."""
+    shapes = {n: np.shape(values[n]) for n in wrt}
+    for way in (1.0, -1.0):
+        rows: dict[str, list[Array]] = {n: [g] for n, g in start.items()}
+        try:
+            for t in range(1, policy.USER_GRADIENT_NOISE_POINTS):
+                point = {**values, **{n: values[n] + way * t * moves[n] for n in wrt}}
+                grads = calls.gradients(form.user(probe, point), form.who, wrt, shapes, _doing(form),
+                                        form.layout)
+                for name, row in rows.items():
+                    row.append(np.asarray(grads[name], dtype=np.float64).reshape(-1))
+        except calls.UserCodeError:
+            continue
+        return {n: np.stack(row) for n, row in rows.items() if all(r.shape == row[0].shape for r in row)}
+    return {}
 
 
 def _doing(form: Form) -> str:
@@ -311,6 +359,11 @@ def _user_gradients(
             found[name].append(np.asarray(grad, dtype=np.float64).reshape(-1))
     turned = {n: np.stack(rows) for n, rows in found.items() if len(rows) == len(probes)}
     return turned, dtype, given
+
+
+def _lower(dtype: str, precision: Precision) -> str:
+    """The lower of the gradient's precision and the function's."""
+    return dtype if np.finfo(dtype).eps > precision.eps else precision.dtype
 
 
 def _is_float_array(value: Any) -> bool:

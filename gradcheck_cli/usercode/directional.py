@@ -46,7 +46,8 @@ from gradcheck_cli.engines.directions import Segment, Stencil, draw
 from gradcheck_cli.fd import richardson, steps, tolerance
 from gradcheck_cli.fd.stencils import Sides
 from gradcheck_cli.results import DirectionalCheck, Entry, Pair, TensorResult
-from gradcheck_cli.usercode.numerics import Evaluate, Measured, _f64, _rounded
+from gradcheck_cli.usercode.calls import UserCodeError
+from gradcheck_cli.usercode.numerics import Evaluate, Measured, _f64, _rounded, tolerant
 from gradcheck_cli.usercode.options import Options
 from gradcheck_cli.usercode.verdict import SOURCES
 
@@ -63,7 +64,7 @@ class Lines:
     #: the weights of the directions: (directions, entries)
     u: Array
     options: Options
-    done: dict[Segment, richardson.Difference] = field(default_factory=dict)
+    done: dict[Segment, richardson.Derivative] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.shape = np.shape(self.measured.values[self.name])
@@ -74,12 +75,34 @@ class Lines:
         self.step = float(steps.from_noise(np.ones(1), self.measured.noise, self.options.scheme,
                                            self.options.step)[0])
 
-    def difference(self, segment: Segment) -> richardson.Difference:
+    def difference(self, segment: Segment) -> richardson.Derivative:
+        """The Richardson difference along ``segment``, as a full check takes one along an entry
+        (its step shrunk where f is not smooth, or not defined, at a wider one).
+
+        Raises:
+            UserCodeError: f is not defined on some side of the point along it, even at the
+                smallest step.
+        """
         if segment not in self.done:
-            extrapolate = self.options.scheme == "richardson"
-            self.done[segment] = richardson.difference(self._mover(segment), 0.0, self.base, self.step,
-                                                       self.measured.sigma, extrapolate)
+            options, dtype = self.options, self.measured.precision.dtype
+            # a step the user chose is not widened
+            resolution = policy.USER_RESOLUTION[dtype] if options.step is None else np.inf
+            failures: list[UserCodeError] = []
+            found = richardson.derivative(tolerant(self._mover(segment), failures), 0.0, self.base, self.step,
+                                          self.measured.sigma, options.scheme == "richardson", resolution)
+            if found is None:
+                last = failures[-1]
+                raise UserCodeError(last.message, details=last.details, hint=(
+                    f"it is not defined on both sides of the point along a random direction of {self.name}, "
+                    "even at the smallest step: check it at a point inside its domain"))
+            self.done[segment] = found
         return self.done[segment]
+
+    def kinked(self, found: richardson.Derivative) -> bool:
+        """Whether a difference ended as a kink on the point ends one: its step shrunk the full
+        ``USER_STEP_SHRINKS`` times or more without leaving f's domain (the levels settled
+        around a slope jump, where no step is right)."""
+        return not found.edge and found.step <= self.step / richardson.SHRINK ** policy.USER_STEP_SHRINKS
 
     def splits(self) -> bool:
         """Whether parts that cross kinks may still be split: not beyond ``USER_KINK_STENCILS``
@@ -143,16 +166,16 @@ class View:
         crossed = np.array([self._crossing(s, d) for s, d in zip(segments, found, strict=True)])
         return Stencil(value, error, crossed, low, high)
 
-    def _crossing(self, segment: Segment, found: richardson.Difference) -> bool:
+    def _crossing(self, segment: Segment, found: richardson.Derivative) -> bool:
         """Whether the part along ``segment`` may cross kinks, and is split rather than judged
-        whole: its stencil was not smooth at the last step; or it was not smooth at a larger one
-        (it shrank) and the part disagrees with the user's gradient — kinks of several entries
-        at the point can cancel along it, which its error bound cannot see, so the disagreement
-        is not yet evidence (in float32 the noise hides a kink's roughness at the smallest steps).
-        A part that agrees is judged as it is."""
+        whole: its difference ended as one at a kink on the point does; or its step had to shrink
+        and the part disagrees with the user's gradient — kinks of several entries at the point
+        can cancel along it, which its error bound cannot see, so the disagreement is not yet
+        evidence (in float32 the noise hides a kink's roughness at the smallest steps). A part
+        that agrees is judged as it is."""
         if not self.lines.splits():
             return False
-        if not bool(found.smooth.all()):
+        if self.lines.kinked(found):
             return True
         if found.step >= self.lines.step:
             return False
@@ -194,7 +217,8 @@ def directions(seed: int, sizes: Sequence[int]) -> list[Array]:
     return [u[:, cuts[j]:cuts[j + 1]] for j in range(len(sizes))]
 
 
-def judge(lines: Lines, user: Array, eps: float, subject: Subject) -> tuple[TensorResult, DirectionalCheck]:
+def judge(lines: Lines, user: Array, eps: float, dtype: str,
+          subject: Subject) -> tuple[TensorResult, DirectionalCheck]:
     """The verdict on ∂/∂(one input) from its directions, under every probe (``user``: the
     user's gradients, (probes, entries)), and the directional evidence."""
     outcomes = [search(View(lines, c, eps, user[c]), {"user": user[c]}) for c in range(user.shape[0])]
@@ -212,7 +236,7 @@ def judge(lines: Lines, user: Array, eps: float, subject: Subject) -> tuple[Tens
     tensor = TensorResult(name, lines.shape, subject.owner, "pass" if check.passed else "fail", (pair,),
                           odd_one_out=None if check.passed else "user", explanation=explanation,
                           worst=worst, kinks=_kinks(outcomes, name),
-                          caution=_caution(lines, user, eps) if check.passed else None,
+                          caution=_caution(lines, user, eps, dtype) if check.passed else None,
                           probe=subject.labels[p])
     located = check.located
     evidence = DirectionalCheck(
@@ -280,9 +304,10 @@ def _explanation(check: SourceCheck, subject: Subject, p: int, lines: Lines, wor
     return head + text + others
 
 
-def _caution(lines: Lines, user: Array, eps: float) -> str | None:
+def _caution(lines: Lines, user: Array, eps: float, dtype: str) -> str | None:
     """On a pass: the smallest error in one entry that every direction would have let through,
-    when it exceeds ``WEAK_RESOLUTION`` of the gradient's largest entry."""
+    where it is coarser than ``USER_RESOLUTION`` (of the precision judged in) of the gradient's
+    largest entry."""
     whole = [Segment(k, 0, lines.total) for k in range(lines.count)]
     resolution = 0.0
     for c in range(user.shape[0]):
@@ -294,11 +319,11 @@ def _caution(lines: Lines, user: Array, eps: float) -> str | None:
         per_entry = (tol[:, None] / np.maximum(np.abs(lines.u), policy.TINY)).min(axis=0)
         resolution = max(resolution, float(per_entry.max(initial=0.0)))
     size = float(np.abs(user).max(initial=0.0))
-    if resolution <= policy.WEAK_RESOLUTION * size:
+    if resolution <= policy.USER_RESOLUTION[dtype] * size:
         return None
-    share = f"{resolution / size:.0%} of its largest entry" if size > 0 else f"{resolution:.1e} while it is 0"
-    return (f"the directional differences resolve an error in one entry of ∂/∂{lines.name} only above "
-            f"{share} here: smaller ones would pass too (mode='full' resolves each entry on its own)")
+    share = f"{resolution / size:.0e} of its largest entry" if size > 0 else f"{resolution:.1e} while it is 0"
+    return (f"could resolve an error in one entry of ∂/∂{lines.name} only above {share} along random "
+            "directions: smaller ones would pass too (mode='full' resolves each entry on its own)")
 
 
 def _kinks(outcomes: Sequence[Outcome], name: str) -> int:
@@ -311,7 +336,8 @@ Judged = tuple[TensorResult, DirectionalCheck]
 
 
 def check_all(evaluate: Evaluate, measured: Measured, wrt: Sequence[str], probes: Array,
-              user: Mapping[str, Array], eps: float, options: Options, subject: Subject) -> dict[str, Judged]:
+              user: Mapping[str, Array], eps: float, dtype: str, options: Options,
+              subject: Subject) -> dict[str, Judged]:
     """Every input in ``user`` (those returned in their shape), each along its own directions."""
     sizes = [int(np.size(measured.values[n])) for n in wrt]
     found: dict[str, Judged] = {}
@@ -320,5 +346,5 @@ def check_all(evaluate: Evaluate, measured: Measured, wrt: Sequence[str], probes
             continue
         weights = u * steps.unit(measured.values[name]).reshape(-1)
         lines = Lines(evaluate, measured, name, probes, weights, options)
-        found[name] = judge(lines, user[name], eps, subject)
+        found[name] = judge(lines, user[name], eps, dtype, subject)
     return found

@@ -3,9 +3,11 @@ speaks for a failure, and the diagnosis; the comparison itself, the worst entrie
 are the judge's (``judge``), as for a network spec.
 
 The tolerance of an entry is ``fd.tolerance.allowed``: the finite difference's error estimate,
-times the safety factor, plus the rounding the user's own gradient is entitled to — in the
+times the safety factor, plus the rounding the user's own gradient is entitled to — ulps of the
 precision the user's code computes in (float32 code gets float32's ulps: a correct float32
-gradient is not a failure) — plus the user's ``atol``/``rtol`` when given.
+gradient is not a failure), or, where it is measured and larger, its own rounding noise (an
+ill-conditioned or cancelling gradient) — plus the user's ``atol``/``rtol`` when given. A pass
+whose resolution is coarser than expected says what it reached.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class Compared:
     #: unit round-off of the precision the user's gradient is computed in
     eps: float
     dtype: str
+    #: the measured rounding noise of the user's gradient under the first probe, per entry
+    spread: Array | None = None
+    #: what the finite differences did at the edge of f's domain, for the report, or ""
+    edge: str = ""
 
 
 def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[str], random: int,
@@ -66,15 +72,15 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     failing = judged.pair.failing
     kind, explanation = None, None
     if failing:
-        kind, phrase = _diagnose(values["user"], values["numeric"], judged.wrong[p].reshape(shape), related)
+        kind, phrase = _diagnose(values["user"], values["numeric"], ratio, related)
         if kind in ("partial", "other") and worst_entries:
             top = worst_entries[0]
             phrase += f" (worst: {name}{list(top.index)}, {top.rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
+    caution = (arrays.edge or None) if failing else _caution(name, arrays, tol, max(random, 1))
     return TensorResult(name, shape, owner, "fail" if failing else "pass", (judged.pair,),
                         odd_one_out="user" if failing else None, explanation=explanation, worst=worst_entries,
-                        grid=error_grid(ratio) if failing else (),
-                        caution=None if failing else _caution(name, arrays, tol), diagnosis=kind,
+                        grid=error_grid(ratio) if failing else (), caution=caution, diagnosis=kind,
                         probe=probes[p])
 
 
@@ -90,24 +96,46 @@ def misshapen(name: str, shape: tuple[int, ...], given: tuple[int, ...], who: st
                         diagnosis=kind)
 
 
-def _caution(name: str, arrays: Compared, tol: Array) -> str | None:
-    """On a pass: a tolerance above ``WEAK_RESOLUTION`` of the gradient's largest entry (noise,
-    or a function not smooth at the step's scale) means smaller errors could not be seen."""
-    size = max(float(np.abs(arrays.numeric).max(initial=0.0)), float(np.abs(arrays.user).max(initial=0.0)))
-    widest = float(tol.max(initial=0.0))
-    if widest <= policy.WEAK_RESOLUTION * size:
-        return None
-    share = f"{widest / size:.0%} of its largest entry" if size > 0 else f"{widest:.1e} while it is 0"
-    return (f"the finite differences resolve ∂/∂{name} only to {share} here (the function is noisy or "
-            "not smooth at the step's scale): errors below that would pass too")
+def _resolution(arrays: Compared, tol: Array, random: int) -> tuple[float, tuple[int, int]]:
+    """The widest tolerance over the gradient's largest entry under the first ``random`` probes
+    (a Jacobian row's gradient may be all but zero; it is not what a user reads as the gradient's
+    size), and where it is: (probe, entry). Where the gradient is 0, the widest tolerance itself."""
+    scale = _scale(arrays)[:random]
+    share = tol[:random] / np.where(scale > 0, scale, 1.0)[:, None]
+    if not share.size:
+        return 0.0, (0, 0)
+    p, i = np.unravel_index(int(np.argmax(share)), share.shape)
+    return float(share[p, i]), (int(p), int(i))
 
 
-def _diagnose(user: Array, numeric: Array, wrong: Array,
+def _caution(name: str, arrays: Compared, tol: Array, random: int) -> str | None:
+    """On a pass, what it does not show: the resolution reached (``_resolution``) where it is
+    coarser than ``USER_RESOLUTION`` of the precision judged in, with why — the user's gradient's
+    own noise, or the finite differences' (noise, cancellation, a function not smooth at the
+    step's scale) — and steps shrunk at the edge of f's domain."""
+    notes = [arrays.edge] if arrays.edge else []
+    resolution, widest = _resolution(arrays, tol, random)
+    if resolution > policy.USER_RESOLUTION[arrays.dtype]:
+        p, i = widest
+        theirs = float(tol[p, i]) > 2 * policy.ESTIMATE_SAFETY * float(arrays.estimate[p, i])
+        why = ("your gradient's own rounding noise is that large: it is ill-conditioned or cancels here"
+               if theirs else
+               "the function is noisy, cancels, or is not smooth at the step's scale")
+        resolved = (f"{resolution:.0e} of its largest entry" if _scale(arrays)[p] > 0
+                    else f"{resolution:.1e} while it is 0")
+        notes.append(f"could resolve errors above {resolved} in ∂/∂{name} only ({why}): smaller errors "
+                     "would pass too")
+    return "; ".join(notes) or None
+
+
+def _diagnose(user: Array, numeric: Array, ratio: Array,
               related: Mapping[str, Array] | None) -> tuple[str, str]:
-    """``classify``'s kind and phrase; but a difference too small for its tests to resolve
-    (sign, factor, transpose all "fit" it) is described by where it is."""
+    """``classify``'s kind and phrase (``ratio``: each entry's error over its tolerance; a
+    row or column pattern must hold beyond the error bars); but a difference too small for its
+    tests to resolve (sign, factor, transpose all "fit" it) is described by where it is."""
+    wrong = ratio > 1
     if float(np.linalg.norm(user - numeric)) > policy.DIAGNOSIS_RESIDUAL * float(np.linalg.norm(numeric)):
-        found = classify(user, numeric, wrong, related)
+        found = classify(user, numeric, wrong, related, ratio)
         if found:
             return found
     count = int(wrong.sum())
@@ -117,9 +145,32 @@ def _diagnose(user: Array, numeric: Array, wrong: Array,
 
 
 def _tolerance(arrays: Compared, options: Options) -> tuple[Array, str]:
-    scale = np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
-                       np.abs(arrays.numeric).max(axis=1, initial=0.0))
-    tol = tolerance.allowed(scale[:, None], arrays.estimate, eps=arrays.eps, atol=options.atol,
+    """Each entry's tolerance, and where it comes from in words. Beside the ulps ``allowed``
+    grants, the user's gradient may err by ``USER_NOISE_SIGMAS`` of its own measured rounding
+    noise (with the estimate's safety): named in the words where that is the larger."""
+    scale = _scale(arrays)
+    noise = policy.USER_NOISE_SIGMAS * _noise(arrays, scale)
+    tol = tolerance.allowed(scale[:, None], arrays.estimate + noise, eps=arrays.eps, atol=options.atol,
                             rtol=options.rtol, reference=arrays.numeric)
-    overridden = options.atol is not None or options.rtol is not None
-    return tol, tolerance.described(True, precision=arrays.dtype, overrides="atol/rtol" if overridden else "")
+    terms = []
+    if np.any(policy.ESTIMATE_SAFETY * noise > policy.ANALYTIC_ULPS * arrays.eps * scale[:, None]):
+        terms.append(f"{policy.ESTIMATE_SAFETY * policy.USER_NOISE_SIGMAS:g} × your gradient's measured "
+                     "rounding noise")
+    if options.atol is not None or options.rtol is not None:
+        terms.append("atol/rtol")
+    return tol, tolerance.described(True, precision=arrays.dtype, overrides=" + ".join(terms))
+
+
+def _scale(arrays: Compared) -> Array:
+    """The largest entry of either gradient, per probe."""
+    return np.asarray(np.maximum(np.abs(arrays.user).max(axis=1, initial=0.0),
+                                 np.abs(arrays.numeric).max(axis=1, initial=0.0)))
+
+
+def _noise(arrays: Compared, scale: Array) -> Array:
+    """The user's gradient's rounding noise under every probe, (probes, entries): measured under
+    the first, and taken to scale with the gradient's size under the others."""
+    if arrays.spread is None:
+        return np.zeros_like(arrays.user)
+    ratio = scale / max(float(scale[0]), policy.TINY)
+    return np.asarray(ratio[:, None] * arrays.spread[None, :])
