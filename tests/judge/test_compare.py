@@ -1,0 +1,140 @@
+"""The spec judge on hand-made gradients: the numbers it reports (ratios of a passing pair, the
+worst entries' values, the error grid), who it names as the odd one out, the spec's atol, and
+gradients of the wrong shape. Every expected value is worked out from the tolerance formula
+(``fd.tolerance``: ANALYTIC_ULPS ulps of the largest entry + ESTIMATE_SAFETY × the estimate)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from problems import make_problem
+
+from gradcheck_cli import policy
+from gradcheck_cli.compare import compare
+from gradcheck_cli.engines import Gradients
+from gradcheck_cli.ops.layers import Linear
+from gradcheck_cli.ops.losses import SquaredError
+from gradcheck_cli.problem import Problem, Settings
+
+ULP = policy.ANALYTIC_ULPS * policy.EPS
+SAFETY = policy.ESTIMATE_SAFETY
+
+#: ∂J/∂W0 of a 2×3 weight: entries of distinct sizes, largest 6
+G = np.array([[1.0, -2.0, 3.0], [4.0, -5.0, 6.0]])
+#: the numeric engine's error estimate of every entry
+E = 1e-7
+
+
+def problem(**settings: float) -> Problem:
+    made = make_problem([Linear(out=2)], SquaredError(), inputs=3, wrt=["W0"])
+    return dataclasses.replace(made, settings=Settings(**settings))  # type: ignore[arg-type]
+
+
+def source(name: str, grad: np.ndarray, loss: float = 1.0) -> Gradients:
+    error = {"W0": np.full(G.shape, E)} if name == "numeric" else {}
+    return Gradients(name, loss, np.zeros((5, 2)), {"W0": grad}, error)
+
+
+def found(symbolic: np.ndarray = G, backprop: np.ndarray = G, numeric: np.ndarray = G) -> dict[str, Gradients]:
+    return {"symbolic": source("symbolic", symbolic), "backprop": source("backprop", backprop),
+            "numeric": source("numeric", numeric)}
+
+
+def test_a_passing_pair_reports_its_largest_error_relative_error_and_ratio_to_tolerance():
+    numeric = G.copy()
+    numeric[1, 2] += 2e-7  # half of what 4 × 1e-7 allows, on the entry 6
+    (tensor,) = compare(problem(), found(numeric=numeric)).tensors
+    assert tensor.verdict == "pass"
+    exact, with_numeric = tensor.pairs[0], tensor.pairs[1]
+    assert (exact.first, exact.second) == ("symbolic", "backprop")
+    assert (exact.max_abs, exact.worst_ratio, exact.failing) == (0.0, 0.0, 0)
+    assert (with_numeric.first, with_numeric.second) == ("symbolic", "numeric")
+    assert with_numeric.max_abs == pytest.approx(2e-7, rel=1e-6)
+    assert with_numeric.max_rel == pytest.approx(2e-7 / (6.0 + 2e-7), rel=1e-6)
+    assert with_numeric.worst_ratio == pytest.approx(2e-7 / (6.0 * ULP + SAFETY * E), rel=1e-6)
+    assert with_numeric.failing == 0
+
+
+def test_the_worst_entries_carry_each_source_s_value_the_errors_and_the_tolerance():
+    backprop = G.copy()
+    backprop[0, 1] = -2.5   # off by 0.5
+    backprop[1, 0] = 4.1    # off by 0.1
+    (tensor,) = compare(problem(), found(backprop=backprop)).tensors
+    assert tensor.verdict == "fail" and tensor.odd_one_out == "backprop"
+    first, second = tensor.worst[0], tensor.worst[1]
+    assert first.index == (0, 1) and second.index == (1, 0)
+    assert first.values == {"symbolic": -2.0, "backprop": -2.5, "numeric": -2.0}
+    assert second.values == {"symbolic": 4.0, "backprop": 4.1, "numeric": 4.0}
+    # the pair the worst entries come from is symbolic/backprop, both analytic: the tolerance is
+    # the rounding of the largest entry (6) alone
+    assert first.abs_error == pytest.approx(0.5) and first.rel_error == pytest.approx(0.5 / 2.5)
+    assert second.abs_error == pytest.approx(0.1) and second.rel_error == pytest.approx(0.1 / 4.1)
+    assert first.tolerance == pytest.approx(6.0 * ULP) and second.tolerance == pytest.approx(6.0 * ULP)
+    assert len(tensor.worst) == policy.WORST_ENTRIES
+
+
+def test_the_error_grid_is_the_error_over_the_tolerance_of_every_entry_row_by_row():
+    backprop = G.copy()
+    backprop[0, 1] = -2.5
+    (tensor,) = compare(problem(), found(backprop=backprop)).tensors
+    worst_pair = max(tensor.pairs, key=lambda p: p.worst_ratio)
+    assert (worst_pair.first, worst_pair.second) == ("symbolic", "backprop")
+    expected = np.zeros(G.shape)
+    expected[0, 1] = 0.5 / (6.0 * ULP)
+    np.testing.assert_allclose(np.array(tensor.grid), expected, rtol=1e-9)
+
+
+def test_when_all_three_sources_disagree_no_one_is_named():
+    (tensor,) = compare(problem(), found(backprop=G + 1.0, numeric=G - 1.0)).tensors
+    assert tensor.verdict == "fail"
+    assert tensor.odd_one_out is None
+    assert all(not p.passed for p in tensor.pairs)
+    assert "no two of them agree" in (tensor.explanation or "")
+
+
+def test_the_spec_s_atol_given_alone_is_added_to_the_tolerance():
+    backprop = G + 0.4
+    assert compare(problem(), found(backprop=backprop)).tensors[0].verdict == "fail"
+    (tensor,) = compare(problem(atol=0.5), found(backprop=backprop)).tensors
+    assert tensor.verdict == "pass"
+    assert tensor.pairs[0].worst_ratio == pytest.approx(0.4 / (6.4 * ULP + 0.5))
+    assert tensor.pairs[0].tolerance_source.endswith("+ spec atol/rtol")
+    assert compare(problem(atol=0.3), found(backprop=backprop)).tensors[0].verdict == "fail"
+
+
+def test_the_forward_check_allows_the_rounding_of_a_loss_of_at_least_one():
+    result = compare(problem(), {"symbolic": source("symbolic", G, loss=0.25),
+                                 "backprop": source("backprop", G, loss=0.25)})
+    assert result.forward is not None
+    assert result.forward.tolerance == pytest.approx(ULP)
+    big = compare(problem(), {"symbolic": source("symbolic", G, loss=-8.0),
+                              "backprop": source("backprop", G, loss=-8.0)})
+    assert big.forward is not None and big.forward.tolerance == pytest.approx(8.0 * ULP)
+
+
+def test_a_transposed_gradient_from_one_source_is_a_transpose_failure_blaming_it():
+    (tensor,) = compare(problem(), found(backprop=G.T.copy())).tensors
+    assert (tensor.verdict, tensor.diagnosis, tensor.odd_one_out) == ("fail", "transpose", "backprop")
+    by_pair = {(p.first, p.second): p for p in tensor.pairs}
+    assert by_pair["symbolic", "numeric"].passed
+    assert by_pair["symbolic", "backprop"].failing == G.size
+    assert by_pair["backprop", "numeric"].worst_ratio == np.inf
+
+
+def test_a_transposed_gradient_whose_transpose_is_wrong_too_is_a_shape_failure():
+    (tensor,) = compare(problem(), found(backprop=(2.0 * G).T.copy())).tensors
+    assert (tensor.verdict, tensor.diagnosis) == ("fail", "shape")
+    assert "its transpose is wrong too" in (tensor.explanation or "")
+
+
+def test_a_misshapen_gradient_with_only_one_other_source_is_not_an_odd_one_out():
+    two = {"backprop": source("backprop", G.T.copy()), "numeric": source("numeric", G)}
+    (tensor,) = compare(problem(), two).tensors
+    assert tensor.verdict == "fail" and tensor.odd_one_out is None
+
+
+def test_two_misshapen_gradients_name_no_odd_one_out():
+    (tensor,) = compare(problem(), found(symbolic=G[:, :2].copy(), backprop=G.T.copy())).tensors
+    assert (tensor.verdict, tensor.diagnosis, tensor.odd_one_out) == ("fail", "shape", None)

@@ -1,0 +1,151 @@
+"""The user-code judge on hand-made arrays: the ratios and worst entries it reports, which probe
+they come from, the error grid, the caution on a weakly resolved pass, ``atol`` given alone and a
+gradient of the wrong shape. Tolerances are worked out from ``fd.tolerance``'s formula: ANALYTIC_ULPS
+ulps (of the user's precision) of the probe's largest entry + ESTIMATE_SAFETY × the estimate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck_cli import policy
+from gradcheck_cli.usercode.options import Options
+from gradcheck_cli.usercode.verdict import Compared, judge, misshapen
+
+EPS = policy.EPS
+SAFETY = policy.ESTIMATE_SAFETY
+
+
+def compared(user: list[list[float]], numeric: list[list[float]], estimate: float,
+             eps: float = EPS) -> Compared:
+    n = np.array(numeric)
+    return Compared(np.array(user), n, np.full(n.shape, estimate), eps, "float64" if eps == EPS else "float32")
+
+
+def run(arrays: Compared, shape: tuple[int, ...] = (2, 2), probes: tuple[str, ...] = ("",), random: int = 0,
+        options: Options | None = None):  # type: ignore[no-untyped-def]
+    return judge("w", shape, arrays, probes, random, options or Options(), "grad", "input")
+
+
+def tol(scale: float, estimate: float, eps: float = EPS) -> float:
+    return policy.ANALYTIC_ULPS * eps * scale + SAFETY * estimate
+
+
+def test_a_pass_reports_its_largest_error_relative_error_and_ratio_to_tolerance():
+    arrays = compared([[1.0, -2.0, 4.0 + 3e-6, 0.5]], [[1.0, -2.0, 4.0, 0.5]], 1e-6)
+    result, tensor = run(arrays)
+    assert result.passed and tensor.verdict == "pass" and result.failing == 0
+    assert result.max_abs == pytest.approx(3e-6, rel=1e-6)
+    assert result.max_rel == pytest.approx(3e-6 / (4.0 + 3e-6), rel=1e-6)
+    assert result.worst_ratio == pytest.approx(3e-6 / tol(4.0 + 3e-6, 1e-6), rel=1e-6)
+    (pair,) = tensor.pairs
+    assert (pair.first, pair.second, pair.worst_ratio, pair.failing) == ("user", "numeric", result.worst_ratio, 0)
+    assert tensor.grid == () and tensor.odd_one_out is None and result.explanation is None
+
+
+def test_the_worst_entries_carry_both_values_the_errors_and_the_tolerance_with_their_index():
+    user, numeric = [[1.0, -2.5, 4.0, 0.6]], [[1.0, -2.0, 4.0, 0.5]]
+    result, tensor = run(compared(user, numeric, 1e-3))
+    assert not result.passed and result.failing == 2
+    first, second = result.worst[0], result.worst[1]
+    assert (first.index, second.index) == ((0, 1), (1, 1))
+    assert first.values == {"user": -2.5, "numeric": -2.0}
+    assert second.values == {"user": 0.6, "numeric": 0.5}
+    assert first.abs_error == pytest.approx(0.5) and first.rel_error == pytest.approx(0.5 / 2.5)
+    assert second.abs_error == pytest.approx(0.1) and second.rel_error == pytest.approx(0.1 / 0.6)
+    assert first.tolerance == pytest.approx(tol(4.0, 1e-3))
+    assert tensor.worst == result.worst
+
+
+def test_a_failure_s_error_grid_is_the_error_over_the_tolerance_of_every_entry_row_by_row():
+    user, numeric = [[1.0, -2.5, 4.0, 0.6]], [[1.0, -2.0, 4.0, 0.5]]
+    _, tensor = run(compared(user, numeric, 1e-3))
+    t = tol(4.0, 1e-3)
+    np.testing.assert_allclose(np.array(tensor.grid), [[0.0, 0.5 / t], [0.0, 0.1 / t]], rtol=1e-9)
+
+
+def test_the_entries_of_a_scalar_input_have_the_empty_index():
+    result, _ = run(compared([[3.5]], [[3.0]], 1e-6), shape=())
+    assert result.worst[0].index == ()
+
+
+def test_a_failing_random_probe_is_reported_even_when_a_jacobian_row_fails_worse():
+    # probe 0, random, off by 1.5 tolerances; probe 1, a row of the Jacobian, off by far more
+    t = tol(1.0, 1e-3)
+    user = [[1.0 + 1.5 * t, 0.0], [1.0 + 100 * t, 0.0]]
+    result, _ = run(compared(user, [[1.0, 0.0], [1.0, 0.0]], 1e-3), shape=(2,),
+                    probes=("random cotangent 0", "row 0 of the Jacobian"), random=1)
+    assert result.probe == "random cotangent 0"
+    assert "(random cotangent 0)" in (result.explanation or "")
+
+
+def test_a_pass_reports_the_probe_closest_to_its_tolerance_whatever_its_kind():
+    t = tol(1.0, 1e-3)
+    user = [[1.0 + 0.1 * t, 0.0], [1.0 + 0.9 * t, 0.0]]
+    result, _ = run(compared(user, [[1.0, 0.0], [1.0, 0.0]], 1e-3), shape=(2,),
+                    probes=("random cotangent 0", "row 0 of the Jacobian"), random=1)
+    assert result.passed and result.probe == "row 0 of the Jacobian"
+
+
+def test_a_pass_whose_tolerance_exceeds_the_weak_resolution_share_of_the_gradient_carries_a_caution():
+    share = policy.WEAK_RESOLUTION
+    # tolerance ≈ 4 × estimate: 1.2 × the share of the largest entry (2), then 0.8 × it
+    loose, _ = run(compared([[1.0, 2.0]], [[1.0, 2.0]], 1.2 * share * 2.0 / SAFETY), shape=(2,))
+    tight, tensor = run(compared([[1.0, 2.0]], [[1.0, 2.0]], 0.8 * share * 2.0 / SAFETY), shape=(2,))
+    assert loose.passed and loose.caution is not None
+    assert f"only to {1.2 * share:.0%} of its largest entry" in loose.caution
+    assert tight.passed and tight.caution is None and tensor.caution is None
+
+
+def test_a_pass_of_a_zero_gradient_with_a_nonzero_tolerance_says_so():
+    result, _ = run(compared([[0.0, 0.0]], [[0.0, 0.0]], 1e-3), shape=(2,))
+    assert result.passed and result.caution is not None
+    assert f"{SAFETY * 1e-3:.1e} while it is 0" in result.caution
+
+
+def test_a_failure_carries_no_caution():
+    result, _ = run(compared([[1.0, 3.0]], [[1.0, 2.0]], 0.2), shape=(2,))
+    assert not result.passed and result.caution is None
+
+
+def test_atol_given_alone_is_added_to_the_tolerance():
+    arrays = compared([[1.0, 2.3]], [[1.0, 2.0]], 1e-9)
+    assert not run(arrays, shape=(2,))[0].passed
+    result, _ = run(arrays, shape=(2,), options=Options(atol=0.5))
+    assert result.passed
+    assert result.worst_ratio == pytest.approx(0.3 / (tol(2.3, 1e-9) + 0.5))
+    assert result.tolerance.endswith("+ atol/rtol")
+    assert not run(arrays, shape=(2,), options=Options(atol=0.2))[0].passed
+
+
+def test_float32_code_is_allowed_float32_rounding():
+    eps32 = float(np.finfo(np.float32).eps)
+    arrays = compared([[1.0, 2.0 + 1e-5]], [[1.0, 2.0]], 0.0, eps=eps32)
+    result, _ = run(arrays, shape=(2,))
+    assert result.passed
+    assert result.worst_ratio == pytest.approx(1e-5 / tol(2.0 + 1e-5, 0.0, eps32), rel=1e-6)
+    assert "float32 ulps" in result.tolerance
+
+
+def test_a_sign_error_is_named_and_blames_the_user():
+    result, tensor = run(compared([[-1.0, 2.0, -3.0, 4.0]], [[1.0, -2.0, 3.0, -4.0]], 1e-6))
+    assert (result.diagnosis, tensor.diagnosis, tensor.odd_one_out) == ("sign", "sign", "user")
+    assert result.explanation == "`grad` is wrong for `w`: it has the wrong sign"
+
+
+def test_one_entry_off_by_too_little_to_classify_is_named_by_its_place():
+    numeric = [[1.0, -2.0, 3.0, 4.0]]
+    user = [[1.0, -2.0, 3.0 + 1e-8, 4.0]]
+    result, _ = run(compared(user, numeric, 1e-12))
+    assert result.diagnosis == "partial"
+    assert "only entry [1, 0] differs" in (result.explanation or "")
+    assert "(worst: w[1, 0]" in (result.explanation or "")
+
+
+def test_a_gradient_of_the_wrong_shape_fails_every_entry():
+    result, tensor = misshapen("w", (2, 3), (3, 2), "grad", "input", None)
+    assert not result.passed and result.failing == 6 and result.probe == ""
+    assert result.diagnosis == "shape" and result.explanation is not None
+    assert result.explanation.startswith("`grad` is wrong for `w`: it has shape [3, 2]")
+    assert tensor.verdict == "fail" and tensor.odd_one_out == "user" and tensor.explanation == result.explanation
+    assert tensor.pairs[0].failing == 6 and tensor.pairs[0].worst_ratio == np.inf
