@@ -56,7 +56,8 @@ def results() -> dict[str, int | None]:
 
 
 def module_of(name: str) -> str | None:
-    return next((m for m, patterns in MODULES.items() if any(fnmatch.fnmatch(name, p) for p in patterns)), None)
+    return next((module for module, patterns in MODULES.items()
+                 if any(fnmatch.fnmatch(name, p) for p in patterns)), None)
 
 
 def by_module(names: list[str]) -> dict[str, list[str]]:
@@ -93,7 +94,8 @@ def report(codes: dict[str, int | None], names: list[str]) -> None:
                   + (f": {EQUIVALENT[name]}" if name in EQUIVALENT else ""))
         for name in members:
             if codes.get(name) not in KILLED | SURVIVED:
-                print(f"    {'not run' if codes.get(name) is None else 'exit ' + str(codes[name]):<10} {name}")
+                status = "not run" if codes.get(name) is None else f"exit {codes[name]}"
+                print(f"    {status:<10} {name}")
 
 
 def main() -> None:

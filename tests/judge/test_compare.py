@@ -37,7 +37,8 @@ def source(name: str, grad: np.ndarray, loss: float = 1.0) -> Gradients:
     return Gradients(name, loss, np.zeros((5, 2)), {"W0": grad}, error)
 
 
-def found(symbolic: np.ndarray = G, backprop: np.ndarray = G, numeric: np.ndarray = G) -> dict[str, Gradients]:
+def found(symbolic: np.ndarray = G, backprop: np.ndarray = G,
+          numeric: np.ndarray = G) -> dict[str, Gradients]:
     return {"symbolic": source("symbolic", symbolic), "backprop": source("backprop", backprop),
             "numeric": source("numeric", numeric)}
 

@@ -19,7 +19,8 @@ SAFETY = policy.ESTIMATE_SAFETY
 def compared(user: list[list[float]], numeric: list[list[float]], estimate: float,
              eps: float = EPS) -> Compared:
     n = np.array(numeric)
-    return Compared(np.array(user), n, np.full(n.shape, estimate), eps, "float64" if eps == EPS else "float32")
+    dtype = "float64" if eps == EPS else "float32"
+    return Compared(np.array(user), n, np.full(n.shape, estimate), eps, dtype)
 
 
 def run(arrays: Compared, shape: tuple[int, ...] = (2, 2), probes: tuple[str, ...] = ("",), random: int = 0,
@@ -39,7 +40,8 @@ def test_a_pass_reports_its_largest_error_relative_error_and_ratio_to_tolerance(
     assert result.max_rel == pytest.approx(3e-6 / (4.0 + 3e-6), rel=1e-6)
     assert result.worst_ratio == pytest.approx(3e-6 / tol(4.0 + 3e-6, 1e-6), rel=1e-6)
     (pair,) = tensor.pairs
-    assert (pair.first, pair.second, pair.worst_ratio, pair.failing) == ("user", "numeric", result.worst_ratio, 0)
+    assert (pair.first, pair.second) == ("user", "numeric")
+    assert (pair.worst_ratio, pair.failing) == (result.worst_ratio, 0)
     assert tensor.grid == () and tensor.odd_one_out is None and result.explanation is None
 
 
@@ -147,5 +149,6 @@ def test_a_gradient_of_the_wrong_shape_fails_every_entry():
     assert not result.passed and result.failing == 6 and result.probe == ""
     assert result.diagnosis == "shape" and result.explanation is not None
     assert result.explanation.startswith("`grad` is wrong for `w`: it has shape [3, 2]")
-    assert tensor.verdict == "fail" and tensor.odd_one_out == "user" and tensor.explanation == result.explanation
+    assert tensor.verdict == "fail" and tensor.odd_one_out == "user"
+    assert tensor.explanation == result.explanation
     assert tensor.pairs[0].failing == 6 and tensor.pairs[0].worst_ratio == np.inf
