@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 from problems import make_problem
+from relative import approx
 
 from gradcheck_cli import policy
 from gradcheck_cli.compare import compare
@@ -52,9 +52,9 @@ def test_a_passing_pair_reports_its_largest_error_relative_error_and_ratio_to_to
     assert (exact.first, exact.second) == ("symbolic", "backprop")
     assert (exact.max_abs, exact.worst_ratio, exact.failing) == (0.0, 0.0, 0)
     assert (with_numeric.first, with_numeric.second) == ("symbolic", "numeric")
-    assert with_numeric.max_abs == pytest.approx(2e-7, rel=1e-6)
-    assert with_numeric.max_rel == pytest.approx(2e-7 / (6.0 + 2e-7), rel=1e-6)
-    assert with_numeric.worst_ratio == pytest.approx(2e-7 / (6.0 * ULP + SAFETY * E), rel=1e-6)
+    assert with_numeric.max_abs == approx(2e-7, rel=1e-6)
+    assert with_numeric.max_rel == approx(2e-7 / (6.0 + 2e-7), rel=1e-6)
+    assert with_numeric.worst_ratio == approx(2e-7 / (6.0 * ULP + SAFETY * E), rel=1e-6)
     assert with_numeric.failing == 0
 
 
@@ -70,9 +70,9 @@ def test_the_worst_entries_carry_each_source_s_value_the_errors_and_the_toleranc
     assert second.values == {"symbolic": 4.0, "backprop": 4.1, "numeric": 4.0}
     # the pair the worst entries come from is symbolic/backprop, both analytic: the tolerance is
     # the rounding of the largest entry (6) alone
-    assert first.abs_error == pytest.approx(0.5) and first.rel_error == pytest.approx(0.5 / 2.5)
-    assert second.abs_error == pytest.approx(0.1) and second.rel_error == pytest.approx(0.1 / 4.1)
-    assert first.tolerance == pytest.approx(6.0 * ULP) and second.tolerance == pytest.approx(6.0 * ULP)
+    assert first.abs_error == approx(0.5) and first.rel_error == approx(0.5 / 2.5)
+    assert second.abs_error == approx(0.1) and second.rel_error == approx(0.1 / 4.1)
+    assert first.tolerance == approx(6.0 * ULP) and second.tolerance == approx(6.0 * ULP)
     assert len(tensor.worst) == policy.WORST_ENTRIES
 
 
@@ -100,7 +100,7 @@ def test_the_spec_s_atol_given_alone_is_added_to_the_tolerance():
     assert compare(problem(), found(backprop=backprop)).tensors[0].verdict == "fail"
     (tensor,) = compare(problem(atol=0.5), found(backprop=backprop)).tensors
     assert tensor.verdict == "pass"
-    assert tensor.pairs[0].worst_ratio == pytest.approx(0.4 / (6.4 * ULP + 0.5))
+    assert tensor.pairs[0].worst_ratio == approx(0.4 / (6.4 * ULP + 0.5))
     assert tensor.pairs[0].tolerance_source.endswith("+ spec atol/rtol")
     assert compare(problem(atol=0.3), found(backprop=backprop)).tensors[0].verdict == "fail"
 
@@ -109,10 +109,10 @@ def test_the_forward_check_allows_the_rounding_of_a_loss_of_at_least_one():
     result = compare(problem(), {"symbolic": source("symbolic", G, loss=0.25),
                                  "backprop": source("backprop", G, loss=0.25)})
     assert result.forward is not None
-    assert result.forward.tolerance == pytest.approx(ULP)
+    assert result.forward.tolerance == approx(ULP)
     big = compare(problem(), {"symbolic": source("symbolic", G, loss=-8.0),
                               "backprop": source("backprop", G, loss=-8.0)})
-    assert big.forward is not None and big.forward.tolerance == pytest.approx(8.0 * ULP)
+    assert big.forward is not None and big.forward.tolerance == approx(8.0 * ULP)
 
 
 def test_a_transposed_gradient_from_one_source_is_a_transpose_failure_blaming_it():

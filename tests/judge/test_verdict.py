@@ -6,7 +6,7 @@ ulps (of the user's precision) of the probe's largest entry + ESTIMATE_SAFETY ×
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from relative import approx
 
 from gradcheck_cli import policy
 from gradcheck_cli.usercode.options import Options
@@ -36,9 +36,9 @@ def test_a_pass_reports_its_largest_error_relative_error_and_ratio_to_tolerance(
     arrays = compared([[1.0, -2.0, 4.0 + 3e-6, 0.5]], [[1.0, -2.0, 4.0, 0.5]], 1e-6)
     result, tensor = run(arrays)
     assert result.passed and tensor.verdict == "pass" and result.failing == 0
-    assert result.max_abs == pytest.approx(3e-6, rel=1e-6)
-    assert result.max_rel == pytest.approx(3e-6 / (4.0 + 3e-6), rel=1e-6)
-    assert result.worst_ratio == pytest.approx(3e-6 / tol(4.0 + 3e-6, 1e-6), rel=1e-6)
+    assert result.max_abs == approx(3e-6, rel=1e-6)
+    assert result.max_rel == approx(3e-6 / (4.0 + 3e-6), rel=1e-6)
+    assert result.worst_ratio == approx(3e-6 / tol(4.0 + 3e-6, 1e-6), rel=1e-6)
     (pair,) = tensor.pairs
     assert (pair.first, pair.second) == ("user", "numeric")
     assert (pair.worst_ratio, pair.failing) == (result.worst_ratio, 0)
@@ -53,9 +53,9 @@ def test_the_worst_entries_carry_both_values_the_errors_and_the_tolerance_with_t
     assert (first.index, second.index) == ((0, 1), (1, 1))
     assert first.values == {"user": -2.5, "numeric": -2.0}
     assert second.values == {"user": 0.6, "numeric": 0.5}
-    assert first.abs_error == pytest.approx(0.5) and first.rel_error == pytest.approx(0.5 / 2.5)
-    assert second.abs_error == pytest.approx(0.1) and second.rel_error == pytest.approx(0.1 / 0.6)
-    assert first.tolerance == pytest.approx(tol(4.0, 1e-3))
+    assert first.abs_error == approx(0.5) and first.rel_error == approx(0.5 / 2.5)
+    assert second.abs_error == approx(0.1) and second.rel_error == approx(0.1 / 0.6)
+    assert first.tolerance == approx(tol(4.0, 1e-3))
     assert tensor.worst == result.worst
 
 
@@ -115,7 +115,7 @@ def test_atol_given_alone_is_added_to_the_tolerance():
     assert not run(arrays, shape=(2,))[0].passed
     result, _ = run(arrays, shape=(2,), options=Options(atol=0.5))
     assert result.passed
-    assert result.worst_ratio == pytest.approx(0.3 / (tol(2.3, 1e-9) + 0.5))
+    assert result.worst_ratio == approx(0.3 / (tol(2.3, 1e-9) + 0.5))
     assert result.tolerance.endswith("+ atol/rtol")
     assert not run(arrays, shape=(2,), options=Options(atol=0.2))[0].passed
 
@@ -125,7 +125,7 @@ def test_float32_code_is_allowed_float32_rounding():
     arrays = compared([[1.0, 2.0 + 1e-5]], [[1.0, 2.0]], 0.0, eps=eps32)
     result, _ = run(arrays, shape=(2,))
     assert result.passed
-    assert result.worst_ratio == pytest.approx(1e-5 / tol(2.0 + 1e-5, 0.0, eps32), rel=1e-6)
+    assert result.worst_ratio == approx(1e-5 / tol(2.0 + 1e-5, 0.0, eps32), rel=1e-6)
     assert "float32 ulps" in result.tolerance
 
 

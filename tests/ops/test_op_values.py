@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from relative import approx
 
 from gradcheck_cli.ops import LAYERS, Layer, register, registered
 from gradcheck_cli.ops.activations import Abs, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
@@ -57,10 +58,10 @@ def test_abs_has_the_sign_as_derivative_and_zero_at_its_kink():
 
 
 def test_the_smooth_activations_derivatives_from_their_outputs():
-    assert Sigmoid().derivative(np.array([0.0]), np.array([0.25]))[0] == pytest.approx(0.1875)
-    assert Tanh().derivative(np.array([0.0]), np.array([0.5]))[0] == pytest.approx(0.75)
-    assert Softplus().value(np.array([0.0]))[0] == pytest.approx(math.log(2.0))
-    assert Softplus().derivative(np.array([math.log(3.0)]), np.array([0.0]))[0] == pytest.approx(0.75)
+    assert Sigmoid().derivative(np.array([0.0]), np.array([0.25]))[0] == approx(0.1875)
+    assert Tanh().derivative(np.array([0.0]), np.array([0.5]))[0] == approx(0.75)
+    assert Softplus().value(np.array([0.0]))[0] == approx(math.log(2.0))
+    assert Softplus().derivative(np.array([math.log(3.0)]), np.array([0.0]))[0] == approx(0.75)
 
 
 def test_softmax_is_taken_along_the_last_axis_of_rows_of_very_different_scale():
@@ -82,30 +83,30 @@ def test_softmax_backward_is_s_times_g_minus_its_mean_under_s():
 ])
 def test_every_scale_of_the_squared_error(cls, loss, grad):  # type: ignore[no-untyped-def]
     value, cache = cls().forward(np.array([[2.0, 2.0]]), np.array([[1.0, 0.0]]))
-    assert value[0] == pytest.approx(loss)
+    assert value[0] == approx(loss)
     np.testing.assert_allclose(cls().backward(cache), [grad])
 
 
 def test_the_mean_squared_error_divides_by_the_number_of_outputs():
     value, cache = MeanSquaredError().forward(np.array([[1.0, 1.0, 1.0, 1.0]]), np.zeros((1, 4)))
-    assert value[0] == pytest.approx(1.0)
+    assert value[0] == approx(1.0)
     np.testing.assert_allclose(MeanSquaredError().backward(cache), [[0.5, 0.5, 0.5, 0.5]])
 
 
 def test_cross_entropy_on_probabilities_and_on_logits():
     y = np.array([[0.0, 1.0]])
     value, cache = CrossEntropy().forward(np.array([[0.25, 0.75]]), y)
-    assert value[0] == pytest.approx(-math.log(0.75))
+    assert value[0] == approx(-math.log(0.75))
     np.testing.assert_allclose(CrossEntropy().backward(cache), [[0.0, -1.0 / 0.75]])
     value, cache = SoftmaxCrossEntropy().forward(np.array([[0.0, math.log(3.0)]]), y)
-    assert value[0] == pytest.approx(-math.log(0.75))
+    assert value[0] == approx(-math.log(0.75))
     np.testing.assert_allclose(SoftmaxCrossEntropy().backward(cache), [[0.25, -0.25]])
 
 
 def test_binary_cross_entropy_at_binary_targets():
     bce = BinaryCrossEntropy()
     value, cache = bce.forward(np.array([[0.25, 0.25]]), np.array([[1.0, 0.0]]))
-    assert value[0] == pytest.approx(math.log(4.0) + math.log(4.0 / 3.0))
+    assert value[0] == approx(math.log(4.0) + math.log(4.0 / 3.0))
     np.testing.assert_allclose(bce.backward(cache), [[-4.0, 4.0 / 3.0]])
 
 
@@ -113,7 +114,7 @@ def test_binary_cross_entropy_from_logits_at_binary_targets():
     bce = SigmoidBinaryCrossEntropy()
     value, cache = bce.forward(np.array([[0.0, math.log(3.0)]]), np.array([[1.0, 0.0]]))
     # softplus(0) − 0 + softplus(log 3) − 0 = log 2 + log 4
-    assert value[0] == pytest.approx(math.log(2.0) + math.log(4.0))
+    assert value[0] == approx(math.log(2.0) + math.log(4.0))
     np.testing.assert_allclose(bce.backward(cache), [[-0.5, 0.75]])
 
 
@@ -121,7 +122,7 @@ def test_hinge_counts_the_margins_violated_and_takes_zero_at_a_kink():
     y = np.array([[1.0, 0.0, 0.0]])
     # margins: class 1: 0.5 − 1 + 1 = 0.5 (violated), class 2: −1 − 1 + 1 = −1
     value, cache = Hinge().forward(np.array([[1.0, 0.5, -1.0]]), y)
-    assert value[0] == pytest.approx(0.5)
+    assert value[0] == approx(0.5)
     np.testing.assert_allclose(Hinge().backward(cache), [[-1.0, 1.0, 0.0]])
     # class 1's margin exactly 0: the subgradient 0
     value, cache = Hinge().forward(np.array([[1.0, 0.0, -1.0]]), y)
@@ -134,11 +135,11 @@ def test_the_gaussian_nll_weighs_the_error_by_the_inverse_covariance():
     nll = GaussianNLL(covariance=[2.0, 0.5])
     # e = y − ŷ = [2, 1]: ½(4/2 + 1/0.5) + ½ log det(2πΣ) = 2 + log(2π)
     value, cache = nll.forward(np.array([[0.0, 0.0]]), np.array([[2.0, 1.0]]))
-    assert value[0] == pytest.approx(2.0 + math.log(2.0 * math.pi))
+    assert value[0] == approx(2.0 + math.log(2.0 * math.pi))
     np.testing.assert_allclose(nll.backward(cache), [[-1.0, -2.0]])
     value, _ = GaussianNLL(covariance=4.0, constant=False).forward(np.array([[0.0, 0.0]]),
                                                                    np.array([[2.0, 2.0]]))
-    assert value[0] == pytest.approx(1.0)
+    assert value[0] == approx(1.0)
 
 
 def test_the_gaussian_nll_names_the_form_of_its_covariance():
