@@ -77,3 +77,10 @@ def test_an_offset_the_same_in_every_entry_is_a_missing_term_said_so():
     d = diagnosis("x.T @ x + 2 * sum(x)", "x", ["x=3"], "2 * (x + 0.5)")
     assert (d.kind, d.details) == ("missing-term", {"same_in_every": "entry"})
     assert d.message.startswith("at every point the claim is off by the same amount in every entry")
+
+
+def test_a_term_left_out_of_entries_written_one_by_one_is_a_missing_term():
+    # the derivative's entries are 2xᵢ + 1; written entry by entry, the claim drops the 1s
+    d = diagnosis("x.T @ x + sum(x)", "x", ["x=3"], "vec(2 * x[0], 2 * x[1], 2 * x[2])")
+    assert (d.kind, d.details) == ("missing-term", {"term": "[[1], [1], [1]]"})
+    assert d.message == "a term is missing: the claim lacks [[1], [1], [1]]"

@@ -139,3 +139,9 @@ def test_a_misshapen_gradient_with_only_one_other_source_is_not_an_odd_one_out()
 def test_two_misshapen_gradients_name_no_odd_one_out():
     (tensor,) = compare(problem(), found(symbolic=G[:, :2].copy(), backprop=G.T.copy())).tensors
     assert (tensor.verdict, tensor.diagnosis, tensor.odd_one_out) == ("fail", "shape", None)
+
+
+def test_the_numeric_engine_is_named_when_the_analytic_two_agree_against_it():
+    (tensor,) = compare(problem(), found(numeric=G + 0.5)).tensors
+    assert tensor.verdict == "fail" and tensor.odd_one_out == "numeric"
+    assert (tensor.explanation or "").startswith("numeric is the odd one out: symbolic and backprop agree")

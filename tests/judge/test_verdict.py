@@ -152,3 +152,16 @@ def test_a_gradient_of_the_wrong_shape_fails_every_entry():
     assert tensor.verdict == "fail" and tensor.odd_one_out == "user"
     assert tensor.explanation == result.explanation
     assert tensor.pairs[0].failing == 6 and tensor.pairs[0].worst_ratio == np.inf
+
+
+def test_the_tolerance_is_described_with_the_estimate_and_the_user_s_precision():
+    result, _ = run(compared([[1.0, 2.0]], [[1.0, 2.0]], 1e-9), shape=(2,))
+    assert result.tolerance == (f"{SAFETY:g} × finite-difference error estimate + "
+                                f"{policy.ANALYTIC_ULPS:g} float64 ulps of the largest entry")
+
+
+def test_an_input_with_no_entries_passes_with_nothing_compared():
+    result, tensor = run(Compared(np.zeros((2, 0)), np.zeros((2, 0)), np.zeros((2, 0)), EPS, "float64"),
+                         shape=(0,), probes=("", ""))
+    assert result.passed and result.worst == () and result.worst_ratio == 0.0 and result.caution is None
+    assert tensor.verdict == "pass"
