@@ -13,7 +13,6 @@ import numpy as np
 
 from gradcheck_cli import compare_directional, unexpected
 from gradcheck_cli.claims import budget
-from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare, shapes_agree
@@ -22,7 +21,9 @@ from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printa
 from gradcheck_cli.limits import FILE, RUN, Clock, Limits, step
 from gradcheck_cli.problem import Mode, Problem
 from gradcheck_cli.results import Report, Result, SpecResult
-from gradcheck_cli.spec import Loaded, build, load
+from gradcheck_cli.spec.build import build
+from gradcheck_cli.spec.loader import Loaded, load
+from gradcheck_cli.spec.sheet_models import SheetSpec
 from gradcheck_cli.spec.source import not_a_file
 
 Engine = Callable[[Problem], Gradients]

@@ -12,7 +12,7 @@ from gradcheck_cli import policy
 from gradcheck_cli.errors import GradcheckError
 
 if TYPE_CHECKING:
-    from gradcheck_cli.claims.models import LimitsSpec
+    from gradcheck_cli.spec.sheet_models import LimitsSpec
 
 
 #: The limits by name, as errors say which one ran out.

@@ -17,7 +17,7 @@ import pytest
 
 if TYPE_CHECKING:
     from gradcheck_cli.results import Result
-    from gradcheck_cli.spec import Loaded
+    from gradcheck_cli.spec.loader import Loaded
 
 SUFFIXES = (".gradcheck.yaml", ".gradcheck.yml")
 #: (key of the check within its spec, item name, where the check is written: a YAML path)
@@ -57,7 +57,7 @@ class SpecFile(pytest.File):
 
     def collect(self) -> Iterator[CheckItem]:
         from gradcheck_cli.errors import GradcheckError
-        from gradcheck_cli.spec import load
+        from gradcheck_cli.spec.loader import load
 
         try:
             loaded = load(self.path)
@@ -141,8 +141,8 @@ class CheckItem(pytest.Item):
 
 def _plan(loaded: Loaded, seed: int | None) -> list[Planned]:
     """The checks a spec will have, named, with the YAML path each is written at."""
-    from gradcheck_cli.claims.models import SheetSpec
-    from gradcheck_cli.spec import build
+    from gradcheck_cli.spec.build import build
+    from gradcheck_cli.spec.sheet_models import SheetSpec
 
     if isinstance(loaded.spec, SheetSpec):
         names = [q.name for q in loaded.spec.questions]

@@ -29,7 +29,7 @@ def schema(kind: Kind | None = None) -> Schema:
     as the loader decides.
     """
     # The models are imported here, not at the top: the CLI lists KINDS without loading them.
-    from gradcheck_cli.claims.models import SheetSpec
+    from gradcheck_cli.spec.sheet_models import SheetSpec
 
     defs: Schema = {}
     roots = {"network": _network(defs), "sheet": _model(SheetSpec, defs)}

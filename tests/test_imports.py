@@ -124,7 +124,17 @@ def test_the_finite_difference_core_the_results_and_the_reporters_import_nothing
         assert graph[low].isdisjoint(above), (low, graph[low] & above)
 
 
-@pytest.mark.xfail(strict=True, reason="open: spec.loader reads claims.models while claims.network "
-                                       "reads spec.network_claims")
 def test_no_two_parts_of_the_package_import_each_other():
     assert cycles(package_graph()) == []
+
+
+def test_only_the_pytorch_adapter_imports_an_optional_array_library():
+    optional = ("torch", "jax", "jaxlib", "autograd")
+    importers = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            if any(name.split(".")[0] in optional for name in names):
+                importers.add(path.relative_to(PACKAGE).as_posix())
+    assert importers == {"torch.py"}

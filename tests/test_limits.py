@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from gradcheck_cli.claims.models import LimitsSpec
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.limits import Limits
+from gradcheck_cli.spec.sheet_models import LimitsSpec
 
 Invoke = Callable[..., Result]  # the `gradcheck` fixture of tests/conftest.py
 WriteSpec = Callable[..., Path]  # the `write_spec` fixture

@@ -26,13 +26,12 @@ restricts the points where things are evaluated).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from gradcheck_cli.spec.choices import Layout
 
 if TYPE_CHECKING:
     import sympy as sp
-
-Layout = Literal["gradient", "jacobian"]
-LAYOUTS: tuple[Layout, ...] = ("gradient", "jacobian")
 
 
 def other(layout: Layout) -> Layout:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gradcheck_cli.claims.layout import Layout
-from gradcheck_cli.claims.models import MAX_DIMENSION
-from gradcheck_cli.claims.points import PROPERTIES
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
+from gradcheck_cli.spec.choices import PROPERTIES, Layout
+from gradcheck_cli.spec.sheet_models import MAX_DIMENSION
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 SIZES = re.compile(r"(scalar|\d+(x\d+)?)\Z")

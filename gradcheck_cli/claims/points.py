@@ -11,10 +11,6 @@ from gradcheck_cli.ops.base import Array
 
 Shape = tuple[int, int]
 
-#: Properties a variable may be declared to have.
-PROPERTIES = ("symmetric", "positive_definite", "onehot", "binary", "probability", "positive")
-
-
 def check(name: str, shape: Shape, properties: Collection[str]) -> None:
     """Raise if ``properties`` cannot hold for a variable of ``shape``."""
     square = shape[0] == shape[1] and shape != (1, 1)

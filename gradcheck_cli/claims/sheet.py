@@ -9,7 +9,6 @@ from typing import Any
 from gradcheck_cli import isolation, unexpected
 from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.judge import Truth, judge
-from gradcheck_cli.claims.models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, Problems, did_you_mean, together
@@ -18,6 +17,7 @@ from gradcheck_cli.isolation import Died, Task
 from gradcheck_cli.limits import FILE, QUESTION, Clock, Limits, step
 from gradcheck_cli.results import QuestionResult, SheetResult
 from gradcheck_cli.spec.expressions import compile_at, in_file
+from gradcheck_cli.spec.sheet_models import MAX_DIMENSION, QuestionSpec, SheetSpec
 from gradcheck_cli.spec.source import Loc, SourceMap
 
 

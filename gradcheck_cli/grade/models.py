@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, NonNegativeInt
 
-from gradcheck_cli.claims.models import (
+from gradcheck_cli.errors import plain_text
+from gradcheck_cli.spec.sheet_models import (
     MAX_POINTS,
     Derivative,
     Expression,
@@ -22,7 +23,6 @@ from gradcheck_cli.claims.models import (
     Model,
     QuestionSpec,
 )
-from gradcheck_cli.errors import plain_text
 
 #: What a student is told about an answer: only whether it is right (``verdict``), also how it is
 #: wrong (``diagnosis``), or also the correct answer (``answer``).

@@ -1,8 +1,6 @@
-"""Spec files: safe YAML with line numbers → validated models → a concrete Problem."""
+"""Spec files: safe YAML with line numbers (``source``) → validated models (``models``,
+``sheet_models``) → a concrete Problem (``build``).
 
-from __future__ import annotations
-
-from gradcheck_cli.spec.build import build
-from gradcheck_cli.spec.loader import Loaded, load
-
-__all__ = ["Loaded", "build", "load"]
+Import from the modules themselves: this package loads nothing, so that its light modules (the
+choices a sheet offers, the sheet's models) come without NumPy and the op catalogue.
+"""

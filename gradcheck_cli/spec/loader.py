@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from gradcheck_cli.claims.models import SheetSpec
 from gradcheck_cli.errors import SpecError, did_you_mean, together
 from gradcheck_cli.ops import LAYERS, LOSSES
 from gradcheck_cli.spec.models import network_model
+from gradcheck_cli.spec.sheet_models import SheetSpec
 from gradcheck_cli.spec.source import Loc, SourceMap, load_yaml
 
 M = TypeVar("M", bound=BaseModel)

@@ -27,9 +27,9 @@ from pydantic import (
     model_validator,
 )
 
-from gradcheck_cli.claims.models import Expression, Label, LimitsSpec, Name
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
 from gradcheck_cli.policy import MAX_WIDTH
+from gradcheck_cli.spec.sheet_models import Expression, Label, LimitsSpec, Name
 
 #: A batch of rows: at least one row of at least one finite number.
 Rows = Annotated[list[Annotated[list[FiniteFloat], Field(min_length=1)]], Field(min_length=1)]

@@ -271,6 +271,8 @@ def call(fn: Callable[..., Any], doing: str, *args: Any, **kwargs: Any) -> Any:
     """
     try:
         return fn(*args, **kwargs)
+    except UserCodeError:
+        raise  # an adapter's own sentence about the code it wraps (gradcheck_cli.torch)
     except TypeError as exc:
         mismatch = _mismatch(fn, args, kwargs)
         if mismatch is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from refusals import refusal_at
 
-from gradcheck_cli.claims.models import MAX_POINTS
+from gradcheck_cli.spec.sheet_models import MAX_POINTS
 
 #: One question; its points stand on line 7, the value at column 13.
 SHEET = """\

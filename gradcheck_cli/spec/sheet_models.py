@@ -16,17 +16,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from gradcheck_cli.claims.layout import Layout
-from gradcheck_cli.claims.points import PROPERTIES
 from gradcheck_cli.errors import plain_text
-
-Property = Literal["symmetric", "positive_definite", "onehot", "binary", "probability", "positive"]
-assert set(PROPERTIES) == set(Property.__args__)  # type: ignore[attr-defined]
-
-Kind = Literal[
-    "shape", "layout", "sign", "transpose", "factor", "symmetric-assumption",
-    "activation-derivative", "partial", "missing-term", "extra-term", "other",
-]
+from gradcheck_cli.spec.choices import Kind, Layout, Property
 
 
 def _name(text: str) -> str:
