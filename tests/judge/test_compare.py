@@ -145,3 +145,47 @@ def test_the_numeric_engine_is_named_when_the_analytic_two_agree_against_it():
     (tensor,) = compare(problem(), found(numeric=G + 0.5)).tensors
     assert tensor.verdict == "fail" and tensor.odd_one_out == "numeric"
     assert (tensor.explanation or "").startswith("numeric is the odd one out: symbolic and backprop agree")
+
+
+def test_the_rounding_allowed_two_analytic_sources_is_that_of_the_larger_one():
+    (tensor,) = compare(problem(), found(backprop=2.0 * G)).tensors
+    # |G − 2G| is largest (6) at the entry 6; the larger source's largest entry is 12
+    assert tensor.pairs[0].worst_ratio == approx(6.0 / (12.0 * ULP))
+
+
+def test_the_spec_s_rtol_given_alone_is_relative_to_the_second_source():
+    backprop = 1.05 * G
+    (tensor,) = compare(problem(rtol=0.1), found(backprop=backprop)).tensors
+    assert tensor.verdict == "pass"
+    assert tensor.pairs[0].tolerance_source.endswith("+ spec atol/rtol")
+    assert compare(problem(rtol=0.01), found(backprop=backprop)).tensors[0].verdict == "fail"
+
+
+def kinked(analytic: float) -> dict[str, Gradients]:
+    """Entry (0, 0) at a kink whose one-sided differences are 0 and 1: the central difference
+    there is ½, and the analytic sources say ``analytic``."""
+    numeric_grad, sym = G.copy(), G.copy()
+    numeric_grad[0, 0], sym[0, 0] = 0.5, analytic
+    at = np.zeros(G.shape, dtype=bool)
+    at[0, 0] = True
+    low, high = G.copy(), G.copy()
+    low[0, 0], high[0, 0] = 0.0, 1.0
+    numeric = Gradients("numeric", 1.0, np.zeros((5, 2)), {"W0": numeric_grad},
+                        {"W0": np.full(G.shape, E)}, kinks={"W0": at}, one_sided={"W0": (low, high)})
+    return {"symbolic": source("symbolic", sym), "backprop": source("backprop", sym.copy()),
+            "numeric": numeric}
+
+
+def test_at_a_kink_any_value_between_the_one_sided_differences_passes():
+    (tensor,) = compare(problem(), kinked(0.0)).tensors
+    assert tensor.verdict == "pass" and tensor.kinks == 1
+    band = "; at a kink: between the one-sided differences"
+    assert all(p.tolerance_source.endswith(band) for p in tensor.pairs)
+    assert all(p.worst_ratio == 0.0 for p in tensor.pairs)
+
+
+def test_at_a_kink_a_value_outside_the_one_sided_differences_fails():
+    (tensor,) = compare(problem(), kinked(2.0)).tensors
+    assert tensor.verdict == "fail" and tensor.kinks == 1
+    by_pair = {(p.first, p.second): p for p in tensor.pairs}
+    assert by_pair["symbolic", "numeric"].failing == 1 and by_pair["backprop", "numeric"].failing == 1

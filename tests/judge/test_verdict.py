@@ -165,3 +165,41 @@ def test_an_input_with_no_entries_passes_with_nothing_compared():
                          shape=(0,), probes=("", ""))
     assert result.passed and result.worst == () and result.worst_ratio == 0.0 and result.caution is None
     assert tensor.verdict == "pass"
+
+
+def test_the_report_tree_s_pair_carries_the_verdict_s_figures():
+    result, tensor = run(compared([[1.0, -2.5, 4.0, 0.6]], [[1.0, -2.0, 4.0, 0.5]], 1e-3))
+    (pair,) = tensor.pairs
+    assert (pair.max_abs, pair.max_rel) == (result.max_abs, result.max_rel)
+    assert pair.worst_ratio == result.worst_ratio
+    assert pair.tolerance_source == result.tolerance and pair.failing == result.failing == 2
+    assert (result.name, result.shape) == (tensor.name, tensor.shape) == ("w", (2, 2))
+    assert tensor.owner == "input"
+    assert tensor.explanation == result.explanation and tensor.diagnosis == result.diagnosis == "partial"
+
+
+def test_a_caution_names_the_input():
+    result, tensor = run(compared([[1.0, 2.0]], [[1.0, 2.0]], 0.1), shape=(2,))
+    assert result.caution is not None and "∂/∂w only to" in result.caution
+    assert tensor.caution == result.caution
+
+
+def test_an_error_in_every_entry_too_small_to_classify_names_the_worst_entry():
+    numeric = [[1.0, -2.0, 3.0, 4.0]]
+    user = [[1.0 + 1e-9, -2.0 - 2e-9, 3.0 + 1e-9, 4.0 + 3e-9]]
+    result, _ = run(compared(user, numeric, 1e-13))
+    assert result.diagnosis == "other"
+    assert result.explanation is not None and "4 of 4 entries differ" in result.explanation
+    assert f"(worst: w[1, 1], {3e-9 / (4.0 + 3e-9):.1e} relative)" in result.explanation
+
+
+def test_a_transposed_gradient_whose_transpose_passes_is_a_transpose_failure():
+    turned = run(compared([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]], [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]], 1e-9),
+                 shape=(2, 3))
+    result, tensor = misshapen("w", (2, 3), (3, 2), "grad", "input", turned)
+    assert (result.diagnosis, tensor.diagnosis) == ("transpose", "transpose")
+    assert result.explanation is not None and "its transpose is right" in result.explanation
+    assert (result.name, result.shape, result.passed) == ("w", (2, 3), False)
+    assert (result.max_abs, result.max_rel, result.worst_ratio) == (np.inf, np.inf, np.inf)
+    assert result.tolerance == "the shapes differ" == tensor.pairs[0].tolerance_source
+    assert (tensor.pairs[0].max_abs, tensor.pairs[0].max_rel) == (np.inf, np.inf)
