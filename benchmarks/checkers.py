@@ -27,10 +27,11 @@ import nets
 import numpy as np
 
 from gradcheck_cli.api import check_problem
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients, backprop, directional, numeric
 from gradcheck_cli.ops.base import Array
-from gradcheck_cli.problem import Problem, Scheme
+from gradcheck_cli.problem import Problem
 
 
 @dataclass

@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.ops.activations import ReLU, Tanh
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.ops.layers import Linear
 from gradcheck_cli.ops.losses import SoftmaxCrossEntropy, SquaredError
-from gradcheck_cli.problem import Node, Problem, Scheme, Settings
+from gradcheck_cli.problem import Node, Problem, Settings
 
 Activation = Literal["tanh", "relu"]
 LossName = Literal["softmax", "squared"]

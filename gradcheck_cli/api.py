@@ -11,15 +11,17 @@ from typing import Any, get_args
 
 import numpy as np
 
-from gradcheck_cli import compare_directional, unexpected
+from gradcheck_cli import unexpected
+from gradcheck_cli.choices import Mode
 from gradcheck_cli.claims import budget
 from gradcheck_cli.claims.network import judge_claims
 from gradcheck_cli.claims.sheet import check_sheet
 from gradcheck_cli.compare import compare, shapes_agree
 from gradcheck_cli.engines import Gradients, backprop, directional, kinks, numeric, symbolic
 from gradcheck_cli.errors import GradcheckError, SpecError, did_you_mean, printable
+from gradcheck_cli.faults import forward_fault
 from gradcheck_cli.limits import FILE, RUN, Clock, Limits, step
-from gradcheck_cli.problem import Mode, Problem
+from gradcheck_cli.problem import Problem
 from gradcheck_cli.results import Report, Result, SpecResult
 from gradcheck_cli.spec.build import build
 from gradcheck_cli.spec.loader import Loaded, load
@@ -84,23 +86,20 @@ def check_problem(problem: Problem, *, claim_seconds: float | None = None) -> Sp
     moved = None
     if problem.settings.avoid_kinks:
         problem, moved = kinks.moved_off(problem)
-    result = _check_at(problem, claim_seconds)
-    return result if moved is None else dataclasses.replace(result, moved=moved)
+    return _check_at(problem, claim_seconds, moved)
 
 
-def _check_at(problem: Problem, claim_seconds: float | None) -> SpecResult:
+def _check_at(problem: Problem, claim_seconds: float | None, moved: str | None) -> SpecResult:
     directional_run = problem.mode == "directional"
     engines = {k: v for k, v in ENGINES.items() if not (directional_run and k == "numeric")}
     with np.errstate(all="ignore"):  # non-finite values are reported by compare, not warned about
         found = {name: engine(problem) for name, engine in engines.items()}
-        result = compare(problem, found)
-        # a gradient of the wrong shape has already failed its tensor; no direction can be taken
-        if directional_run and result.error is None and shapes_agree(problem, found):
-            result = compare_directional.apply(problem, found, result, directional.check(problem, found))
-    if not problem.claims:
-        return result
-    claims = judge_claims(problem, found, claim_seconds)
-    return dataclasses.replace(result, claims=claims)
+        # a gradient of the wrong shape fails its tensor in compare; no direction can be taken
+        walks = directional_run and forward_fault(problem, found) is None and shapes_agree(problem, found)
+        outcome = directional.check(problem, found) if walks else None
+    claims = judge_claims(problem, found, claim_seconds) if problem.claims else ()
+    with np.errstate(all="ignore"):
+        return compare(problem, found, outcome, claims=claims, moved=moved)
 
 
 def check_spec(

@@ -288,14 +288,17 @@ def steps(
     wrt: Annotated[ListOpt, typer.Option("--wrt", help="For a loss: an input to differentiate (repeat); "
                                          "default: the inputs file's `wrt`, else every float array.",
                                          metavar="NAME")] = None,
+    scheme: SchemeOpt = None,
     format: StepsFormatOpt = Format.console,  # type: ignore[attr-defined]
 ) -> None:
     """Plot the error of a finite difference against its step.
 
-    For one entry of a spec, the difference of the scheme its check uses (the complex step, flat
-    at rounding, for complex-safe ops), with the step the check takes marked; for a loss as
-    TARGET, the central difference's V of truncation (large steps) and round-off (small steps).
-    It has no verdict, so no JUnit. A loss as TARGET imports and runs your code.
+    For one entry, the difference of the scheme its check uses, with the step the check takes
+    marked (▲) and the other steps of its stencil (△): for a spec, its scheme and step rule (the
+    complex step, flat at rounding, for complex-safe ops); for a loss as TARGET, gradcheck func's
+    Richardson differences at s, 2s and 4s (or --scheme), s sized from the loss's measured noise.
+    The V: truncation at large steps, round-off at small ones. It has no verdict, so no JUnit. A
+    loss as TARGET imports and runs your code.
     """
     from gradcheck_cli import api
     from gradcheck_cli import steps as steps_module
@@ -304,11 +307,13 @@ def steps(
         raise GradcheckError("`steps` plots a curve and has no verdict to report as JUnit; "
                              "use --format json or markdown")
     if target.endswith((".yaml", ".yml")):
+        if scheme is not None:
+            raise GradcheckError("--scheme is for a loss; a spec's scheme is its `check: {scheme: …}`")
         curve = steps_module.for_problem(api.load_problem(target), entry)
     else:
         from gradcheck_cli.usercode.command import steps_curve
 
-        curve = steps_curve(target, grad, inputs, entry, tuple(wrt or ()))
+        curve = steps_curve(target, grad, inputs, entry, tuple(wrt or ()), scheme)
     if format.value == "json":
         from gradcheck_cli.report.jsonout import dumps
 
@@ -411,7 +416,7 @@ def func(
             if exc.details:
                 typer.echo(exc.details, err=True)
             raise
-        _emit(REPORTERS[format.value](Report((result.spec,)), _options(color, output)), output)
+        _emit(REPORTERS[format.value](Report((result,)), _options(color, output)), output)
     raise typer.Exit(0 if result.passed else 1)
 
 

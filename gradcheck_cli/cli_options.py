@@ -1,11 +1,10 @@
 """The `gradcheck` command line's argument and option types (typer ``Annotated`` aliases), shared
 by the commands in ``cli``.
 
-Choices come from their registries where those are light to import (reporters, layouts, schema
-kinds); the modes and user-code schemes live beside NumPy, which `gradcheck --version` must not
-load, so they are spelt here and a test holds them equal to ``problem.Mode`` and
-``usercode.options.SCHEMES``. The help never offers what a command refuses. Every option that
-takes a value names it (``N``, ``FILE``), and a flag shows none.
+Choices come from their registries, all light to import (reporters, layouts, schema kinds, and
+``choices`` for modes and schemes), so `gradcheck --version` loads no NumPy. The help never
+offers what a command refuses. Every option that takes a value names it (``N``, ``FILE``), and a
+flag shows none.
 """
 
 from __future__ import annotations
@@ -17,15 +16,14 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperArgument
 
+from gradcheck_cli.choices import MODES, USER_SCHEMES
 from gradcheck_cli.report import REPORTERS
 from gradcheck_cli.schema import KINDS
 from gradcheck_cli.spec.choices import LAYOUTS
 
 Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
-#: ``gradcheck_cli.problem.Mode`` and ``gradcheck_cli.usercode.options.SCHEMES`` (the first is the default).
-MODES = ("auto", "full", "directional")
-SCHEMES = ("richardson", "central", "complex")
+SCHEMES = USER_SCHEMES  # user code's (the first is the default)
 SchemaKind = Enum("SchemaKind", {name: name for name in KINDS}, type=str)  # type: ignore[misc]
 
 PathsArg = Annotated[list[Path], typer.Argument(

@@ -1,4 +1,6 @@
-"""Compare the engines entry by entry: errors, justified tolerances, verdicts, explanations.
+"""A network spec's verdict: its engines compared pairwise by the judge (``judge``), the odd one
+out among three sources, the explanation and diagnosis of a failure, the first wrong rule, and
+the result built once with whatever else the run found (directional evidence, claims).
 
 Tolerances: ``fd.tolerance`` (rounding of the analytic sources, the finite difference's own
 error estimate, the spec's atol/rtol on top; one-sided bounds at a kink).
@@ -8,33 +10,43 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_cli import policy
+from gradcheck_cli import judge, policy
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.diagnose import classify, misshapen
-from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines import Gradients, recheck
+from gradcheck_cli.engines.directional import Outcome
 from gradcheck_cli.faults import forward_fault, not_finite, owner
 from gradcheck_cli.fd import tolerance as tolerance_
+from gradcheck_cli.judge import Band, Judged
 from gradcheck_cli.problem import Problem
-from gradcheck_cli.results import Entry, ForwardCheck, LayerInfo, Pair, SpecResult, TensorResult
+from gradcheck_cli.results import ForwardCheck, LayerInfo, Pair, QuestionResult, SpecResult, TensorResult
 
 PAIRS = (("symbolic", "backprop"), ("symbolic", "numeric"), ("backprop", "numeric"))
 
 
 def compare(
-    problem: Problem, found: Mapping[str, Gradients], bands: Mapping[str, Band] | None = None
+    problem: Problem, found: Mapping[str, Gradients], directional: Outcome | None = None, *,
+    claims: tuple[QuestionResult, ...] = (), moved: str | None = None,
 ) -> SpecResult:
-    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients.
+    """The verdict on every tensor of ``problem.wrt`` from the engines' ``found`` gradients, built
+    once with everything else the run found.
 
-    ``bands``: entries at a kink, per tensor, when another witness than the numeric engine found
-    them (a directional check); by default they come from the numeric engine's stencils.
+    Args:
+        directional: a directional run's evidence (``engines.directional.check``): entries at a
+            kink are judged between their one-sided differences, and a tensor where bisection
+            localised a wrong entry fails, naming the source and the entry. Without it, entries
+            at a kink come from the numeric engine's stencils.
+        claims: the spec's claims, judged (``claims.network``).
+        moved: how the point was moved off kinks, if it was.
     """
     fault = forward_fault(problem, found)
     culprit = _first_wrong_rule(problem, found) if fault is None else None
-    tensors = () if fault else tuple(_tensor(problem, name, found, culprit, bands) for name in problem.wrt)
+    bands = judge.bands(directional) if directional is not None else None
+    tensors = () if fault else tuple(_tensor(problem, name, found, culprit, bands, directional)
+                                     for name in problem.wrt)
     return SpecResult(
         name=problem.name,
         path=problem.path or "",
@@ -46,6 +58,10 @@ def compare(
         forward=_forward(found),
         tensors=tensors,
         error=fault,
+        claims=claims,
+        mode="directional" if directional is not None else "full",
+        directional=judge.directional_checks(directional) if directional is not None else (),
+        moved=moved,
     )
 
 
@@ -74,71 +90,44 @@ def tolerance(problem: Problem, first: Gradients, second: Gradients, name: str) 
     return tol, tolerance_.described(bool(estimates), overrides="spec atol/rtol" if overridden else "")
 
 
-def _pair(
-    problem: Problem, first: Gradients, second: Gradients, name: str, band: Band | None
-) -> tuple[Pair, Array, Array]:
-    a, b = first.grads[name], second.grads[name]
+def _pair(problem: Problem, first: Gradients, second: Gradients, name: str, band: Band | None) -> Judged:
     tol, source = tolerance(problem, first, second, name)
-    err = np.abs(a - b)
-    rel = err / np.maximum(np.maximum(np.abs(a), np.abs(b)), policy.TINY)
-    ratio = err / np.maximum(tol, policy.TINY)
-    wrong = err > tol
-    if band is not None:
-        ratio, wrong = band.judge(a, b, ratio, wrong)
-        source += "; at a kink: between the one-sided differences"
-    pair = Pair(
-        first.source,
-        second.source,
-        float(err.max(initial=0.0)),
-        float(rel.max(initial=0.0)),
-        float(ratio.max(initial=0.0)),
-        int(wrong.sum()),
-        source,
-    )
-    return pair, ratio, wrong
-
-
-@dataclass(frozen=True)
-class Band:
-    """Entries whose stencil straddled a kink: any value between the one-sided differences
-    (widened by their error estimate) is a valid subgradient there."""
-
-    at: Array
-    low: Array
-    high: Array
-
-    @classmethod
-    def of(cls, found: Mapping[str, Gradients], name: str) -> Band | None:
-        numeric = found.get("numeric")
-        if numeric is None or name not in numeric.kinks or not numeric.kinks[name].any():
-            return None
-        low, high = tolerance_.widened(*numeric.one_sided[name], numeric.error[name])
-        return cls(numeric.kinks[name], low, high)
-
-    def judge(self, a: Array, b: Array, ratio: Array, wrong: Array) -> tuple[Array, Array]:
-        inside = (a >= self.low) & (a <= self.high) & (b >= self.low) & (b <= self.high)
-        return np.where(self.at & inside, 0.0, ratio), np.where(self.at, ~inside, wrong)
+    return judge.compare(first.source, second.source, first.grads[name], second.grads[name], tol, source,
+                         band=band)
 
 
 def _tensor(
     problem: Problem, name: str, found: Mapping[str, Gradients], culprit: tuple[str, str] | None,
-    bands: Mapping[str, Band] | None,
+    bands: Mapping[str, Band] | None, directional: Outcome | None,
 ) -> TensorResult:
     broken = _misshapen(problem, name, found) or not_finite(problem, name, found)
     if broken is not None:
         return broken
     band = Band.of(found, name) if bands is None else bands.get(name)
-    compared = [(p, r, w) for x, y in PAIRS if x in found and y in found
-                for p, r, w in [_pair(problem, found[x], found[y], name, band)]]
+    compared = _compared(problem, name, found, band)
+    settled = recheck.settled(problem, found, name, [c.wrong for c in compared], [c.ratio for c in compared])
+    if settled is not found:  # the numeric engine's shortcut was rechecked before anyone is blamed
+        found, band = settled, (Band.of(settled, name) if bands is None else band)
+        compared = _compared(problem, name, found, band)
     kinked = int(band.at.sum()) if band is not None else 0
-    pairs = tuple(p for p, _, _ in compared)
-    worst_pair, ratio, wrong = max(compared, key=lambda c: c[0].worst_ratio)
-    worst = _worst(found, name, ratio, worst_pair)
-    if all(p.passed for p in pairs):
+    pairs = tuple(c.pair for c in compared)
+    worst_of = max(compared, key=lambda c: c.pair.worst_ratio)
+    ratio, wrong = worst_of.ratio, worst_of.wrong
+    worst = judge.worst({s: g.grads[name] for s, g in found.items()}, worst_of.pair, ratio, worst_of.tol)
+    agree = all(p.passed for p in pairs)
+    localised = judge.located(directional, name) if directional is not None else None
+    if agree and localised is None:
         return TensorResult(name, problem.shape_of(name), owner(problem, name), "pass", pairs, worst=worst,
                             kinks=kinked)
-    odd = _odd_one_out(pairs)
-    kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
+    odd, kind, explanation = None, None, None
+    if not agree:
+        odd = judge.odd_one_out(pairs)
+        kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
+    if localised is not None:
+        odd, explanation = localised
+    overruled = recheck.note(found, name)
+    if overruled and explanation is not None:
+        explanation += f"; {overruled}"
     return TensorResult(
         name=name,
         shape=problem.shape_of(name),
@@ -148,10 +137,17 @@ def _tensor(
         odd_one_out=odd,
         explanation=explanation,
         worst=worst,
-        grid=error_grid(ratio),
+        grid=() if agree else judge.error_grid(ratio),
         kinks=kinked,
         diagnosis=kind,
     )
+
+
+def _compared(
+    problem: Problem, name: str, found: Mapping[str, Gradients], band: Band | None
+) -> list[Judged]:
+    """Every pair of sources on ``name``, judged."""
+    return [_pair(problem, found[x], found[y], name, band) for x, y in PAIRS if x in found and y in found]
 
 
 def shapes_agree(problem: Problem, found: Mapping[str, Gradients]) -> bool:
@@ -174,11 +170,11 @@ def _misshapen(problem: Problem, name: str, found: Mapping[str, Gradients]) -> T
     agrees = None
     if rest and given == expected[::-1]:
         turned = dataclasses.replace(found[source], grads={name: np.asarray(found[source].grads[name]).T})
-        agrees = all(_pair(problem, turned, found[s], name, None)[0].passed for s in rest)
+        agrees = all(_pair(problem, turned, found[s], name, None).pair.passed for s in rest)
     kind, phrase = misshapen(name, given, expected, agrees)
     size = int(np.prod(expected))
     pairs = tuple(
-        _pair(problem, found[x], found[y], name, None)[0] if x in rest and y in rest
+        _pair(problem, found[x], found[y], name, None).pair if x in rest and y in rest
         else Pair(x, y, np.inf, np.inf, np.inf, size, "the shapes differ")
         for x, y in PAIRS if x in found and y in found
     )
@@ -192,13 +188,6 @@ def _misshapen(problem: Problem, name: str, found: Mapping[str, Gradients]) -> T
         text += f"; it is what the backward rule of {where} returns"
     return TensorResult(name, expected, where, "fail", pairs, odd_one_out=odd, explanation=text,
                         diagnosis=kind)
-
-
-def _odd_one_out(pairs: tuple[Pair, ...]) -> str | None:
-    if len(pairs) != 3 or sum(p.passed for p in pairs) != 1:
-        return None
-    agree = next(p for p in pairs if p.passed)
-    return ({"symbolic", "backprop", "numeric"} - {agree.first, agree.second}).pop()
 
 
 def _explain(
@@ -223,28 +212,6 @@ def _explain(
     if culprit and odd in ("backprop", "symbolic"):
         text += f"; {culprit[odd == 'symbolic']}"
     return (found_kind[0] if found_kind else None), text
-
-
-def _worst(found: Mapping[str, Gradients], name: str, ratio: Array, pair: Pair) -> tuple[Entry, ...]:
-    order = np.argsort(ratio, axis=None)[::-1][: policy.WORST_ENTRIES]
-    a, b = found[pair.first].grads[name], found[pair.second].grads[name]
-    entries = []
-    for flat in order:
-        idx = tuple(int(i) for i in np.unravel_index(flat, ratio.shape))
-        err = abs(float(a[idx] - b[idx]))
-        scale = max(abs(float(a[idx])), abs(float(b[idx])), policy.TINY)
-        tol = err / float(ratio[idx]) if ratio[idx] > 0 else 0.0
-        values = {s: float(g.grads[name][idx]) for s, g in found.items()}
-        entries.append(Entry(idx, values, err, err / scale, tol))
-    return tuple(entries)
-
-
-def error_grid(ratio: Array) -> tuple[tuple[float, ...], ...]:
-    """Error / tolerance per entry, row by row, for a tensor small enough to show as a grid."""
-    if ratio.size > policy.GRID_MAX_ENTRIES:
-        return ()
-    rows = ratio.reshape(ratio.shape[0], -1) if ratio.ndim else ratio.reshape(1, 1)
-    return tuple(tuple(float(v) for v in row) for row in rows)
 
 
 def _forward(found: Mapping[str, Gradients]) -> ForwardCheck | None:

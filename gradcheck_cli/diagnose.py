@@ -21,7 +21,8 @@ def shape_of_error(
 
 
 def classify(
-    candidate: Array, reference: Array, wrong: Array, related: Mapping[str, Array] | None = None
+    candidate: Array, reference: Array, wrong: Array, related: Mapping[str, Array] | None = None,
+    ratio: Array | None = None,
 ) -> tuple[str, str] | None:
     """The kind of error (``sign``, ``factor``, ``transpose``, ``missing-term``, ``partial``,
     ``other``) and one phrase that says how ``candidate`` differs from ``reference``.
@@ -32,6 +33,8 @@ def classify(
         wrong: boolean mask of the entries outside tolerance.
         related: arrays of the candidate's shape the error may be a multiple of, by name — the
             value of the variable itself, whose multiple is what an L2 penalty adds.
+        ratio: each entry's error over its tolerance, when known: a row or column pattern is
+            then claimed only where it holds beyond the error bars (``_where``).
 
     Returns:
         e.g. ("sign", "it has the wrong sign"), ("factor", "it is 2 times the correct value"),
@@ -58,7 +61,7 @@ def classify(
     unit = constant_along(diff)
     if unit is not None:
         return "missing-term", offset_phrase("it", unit)
-    where = _where(wrong)
+    where = _where(wrong, ratio)
     return ("other" if where == "every entry differs" else "partial"), where
 
 
@@ -152,14 +155,20 @@ def _transposed(candidate: Array, reference: Array) -> str | None:
     return None
 
 
-def _where(wrong: Array) -> str:
+def _where(wrong: Array, ratio: Array | None = None) -> str:
+    """Which entries differ: every one, one row or column, or how many. Given each entry's error
+    over its tolerance, a row (column) is named only when at least two of its entries are over
+    ``PATTERN_MARGIN`` times their tolerance and every entry outside it under 1/``PATTERN_MARGIN``
+    of its own: entries failing by a little, from noise, make no pattern."""
     count, total = int(wrong.sum()), wrong.size
     if count == total:
         return "every entry differs"
     if wrong.ndim == 2:
-        rows, cols = np.nonzero(wrong)
-        if count > 1 and np.unique(rows).size == 1:
+        sure = wrong if ratio is None else ratio > policy.PATTERN_MARGIN
+        seen = wrong if ratio is None else ratio > 1 / policy.PATTERN_MARGIN
+        rows, cols = np.nonzero(seen)
+        if int(sure.sum()) > 1 and np.unique(rows).size == 1:
             return f"only row {rows[0]} differs"
-        if count > 1 and np.unique(cols).size == 1:
+        if int(sure.sum()) > 1 and np.unique(cols).size == 1:
             return f"only column {cols[0]} differs"
     return f"{count} of {total} entries differ"

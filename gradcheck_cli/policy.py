@@ -27,12 +27,12 @@ LINEAR_IMAGINARY = 1e-12
 
 #: User code: a tensor whose RMS is within this factor of 1 counts as of order one, and its
 #: entries step relative to max(1, |θ|); a smaller tensor steps relative to this factor times
-#: its RMS (``usercode.numerics.unit``). One decade: weights of 0.1 keep the steps of order one.
+#: its RMS (``fd.steps.unit``). One decade: weights of 0.1 keep the steps of order one.
 STEP_SCALE_DECADE = 10.0
 
-#: User code: a pass whose tolerance exceeds this share of the gradient's largest entry says so
-#: (errors below it could not be seen). float32 code resolves ~1 % (it is flagged at 1 %).
-WEAK_RESOLUTION = 0.05
+#: User code: a pass whose tolerance exceeds this share of the gradient's largest entry, in the
+#: precision the check is judged in, says so (errors below it could not be seen).
+USER_RESOLUTION = {"float64": 1e-6, "float32": 1e-2, "float16": 0.5}
 
 #: A complex-step derivative is exact up to the rounding of the forward's arithmetic: allow this
 #: many ulps of the tensor's largest entry (as for two analytic gradients).
@@ -69,6 +69,11 @@ NOISE_POINTS = 8
 NOISE_SPACING = 1e-9
 #: Orders of differences averaged into the noise estimate (ECnoise uses orders up to 6).
 NOISE_ORDERS = (2, 3, 4, 5, 6)
+#: A difference table is one of noise when the estimates of all its orders agree within this
+#: factor (Moré & Wild accept a level on agreement within 10). Of pure-noise runs of 16 points,
+#: 99.9 % agree within 3.5; rounding noise of real functions, which takes few distinct values,
+#: within 31 in 99 %, hence the decision by the majority of several runs (``fd.noise.settled``).
+NOISE_AGREEMENT = 10.0
 
 #: Two analytic gradients (symbolic, backprop) agree to rounding: they are allowed this many
 #: ulps of the largest entry of the tensor (sums over a batch of width n lose about √n ulps).
@@ -116,12 +121,28 @@ WORST_ENTRIES = 5
 PERTURBATION_CHUNK = 4096
 PERTURBATION_BUDGET = 2**17
 
+#: Entries of a tensor, the most suspect first, that plain differences of the whole forward
+#: recompute when the numeric engine took a shortcut there (``engines.recheck``): each costs four
+#: forward passes of the whole network. If the shortcut is wrong at one of them, every other
+#: entry where the sources disagree is recomputed too.
+RECHECK_ENTRIES = 64
+
+#: Widest full covariance whose inverse the symbolic engine takes from SymPy (a Cholesky factor
+#: and a triangular solve in Python arithmetic: 0.02 s at 10, 0.2 s at 30, 2 s at 60 on a 2-core
+#: VM); wider, it takes NumPy's eigendecomposition, which no NumPy forward or backward uses.
+SYMPY_INVERSE_WIDTH = 32
+
 #: Largest tensor shown as a per-entry error grid in the console.
 GRID_MAX_ENTRIES = 64
 
 #: A diagnosis (scale factor, transpose, sign) is accepted when it explains the difference to
 #: within this fraction of the difference's size.
 DIAGNOSIS_RESIDUAL = 1e-6
+
+#: A failure is said to lie in one row (column) only when it holds beyond the error bars: at
+#: least two entries of it over this many times their tolerance, every entry elsewhere under
+#: 1/this of its own. Entries failing by a little from an underestimated noise make no pattern.
+PATTERN_MARGIN = 2.0
 
 #: Claims (hand-derived formulas) are compared with the derived truth at this many random
 #: points that respect the declared assumptions; two random points agreeing by accident is
@@ -264,6 +285,25 @@ PRECISION_LIMITED_NOISE = 1e-11
 USER_NOISE_DIRECTIONS = 8
 USER_NOISE_POINTS = 16
 
+#: Where most runs are not settled (their orders disagree: f varies on a scale near the spacing,
+#: as a near-singular matrix's inverse does on that of its smallest singular value), the noise
+#: is measured again at a spacing this many times narrower, at most ``USER_NOISE_RESPACINGS``
+#: times (1e-9 → 1e-15 relative: still several ulps of the inputs).
+USER_NOISE_NARROWING = 100.0
+USER_NOISE_RESPACINGS = 3
+#: Two spacings whose noise agrees within this factor see rounding, not f's smooth part: the RMS
+#: of 8 runs is within 0.77–1.22× of the true noise (above); the smooth part changes 100-fold.
+USER_NOISE_STEADY = 2.0
+
+#: The user's gradient's own rounding noise is measured as f's is (ECnoise at
+#: ``USER_NOISE_SPACING``), along this many random directions of this many points each (the
+#: fewest that orders 2–6 allow): the rounding it is entitled to beside ``ANALYTIC_ULPS``. It
+#: grows with the conditioning — 1e-10 relative for a function of inv(A) at cond(A) = 1e6, a
+#: million ulps — and with cancellation, (x sin x − 2(1 − cos x))/x³ at x ~ 1e-3 keeps 3
+#: digits, where a fixed count of ulps fails a correct gradient. 14 more calls of the gradient.
+USER_GRADIENT_NOISE_DIRECTIONS = 2
+USER_GRADIENT_NOISE_POINTS = 8
+
 #: The round-off term of a user-code error bound is this many standard deviations of the
 #: value's rounding error, so that with ``ESTIMATE_SAFETY`` the tolerance holds 8 of them. The
 #: largest of N rounding errors reaches about √(2 ln N) standard deviations: 4.8 for N = 10⁵
@@ -305,3 +345,29 @@ USER_SMOOTHNESS_Z = 8.0
 #: Measured on ~1,000-parameter MLPs: float32 ReLU, 72 % of entries need no shrink, 19 % one,
 #: 6 % two, 2.5 % three, 0.3 % reach four; float64 ReLU 1 % one; tanh (smooth) 0.3–0.8 % one.
 USER_STEP_SHRINKS = 4
+
+#: Beyond ``USER_STEP_SHRINKS``, a stencil still not smooth at its scale keeps shrinking, up to
+#: ``USER_STEP_SHRINKS_MAX`` times in all (÷4¹⁶ ≈ 4e9: a first step of 1e-4 ends below 1e-13),
+#: unless its smoothness statistic Q behaves as at a kink on θ or a jump: there no step is right
+#: (the bound's kink term carries the error) and Q falls at most 4-fold per shrink (∝ s at a kink,
+#: constant at a jump). Where f is smooth on a scale far below the first step — a function of a
+#: near-singular matrix's inverse varies on the scale of its smallest singular value (1e-6 at
+#: cond 1e6), sin(x) at x ~ 1e8 on the scale of 1 where a step relative to |θ| is 1e4 — Q rises
+#: as the stencil closes in on that scale and then falls 256-fold per shrink (∝ s⁴): shrinking
+#: goes on while Q rises or falls more than ``USER_STEP_SETTLING``-fold per shrink.
+#: A stencil point outside f's domain (nan, inf or an exception, while f is defined at θ) shrinks
+#: the step too, within the same 16.
+USER_STEP_SHRINKS_MAX = 16
+
+#: A first stencil that suits f but resolves a non-zero value only to worse than
+#: ``USER_RESOLUTION`` for its round-off — a noisy or cancelling f smooth on a scale far above the
+#: step ((1 − cos x)/x² at x ~ 1e-3 loses 6 digits to cancellation; its step, relative to the
+#: tensor's scale 1e-2, is 1e-4 where f varies on the scale of 1) — is widened 4-fold at a time,
+#: at most this many times (×256), while the wider one suits f and has the smaller bound.
+USER_STEP_WIDENINGS = 4
+
+#: The stencil is shrunk, too, where the truncation and kink terms of its bound exceed this many
+#: times its round-off term: a shrink divides them by 4³ or more (Richardson; 4² for ``central``)
+#: and multiplies the round-off by 4, which lowers their sum once they exceed 3.2× the round-off.
+USER_TRUNCATION_Z = 4.0
+USER_STEP_SETTLING = 16.0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Mode, Scheme
 from gradcheck_cli.ops import Layer, Loss
 from gradcheck_cli.ops.penalty import L2Penalty
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 INPUT = "x"
 
 Reduction = Literal["mean", "sum"]
-Mode = Literal["auto", "full", "directional"]
-Scheme = Literal["auto", "central", "forward", "richardson", "complex"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,13 @@ class Problem:
         if self.penalty is None:
             return []
         return [node.params[p] for node in self.nodes for p in node.op.penalised if p in node.params]
+
+    def penalties(self) -> tuple[tuple[L2Penalty, str], ...]:
+        """The penalty terms of J, each an op and the global name of the parameter it applies to:
+        every engine iterates over them and asks the op (its forward, backward or math)."""
+        if self.penalty is None:
+            return ()
+        return tuple((self.penalty, name) for name in self.penalised())
 
     @property
     def complex_safe(self) -> bool:

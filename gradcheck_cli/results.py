@@ -44,7 +44,8 @@ class Pair:
 
 @dataclass(frozen=True)
 class TensorResult:
-    """Everything known about ∂J/∂(one tensor)."""
+    """Everything known about ∂J/∂(one tensor): of a network spec, by its engines; of user code's
+    input, the user's gradient against finite differences (``result.inputs[name]``)."""
 
     name: str
     shape: tuple[int, ...]
@@ -63,6 +64,40 @@ class TensorResult:
     #: on a failure, the kind of error (``sign``, ``factor``, ``transpose``, ``shape``,
     #: ``missing-term``, ``partial``, ``other``), when one was recognised
     diagnosis: str | None = None
+    #: user code's VJPs and layers: the probe (cotangent) the worst entries and the diagnosis
+    #: come from; empty for the gradient of a scalar function and for a network
+    probe: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    @property
+    def max_abs(self) -> float:
+        """The largest |difference| of any pair compared."""
+        return max((p.max_abs for p in self.pairs), default=0.0)
+
+    @property
+    def max_rel(self) -> float:
+        """The largest relative difference of any pair compared."""
+        return max((p.max_rel for p in self.pairs), default=0.0)
+
+    @property
+    def worst_ratio(self) -> float:
+        """The largest difference over its tolerance, of any pair compared (≤ 1 passes)."""
+        return max((p.worst_ratio for p in self.pairs), default=0.0)
+
+    @property
+    def failing(self) -> int:
+        """Entries over tolerance in the pair with the most (each entry counted once, however
+        many probes it fails under)."""
+        return max((p.failing for p in self.pairs), default=0)
+
+    @property
+    def tolerance(self) -> str:
+        """Where the tolerance of the pair that decided comes from, in words."""
+        worst = max(self.pairs, key=lambda p: p.worst_ratio, default=None)
+        return worst.tolerance_source if worst is not None else ""
 
 
 @dataclass(frozen=True)

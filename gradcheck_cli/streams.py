@@ -19,6 +19,9 @@ DIRECTIONS = 3
 PROBES = 4
 #: The random directions along which user code's rounding noise is sampled (``usercode.numerics``).
 USER_NOISE = 5
+#: The random directions along which user code's gradient is sampled, to measure its
+#: rounding noise (``usercode.core``).
+USER_GRADIENT_NOISE = 6
 
 
 def rng(seed: int, stream: int) -> np.random.Generator:

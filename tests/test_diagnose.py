@@ -33,6 +33,20 @@ def test_points_at_the_one_row_that_differs():
     assert shape_of_error(wrong, REF, mask) == "only row 1 differs"
 
 
+def test_a_row_is_named_only_where_it_differs_beyond_the_error_bars():
+    """Entries of one row over their tolerance by a little (noise the estimate missed), with
+    others elsewhere near theirs, are no pattern: the row is named only where it is clear."""
+    wrong = REF.copy()
+    wrong[1] += [1.0, -3.0, 0.2]
+    ratio = np.full(REF.shape, 0.6)
+    ratio[1] = [1.3, 1.1, 1.2]
+    found = classify(wrong, REF, ratio > 1, ratio=ratio)
+    assert found == ("partial", "3 of 9 entries differ")
+    ratio = np.full(REF.shape, 0.1)
+    ratio[1] = [1e4, 3e4, 2e3]
+    assert classify(wrong, REF, ratio > 1, ratio=ratio) == ("partial", "only row 1 differs")
+
+
 def test_counts_scattered_wrong_entries():
     wrong = REF.copy()
     wrong[0, 0] += 1

@@ -75,17 +75,34 @@ def _alarm(seconds: float) -> Iterator[float]:
         # weakref case, where a one-shot timer would leave the work unbounded.
         _collecting[0] = gc.isenabled()
         gc.disable()
-    _deadlines.append(deadline)
-    _arm()
+    depth = len(_deadlines)
     try:
+        _deadlines.append(deadline)
+        _arm()
         yield deadline
     finally:
-        _deadlines.pop()
-        _arm()
-        if outermost:
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            if _collecting[0]:
-                gc.enable()
+        with _quiet():
+            del _deadlines[depth:]
+            _arm()
+            if outermost:
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                if _collecting[0]:
+                    gc.enable()
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """A block no alarm interrupts, for taking a level off the stack: an alarm ringing between
+    popping a deadline and re-arming the timer would escape the level's handler, and leave the
+    timer repeating and ``_ring`` installed for whatever runs next. An alarm that rang meanwhile
+    is dropped: the timer was re-armed for the deadlines still running."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        while signal.SIGALRM in signal.sigpending():
+            signal.sigtimedwait({signal.SIGALRM}, 0)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
 
 
 def _timed() -> bool:

@@ -14,11 +14,11 @@ import numpy as np
 from gradcheck_cli import policy, unexpected
 from gradcheck_cli.claims import budget, cost
 from gradcheck_cli.claims.evidence import close
-from gradcheck_cli.compare import Band
 from gradcheck_cli.diagnose import classify
 from gradcheck_cli.engines import Gradients
 from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.expr import Expr, to_numpy
+from gradcheck_cli.judge import Band
 from gradcheck_cli.limits import CLAIM
 from gradcheck_cli.ops.base import Array
 from gradcheck_cli.problem import INPUT, Problem

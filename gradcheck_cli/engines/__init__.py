@@ -39,6 +39,13 @@ class Gradients:
     cotangents: tuple[Array, ...] = ()
     activations: tuple[Array, ...] = ()
     #: numeric only: name → boolean mask of entries whose stencil straddled a kink, and the
-    #: one-sided differences (low, high) that bound a valid subgradient there
+    #: interval (low, high) between the one-sided differences, widened by their error
+    #: (``fd.tolerance.between``), that holds every valid subgradient there
     kinks: Mapping[str, Array] = field(default_factory=dict)
     one_sided: Mapping[str, tuple[Array, Array]] = field(default_factory=dict)
+    #: numeric only: name → the shortcut its differences took (the complex step, the linear
+    #: layers' structure), in words, for the tensors that took one (``engines.recheck``)
+    shortcuts: Mapping[str, str] = field(default_factory=dict)
+    #: numeric only: name → (entries recomputed by plain differences of the whole forward, how
+    #: many of them the shortcut had wrong), for the tensors ``engines.recheck`` looked at
+    rechecked: Mapping[str, tuple[int, int]] = field(default_factory=dict)

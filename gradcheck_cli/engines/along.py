@@ -60,11 +60,9 @@ def losses(
     crossed |= kinks.crossed([base.hinges], [kinks.loss_pieces(problem, a)], copies)
     per_example, _ = problem.loss.forward(a, problem.y)
     J = problem.scale * per_example.sum(axis=-1)
-    if problem.penalty is not None:
-        for name in problem.penalised():
-            value = problem.values[name]
-            moved = value if name not in tangents else _moved(value, tangents[name], steps)
-            J = J + problem.penalty.forward(moved)
+    for penalty, name in problem.penalties():
+        value = problem.values[name]
+        J = J + penalty.forward(value if name not in tangents else _moved(value, tangents[name], steps))
     shape = (steps.size, copies // steps.size)
     return np.broadcast_to(J, shape), crossed.reshape(shape)
 

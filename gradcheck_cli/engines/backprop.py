@@ -29,9 +29,8 @@ def gradients(problem: Problem) -> Gradients:
         g, local = node.op.backward(cache, g)
         cotangents.insert(0, g)
         grads.update({node.params[name]: value for name, value in local.items()})
-    if problem.penalty is not None:
-        for name in problem.penalised():
-            grads[name] = grads[name] + problem.penalty.backward(problem.values[name])
+    for penalty, name in problem.penalties():
+        grads[name] = grads[name] + penalty.backward(problem.values[name])
     grads[INPUT] = cotangents[0]
     return Gradients(
         source="backprop",

@@ -12,7 +12,7 @@ from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import along, forward, kinks, noise
 from gradcheck_cli.engines.numeric import Base
-from gradcheck_cli.fd import stencils, tolerance
+from gradcheck_cli.fd import stencils, steps, tolerance
 from gradcheck_cli.problem import INPUT, Problem
 
 
@@ -75,9 +75,9 @@ class Directions:
         self.total = int(self.starts[-1])
         self.count = count
         self.complex = problem.scheme == "complex"
-        relative = problem.settings.step or (policy.COMPLEX_STEP if self.complex else policy.CENTRAL_STEP)
-        mean_square = sum(float(np.vdot(v, v)) for v in self.values.values()) / max(self.total, 1)
-        self.h = relative * max(1.0, float(np.sqrt(mean_square)))
+        # central differences unless the complex step (a forward scheme is taken centrally here)
+        self.h = steps.along(self.values.values(), self.total, "complex" if self.complex else "central",
+                             problem.settings.step)
         self.steps = self.h * (np.array([1j]) if self.complex else np.array([1.0, -1.0, 2.0, -2.0]))
         # the complex step has no round-off from subtraction: no need to measure J's noise
         sigma = 0.0 if self.complex else noise.level(problem, float(J))
@@ -166,10 +166,8 @@ class Directions:
             return Stencil(d, policy.COMPLEX_ULPS * policy.EPS * (np.abs(d) + policy.TINY), moved, d, d)
         f, J, h, sigma = f.real, self.base.J, self.h, self.base.noise
         d1, _, error = stencils.central(f, h, sigma)
-        side = stencils.sides(f, J, h, sigma)
-        right_low, right_high = tolerance.widened(side.right, side.right, side.right_error)
-        left_low, left_high = tolerance.widened(side.left, side.left, side.left_error)
-        return Stencil(d1, error, moved, np.minimum(right_low, left_low), np.maximum(right_high, left_high))
+        low, high = tolerance.between(stencils.sides(f, J, h, sigma))
+        return Stencil(d1, error, moved, low, high)
 
 
 #: The largest weight of an entry in a random direction (see ``draw``).

@@ -33,7 +33,6 @@ def run(
         outputs.append(a)
     per_example, loss_cache = problem.loss.forward(a, problem.y)
     J = problem.scale * per_example.sum(axis=-1)
-    if problem.penalty is not None:
-        for name in problem.penalised():
-            J = J + problem.penalty.forward(values[name])
+    for penalty, name in problem.penalties():
+        J = J + penalty.forward(values[name])
     return np.asarray(J), outputs or [a], caches, loss_cache

@@ -3,7 +3,10 @@
 Perturbing one entry of a linear layer's W[p, q] (or b[p]) changes one column of that layer's
 output: z[:, p] += δ·x[:, q]. Elementwise layers after it change only that column too. At the
 next linear layer the change becomes the rank-1 update Δz = Δa[:, p] ⊗ W'[:, p], and from there
-the layers run as usual on a stack of perturbed copies. This uses no derivative of any op: every
+the layers run as usual on a stack of perturbed copies. The layer says which column moves and
+how (``Linear.moved_column``, ``Linear.column_change``); a penalty's change is its own forward of
+the moved entry. Whatever the shortcut gets wrong is caught where the sources disagree, by plain
+differences of the whole forward (``engines.recheck``). This uses no derivative of any op: every
 value is still the forward of the perturbed network, computed with less arithmetic. It agrees
 with recomputing the whole forward to rounding (a test says so).
 
@@ -36,7 +39,10 @@ if TYPE_CHECKING:
 
 
 def applies(problem: Problem, name: str) -> tuple[int, str] | None:
-    """(node position, local name) when ``name`` is a linear layer's W or b, else None."""
+    """(node position, local name) when ``name`` is a linear layer's W or b, else None (also when
+    a penalty on it is not a sum over its entries: then J needs the whole perturbed matrix)."""
+    if any(n == name and not penalty.separable for penalty, n in problem.penalties()):
+        return None
     for position, node in enumerate(problem.nodes):
         for local, global_name in node.params.items():
             if global_name == name and isinstance(node.op, Linear):
@@ -60,12 +66,9 @@ def shifted_losses(
     outputs = base.outputs
     position, local = where
     node = problem.nodes[position]
+    assert isinstance(node.op, Linear)
     x_in = problem.x if position == 0 else outputs[position - 1]
-    if local == "W":
-        p, q = np.divmod(flat, node.n_in)
-        shift = delta[:, None] * x_in[:, q].T
-    else:
-        p, shift = flat, np.broadcast_to(delta[:, None], (flat.size, x_in.shape[0]))
+    p, shift = node.op.moved_column(x_in, local, flat, delta)
     base_col = outputs[position][:, p].T
     col = base_col + shift
     crossed = np.zeros(flat.size, dtype=bool)
@@ -108,9 +111,8 @@ def _imaginary_tail(problem: Problem, base: Point, k: int, p: Array, b: Array) -
     """Im J of every copy whose only imaginary part, ``b`` (copies × batch), enters node ``k``
     in column p (per copy), the real parts being the unperturbed network's."""
     nodes, outputs = problem.nodes, base.outputs
-    if k < len(nodes) and isinstance(nodes[k].op, Linear):
-        W = problem.local_values(nodes[k])["W"]
-        B: Array = np.multiply(b[:, :, None], W[:, p].T[:, None, :])
+    if k < len(nodes) and isinstance(op := nodes[k].op, Linear):
+        B = op.column_change(problem.local_values(nodes[k]), p, b)
         k += 1
     else:
         B = np.zeros((b.shape[0], *outputs[k - 1].shape))
@@ -163,10 +165,9 @@ def _spread(
     problem: Problem, outputs: Sequence[Array], k: int, p: Array, col: Array, base_col: Array
 ) -> Array:
     """The stack of perturbed arrays entering layer ``k`` (or its output, for a linear layer)."""
-    if k < len(problem.nodes) and isinstance(problem.nodes[k].op, Linear):
-        W = problem.local_values(problem.nodes[k])["W"]
-        # one (copies, batch, width) array, written in place: the product, then the base added
-        updated: Array = np.multiply((col - base_col)[:, :, None], W[:, p].T[:, None, :])
+    if k < len(problem.nodes) and isinstance(op := problem.nodes[k].op, Linear):
+        # one (copies, batch, width) array, written in place: the change, then the base added
+        updated = op.column_change(problem.local_values(problem.nodes[k]), p, col - base_col)
         updated += outputs[k][None]
         return updated
     before = outputs[k - 1]
@@ -176,13 +177,14 @@ def _spread(
 
 
 def _penalty(problem: Problem, name: str, flat: Array, delta: Array) -> Array | float:
-    """R(θ + δe) for every copy: the base penalty plus the change in the one perturbed entry."""
-    if problem.penalty is None:
-        return 0.0
-    base = sum(float(problem.penalty.forward(problem.values[n])) for n in problem.penalised())
-    if name not in problem.penalised():
-        return base
-    w = problem.values[name].reshape(-1)[flat]
-    lam = problem.penalty.strength
-    changed: Array = base + lam * (w * delta + 0.5 * delta * delta)
-    return changed
+    """R(θ + δe) for every copy, from the penalties' forwards: each penalised matrix's R, and for
+    the perturbed one the change of its one moved entry. A separable penalty (``applies`` takes
+    no other) is a sum over entries, so that change is its forward of the entry alone, as a
+    1 × 1 matrix, after the move less before it."""
+    total: Array | float = 0.0
+    for penalty, penalised in problem.penalties():
+        total = total + float(penalty.forward(problem.values[penalised]))
+        if penalised == name:
+            w = problem.values[name].reshape(-1)[flat][:, None, None]
+            total = total + (penalty.forward(w + delta[:, None, None]) - penalty.forward(w))
+    return total

@@ -8,6 +8,7 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.engines import forward
+from gradcheck_cli.fd import steps
 from gradcheck_cli.fd.noise import estimate
 from gradcheck_cli.problem import INPUT, Problem
 
@@ -21,7 +22,7 @@ def level(problem: Problem, J: float) -> float:
     for name in names:
         base = problem.x if name == INPUT else problem.values[name]
         u = rng.choice([-1.0, 1.0], size=base.shape)
-        delta = policy.NOISE_SPACING * np.maximum(1.0, np.abs(base)) * u
+        delta = steps.noise_spacing(base) * u
         values[name] = base + t.reshape(-1, *([1] * base.ndim)) * delta
     f, _, _, _ = forward.run(problem, values)
     floor = policy.FORWARD_NOISE_ULPS * policy.EPS * max(abs(J), policy.TINY)

@@ -1,6 +1,9 @@
 """The numeric engine: finite differences of the NumPy forward, with a per-entry error estimate.
 
-Only ``forward.run`` is called: no derivative rule of any op is used. Perturbed copies of a
+Only forwards are called: no derivative rule of any op is used. Two shortcuts (the complex
+step through the ops' complex forms, the linear layers' structure in ``incremental``) are
+recorded per tensor in ``Gradients.shortcuts``; ``plain`` differences the whole real forward
+without either, and ``engines.recheck`` uses it to referee them. Perturbed copies of a
 tensor are stacked along a leading axis and pushed through the network in one vectorised call
 per chunk, so there is no Python loop per entry.
 
@@ -13,6 +16,7 @@ that verdicts are judged against (see ``policy``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,9 +24,11 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.choices import Scheme
 from gradcheck_cli.engines import Gradients, forward, incremental, kinks, noise
-from gradcheck_cli.fd import stencils
-from gradcheck_cli.problem import INPUT, Problem, Scheme
+from gradcheck_cli.fd import stencils, steps, tolerance
+from gradcheck_cli.ops.base import Cache
+from gradcheck_cli.problem import INPUT, Problem
 
 #: Stencil offsets (in units of h) evaluated for each scheme: h and 2h, both sides if central;
 #: one imaginary step for the complex step.
@@ -39,9 +45,9 @@ def gradients(problem: Problem) -> Gradients:
     entries whose stencil straddled a kink are flagged, with their one-sided differences."""
     J, outputs, caches, _ = forward.run(problem)
     problem = kinks.resolved(problem, outputs, caches)
-    base = Base(float(J), outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, float(J)),
-                kinks.loss_pieces(problem, outputs[-1]))
+    base = _base(problem, float(J), outputs, caches)
     found: dict[str, Stencil] = {name: _differentiate(problem, name, base) for name in problem.wrt}
+    shortcuts = {name: path for name in problem.wrt if (path := shortcut(problem, name)) is not None}
     return Gradients(
         "numeric",
         float(J),
@@ -50,7 +56,37 @@ def gradients(problem: Problem) -> Gradients:
         error={name: s.error for name, s in found.items()},
         kinks={name: s.kink for name, s in found.items()},
         one_sided={name: (s.low, s.high) for name, s in found.items()},
+        shortcuts=shortcuts,
     )
+
+
+def plain(problem: Problem, name: str, entries: Array) -> Stencil:
+    """Richardson differences of the whole real forward (``forward.run`` on stacked copies) at
+    the flat ``entries`` of ``name``: no structure-aware shortcut, no complex step, so nothing of
+    any op but its real forward. The referee of the shortcuts (``engines.recheck``).
+
+    The step is the spec's where it set one for central or Richardson differences, else the
+    policy's central step. Returns a ``Stencil`` over the entries (shape (len(entries),)).
+    """
+    step = problem.settings.step if problem.scheme in ("central", "richardson") else None
+    settings = dataclasses.replace(problem.settings, scheme="richardson", step=step)
+    problem = dataclasses.replace(problem, settings=settings)
+    J, outputs, caches, _ = forward.run(problem)
+    return _differentiate(problem, name, _base(problem, float(J), outputs, caches), entries, plain=True)
+
+
+def shortcut(problem: Problem, name: str) -> str | None:
+    """The shortcut the differences of ``name`` take at this (kink-resolved) problem, in words —
+    the complex step through the ops' complex forms, the linear layers' structure — or None for
+    plain differences of the whole real forward."""
+    used = [*(["the complex step"] if problem.scheme == "complex" else []),
+            *(["the linear layer's structure"] if incremental.applies(problem, name) is not None else [])]
+    return " and ".join(used) or None
+
+
+def _base(problem: Problem, J: float, outputs: list[Array], caches: list[Cache]) -> Base:
+    return Base(J, outputs, kinks.pieces(problem.nodes, caches), noise.level(problem, J),
+                kinks.loss_pieces(problem, outputs[-1]))
 
 
 @dataclass(frozen=True)
@@ -78,40 +114,32 @@ class Stencil:
     high: Array
 
 
-def steps(problem: Problem, value: Array) -> Array:
-    """The step for every entry: relative to max(1, |θ|) and exactly representable.
-
-    A relative step keeps the perturbation above the round-off of large entries; rounding
-    θ + h back (h = (θ + h) - θ) makes the divided difference use the step actually taken.
-    """
-    settings, scheme = problem.settings, problem.scheme
-    defaults = {"forward": policy.FORWARD_STEP, "complex": policy.COMPLEX_STEP}
-    default = defaults.get(scheme, policy.CENTRAL_STEP)
-    relative = settings.step if settings.step is not None else default
-    h = relative * np.maximum(1.0, np.abs(value))
-    return h if scheme == "complex" else (value + h) - value
-
-
-def _differentiate(problem: Problem, name: str, base: Base) -> Stencil:
+def _differentiate(
+    problem: Problem, name: str, base: Base, entries: Array | None = None, *, plain: bool = False
+) -> Stencil:
+    """The stencil of every entry of ``name`` (shaped like it), or of the flat ``entries`` only
+    (a flat stencil); ``plain`` forgoes the linear layers' structure."""
     value = problem.x if name == INPUT else problem.values[name]
     flat = value.reshape(-1)
-    h = steps(problem, flat)
+    chosen = np.arange(flat.size) if entries is None else entries
+    h = steps.per_entry(flat[chosen], problem.scheme, problem.settings.step)
     offsets = np.array(OFFSETS[problem.scheme])
-    shifts = np.empty((offsets.size, flat.size), dtype=offsets.dtype)
-    crossed = np.zeros((offsets.size, flat.size), dtype=bool)
-    where = incremental.applies(problem, name)
+    shifts = np.empty((offsets.size, chosen.size), dtype=offsets.dtype)
+    crossed = np.zeros((offsets.size, chosen.size), dtype=bool)
+    where = None if plain else incremental.applies(problem, name)
     chunk = _chunk(problem, offsets.size, value.size if where is None else 1, where is not None)
-    for start in range(0, flat.size, chunk):
-        idx = np.arange(start, min(start + chunk, flat.size))
+    for start in range(0, chosen.size, chunk):
+        span = slice(start, min(start + chunk, chosen.size))
+        idx = chosen[span]
         if where is None:
-            J_s, kinked = _shifted_losses(problem, name, value, idx, h[idx], offsets, base)
+            J_s, kinked = _shifted_losses(problem, name, value, idx, h[span], offsets, base)
         else:
-            delta = (offsets[:, None] * h[idx][None, :]).reshape(-1)
-            flat_idx = np.tile(idx, offsets.size)
-            J_s, kinked = incremental.shifted_losses(problem, base, where, flat_idx, delta)
-        shifts[:, idx] = J_s.reshape(offsets.size, idx.size)
-        crossed[:, idx] = kinked.reshape(offsets.size, idx.size)
-    return _combine(problem.scheme, shifts, crossed, base, h, value.shape)
+            delta = (offsets[:, None] * h[span][None, :]).reshape(-1)
+            J_s, kinked = incremental.shifted_losses(problem, base, where, np.tile(idx, offsets.size), delta)
+        shifts[:, span] = J_s.reshape(offsets.size, idx.size)
+        crossed[:, span] = kinked.reshape(offsets.size, idx.size)
+    shape = value.shape if entries is None else chosen.shape
+    return _combine(problem.scheme, shifts, crossed, base, h, shape)
 
 
 def _chunk(problem: Problem, offsets: int, copied: int, downstream_only: bool) -> int:
@@ -146,21 +174,17 @@ def _combine(
     """Value and error estimate from the stencil values ``f`` (offsets × entries); an entry
     whose stencil crossed a kink is flagged, with the one-sided differences around θ."""
     kink: Array = np.asarray(crossed.any(axis=0))
+    value = stencils.difference(scheme, f, base.J, h)
     if scheme == "complex":
-        value = f[0].imag / h
         scale = float(np.abs(value).max(initial=0.0))
         error = np.full(value.shape, policy.COMPLEX_ULPS * policy.EPS * max(scale, policy.TINY))
         return _shaped(value, error, kink, value, value, shape)
     f, J, sigma = f.real, base.J, base.noise
     if scheme == "forward":
-        d1, error = stencils.forward(f, J, h, sigma)
-        return _shaped(d1, error, kink, d1, d1, shape)
-    d1, d2, error = stencils.central(f, h, sigma)
-    value = d1 if scheme == "central" else (4 * d1 - d2) / 3
-    side = stencils.sides(f, J, h, sigma)
-    slack = np.maximum(side.right_error, side.left_error)
-    low = np.minimum(side.left, side.right) - slack
-    high = np.maximum(side.left, side.right) + slack
+        _, error = stencils.forward(f, J, h, sigma)
+        return _shaped(value, error, kink, value, value, shape)
+    _, _, error = stencils.central(f, h, sigma)
+    low, high = tolerance.between(stencils.sides(f, J, h, sigma))
     return _shaped(value, error, kink, low, high, shape)
 
 

@@ -147,11 +147,9 @@ def _backward(
 
 def _penalties(problem: Problem, wanted: set[str], grads: dict[str, Array]) -> float:
     """Σ_W R(W), adding ∂R/∂W to the gradient of every penalised W in ``wanted``."""
-    if problem.penalty is None:
-        return 0.0
-    rules = penalty_rules(problem.penalty)
     total = 0.0
-    for name in problem.penalised():
+    for penalty, name in problem.penalties():
+        rules = penalty_rules(penalty)
         W = problem.values[name]
         arrays = {WEIGHT: Binding(W)}
         sizes: Mapping[sp.Symbol, float] = {ROWS: W.shape[0], COLS: W.shape[1]}

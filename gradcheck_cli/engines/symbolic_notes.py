@@ -33,6 +33,7 @@ from gradcheck_cli.engines.symbolic_derive import (
     penalty_rules,
     rules_of,
 )
+from gradcheck_cli.ops.penalty import L2Penalty
 from gradcheck_cli.problem import INPUT, Problem
 
 _M = sp.Symbol("m", integer=True, positive=True)
@@ -137,8 +138,8 @@ def _forward(problem: Problem, names: list[str]) -> list[Formula]:
     k = sp.Integer(problem.y.shape[1])
     formulas.append(Formula(f"loss: {problem.loss.describe()}", _L, loss.value.xreplace({K: k})))
     total = _scale(problem) * sp.Sum(_L, (_EXAMPLE, 1, _M))
-    for name in problem.penalised():
-        total += _penalty(problem, name, value=True)
+    for penalty, name in problem.penalties():
+        total += _penalty(penalty, problem, name, value=True)
     formulas.append(Formula(f"objective ({problem.reduction} over the batch)", _J, total))
     return formulas
 
@@ -174,7 +175,8 @@ def _gradient(
         for local, global_name in node.params.items():
             if global_name == name:
                 per_example += _rename(rules.param_vjps[local], problem, layer, names)
-    penalty = _penalty(problem, name, value=False) if name in problem.penalised() else 0
+    penalty = sum((_penalty(op, problem, name, value=False) for op, n in problem.penalties() if n == name),
+                  sp.Integer(0))
     formulas = [Formula(f"{name} (δ form)", lhs, _batch_sum(problem, per_example) + penalty)]
     closed = _substitute(per_example, definitions)
     if closed != per_example:
@@ -184,9 +186,9 @@ def _gradient(
     return formulas
 
 
-def _penalty(problem: Problem, name: str, *, value: bool) -> sp.Expr:
-    assert problem.penalty is not None
-    rules = penalty_rules(problem.penalty)
+def _penalty(penalty: L2Penalty, problem: Problem, name: str, *, value: bool) -> sp.Expr:
+    """The penalty's term of J on ``name`` (``value``), or its derivative, from its math."""
+    rules = penalty_rules(penalty)
     rows, cols = problem.values[name].shape
     mapping = {WEIGHT: _base(name), ROWS: sp.Integer(rows), COLS: sp.Integer(cols)}
     return (rules.value if value else rules.grad).xreplace(mapping)

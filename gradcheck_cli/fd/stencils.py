@@ -15,7 +15,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from gradcheck_cli.arrays import Array
+
+
+def difference(scheme: str, f: Array, J: Array | float, h: Array | float) -> Array:
+    """The derivative a scheme reads from its stencil's values ``f`` (rows in the offsets of
+    ``engines.numeric.OFFSETS``): Im J(θ + ih)/h for the complex step, the forward difference, the
+    central D(h), or Richardson's (4D(h) − D(2h))/3, which cancels the h² term."""
+    if scheme == "complex":
+        return np.asarray(f[0].imag / h)
+    f = f.real
+    if scheme == "forward":
+        return np.asarray((f[0] - J) / h)
+    d1, d2, _ = central(f, h, 0.0)
+    return np.asarray(d1 if scheme == "central" else (4 * d1 - d2) / 3)
 
 
 def central(f: Array, h: Array | float, sigma: float) -> tuple[Array, Array, Array]:

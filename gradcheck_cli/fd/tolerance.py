@@ -17,6 +17,7 @@ import numpy as np
 
 from gradcheck_cli import policy
 from gradcheck_cli.arrays import Array
+from gradcheck_cli.fd.stencils import Sides
 
 
 def allowed(
@@ -48,8 +49,10 @@ def described(estimated: bool, *, precision: str = "", overrides: str = "") -> s
     return text + (f" + {overrides}" if overrides else "")
 
 
-def widened(low: Array, high: Array, estimate: Array) -> tuple[Array, Array]:
-    """The interval between the one-sided differences at a kink, widened by their error: any
-    value inside is a valid subgradient (relu′(0) = 0 and Heaviside(0) = ½ alike)."""
-    slack = policy.ESTIMATE_SAFETY * estimate
-    return low - slack, high + slack
+def between(side: Sides) -> tuple[Array, Array]:
+    """The interval a valid subgradient lies in at a kink: between the one-sided differences,
+    each widened by ``ESTIMATE_SAFETY`` times its own error estimate — any value inside is one
+    (relu′(0) = 0 and Heaviside(0) = ½ alike)."""
+    right = policy.ESTIMATE_SAFETY * side.right_error
+    left = policy.ESTIMATE_SAFETY * side.left_error
+    return np.minimum(side.right - right, side.left - left), np.maximum(side.right + right, side.left + left)

@@ -161,7 +161,9 @@ class Loss(Op):
         return None
 
     def constants(self, k: int) -> dict[str, Array]:
-        """Numeric constants the math refers to (name → array), e.g. Σ⁻¹."""
+        """Numeric constants the math refers to (name → array), e.g. Σ⁻¹: the symbolic engine's
+        alone, derived by SymPy; the NumPy forward and backward derive what they need themselves,
+        so no engine reads a quantity another one computed."""
         return {}
 
     def hinges(self, yhat: Array, y: Array) -> Array | None:

@@ -121,6 +121,26 @@ class Linear(Layer):
             grads["b"] = g.sum(axis=0)
         return g @ W, grads
 
+    def moved_column(self, x: Array, local: str, flat: Array, delta: Array) -> tuple[Array, Array]:
+        """What moving one parameter entry does to the output z = xWᵀ + b, for a stack of copies:
+        entry ``flat[s]`` (row-major) of ``local`` moved by ``delta[s]`` moves only column p[s]
+        of z, by shift[s] (copies × batch). W[p, q] moves z[:, p] by δ·x[:, q]; b[p] by δ.
+
+        Returns:
+            p (copies,) and shift (copies, batch).
+        """
+        if local == "W":
+            p, q = np.divmod(flat, x.shape[-1])
+            return p, delta[:, None] * x[:, q].T
+        return flat, np.broadcast_to(delta[:, None], (flat.size, x.shape[0]))
+
+    def column_change(self, params: Mapping[str, Array], p: Array, change: Array) -> Array:
+        """The change of the output z = xWᵀ + b when column p[s] of the input changes by
+        ``change[s]`` (copies × batch) in copy s: the rank-1 update change[s] ⊗ W[:, p[s]],
+        shape (copies, batch, out)."""
+        moved: Array = np.multiply(change[:, :, None], params["W"][:, p].T[:, None, :])
+        return moved
+
     def formula(self, a: str, params: Mapping[str, str]) -> str | None:
         """W a + b."""
         product = f"{params['W']} @ {a}"

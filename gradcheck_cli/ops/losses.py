@@ -12,6 +12,7 @@ from gradcheck_cli.ops import register
 from gradcheck_cli.ops.activations import logistic, softplus
 from gradcheck_cli.ops.base import Array, Cache, Loss, index
 from gradcheck_cli.ops.complexstep import exp, log
+from gradcheck_cli.policy import SYMPY_INVERSE_WIDTH
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -287,19 +288,32 @@ class GaussianNLL(Loss):
         return None
 
     def constants(self, k: int) -> dict[str, Array]:
-        sigma = self.sigma(k)
-        logdet = np.linalg.slogdet(2.0 * np.pi * sigma)[1] if self.constant else 0.0
-        return {"P": np.linalg.inv(sigma), "c": np.array([0.5 * logdet])}
+        """Σ⁻¹ (``P``) and ½ log det(2πΣ) (``c``), derived by SymPy for the symbolic engine alone.
+
+        The NumPy forward and backward solve with Σ each on their own, so no engine reads an
+        inverse another one computed: Σ⁻¹ replaced by Σ in any one of them is a disagreement.
+        """
+        cov = np.array(self.covariance, dtype=np.float64)
+        if cov.ndim < 2:
+            precision, logdet = _diagonal_inverse(np.broadcast_to(cov, (k,)))
+        else:
+            precision, logdet = _cholesky_inverse(cov)
+        constant = 0.5 * (k * np.log(2.0 * np.pi) + logdet) if self.constant else 0.0
+        return {"P": precision, "c": np.array([constant])}
 
     def forward(self, yhat: Array, y: Array) -> tuple[Array, Cache]:
-        consts = self.constants(y.shape[-1])
+        sigma = self.sigma(y.shape[-1])
         e = y - yhat
-        quad = np.einsum("...i,ij,...j->...", e, consts["P"], e)
-        return 0.5 * quad + consts["c"][0], (e, consts["P"])
+        # Σ⁻¹e by a solve with Σ, one column per example (and per perturbed copy)
+        columns = e.reshape(-1, e.shape[-1]).T
+        quad = (columns * np.linalg.solve(sigma, columns)).sum(axis=0).reshape(e.shape[:-1])
+        constant = 0.5 * np.linalg.slogdet(2.0 * np.pi * sigma)[1] if self.constant else 0.0
+        return 0.5 * quad + constant, (e, sigma)
 
     def backward(self, cache: Cache) -> Array:
-        e, P = cache
-        return -0.5 * (e @ (P + P.T))  # type: ignore[no-any-return]
+        """-Σ⁻¹e per example (Σ is symmetric), by a solve of its own."""
+        e, sigma = cache
+        return -np.linalg.solve(sigma, e.T).T  # type: ignore[no-any-return]
 
     def formula(self, yhat: str, y: str, k: int) -> tuple[str, dict[str, Array]] | None:
         """½ eᵀ Σ⁻¹ e (+ ½ log det 2πΣ) with Σ the constant ``Sigma``."""
@@ -315,3 +329,27 @@ class GaussianNLL(Loss):
         P, c = consts["P"], consts["c"]
         quad = sp.Sum(sp.Sum((y[i] - yhat[i]) * P[i, j] * (y[j] - yhat[j]), (j, 0, k - 1)), (i, 0, k - 1))
         return quad / 2 + c[0]
+
+
+def _diagonal_inverse(variances: Array) -> tuple[Array, float]:
+    """Σ⁻¹ and log det Σ of Σ = diag(variances), by SymPy's arithmetic."""
+    import sympy as sp
+    entries = [sp.Float(float(v)) for v in variances]
+    precision = np.diag(np.array([float(1 / v) for v in entries]))
+    return precision, float(sum(sp.log(v) for v in entries))
+
+
+def _cholesky_inverse(sigma: Array) -> tuple[Array, float]:
+    """Σ⁻¹ and log det Σ of a full symmetric positive-definite Σ: by SymPy, Σ = LLᵀ, L⁻¹ by a
+    triangular solve, Σ⁻¹ = L⁻ᵀL⁻¹ and log det Σ = 2 Σ log Lᵢᵢ. SymPy's arithmetic grows as k³
+    in Python; wider than ``policy.SYMPY_INVERSE_WIDTH`` the eigendecomposition Σ = VΛVᵀ is taken
+    instead, an algorithm neither NumPy forward nor backward uses."""
+    k = sigma.shape[0]
+    if k > SYMPY_INVERSE_WIDTH:
+        values, vectors = np.linalg.eigh(sigma)
+        return (vectors / values) @ vectors.T, float(np.log(values).sum())
+    import sympy as sp
+    L = sp.Matrix(sigma.tolist()).cholesky(hermitian=False)
+    inverse = L.lower_triangular_solve(sp.eye(k))
+    precision = np.array((inverse.T * inverse).tolist(), dtype=np.float64)
+    return precision, float(2 * sum(sp.log(L[i, i]) for i in range(k)))

@@ -16,10 +16,14 @@ class L2Penalty(Op):
     """R(W) = (λ/2)‖W‖²_F, added once per weight matrix to J; ∂R/∂W = λW."""
 
     kind: ClassVar[str] = "l2"
+    #: R is a sum over W's entries of one function of each: moving one entry changes R by the
+    #: forward of that entry alone (a 1 × 1 matrix), so the numeric engine need not copy W.
+    separable: ClassVar[bool] = True
 
     strength: NonNegativeFloat
 
     def forward(self, W: Array) -> Array:
+        """R of a matrix, or of every matrix of a stack (the last two axes)."""
         return 0.5 * self.strength * (W * W).sum(axis=(-2, -1))  # type: ignore[no-any-return]
 
     def backward(self, W: Array) -> Array:

@@ -43,6 +43,8 @@ def _network(spec: SpecResult) -> dict[str, Any]:
     if spec.forward is not None:
         data["forward"]["passed"] = spec.forward.passed
     del data["subject"]
+    for tensor in data["tensors"]:
+        del tensor["probe"]  # user code's: the cotangent its worst entries come from
     _pair_verdicts(spec, data)
     return data
 
@@ -53,6 +55,8 @@ def _code(spec: SpecResult) -> dict[str, Any]:
     raw = _clean(dataclasses.asdict(spec))
     data: dict[str, Any] = {"kind": spec.subject, **{k: raw[k] for k in CODE_FIELDS},
                             "checks": spec.loss, "precision": spec.reduction, "tensors": raw["tensors"]}
+    for tensor in data["tensors"]:
+        del tensor["kinks"]  # a network's count of stencils across a kink: user code shrinks its own
     data["verdict"] = spec.verdict
     _pair_verdicts(spec, data)
     return data

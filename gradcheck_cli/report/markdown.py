@@ -28,7 +28,10 @@ def render(report: Report, options: RenderOptions) -> str:
 
 def _spec(spec: Result) -> list[str]:
     heading = f"### {MARK[spec.verdict]} {_inline(spec.name)}"
-    lines = [heading, "", f"`{_code(spec.path)}` · seed {spec.seed}", ""]
+    checked = ""
+    if isinstance(spec, SpecResult) and spec.subject != "network":
+        checked = f" · {spec.subject}: {_inline(spec.loss)} · {_inline(spec.reduction)}"
+    lines = [heading, "", f"`{_code(spec.path)}` · seed {spec.seed}{checked}", ""]
     if spec.error is not None:
         return [*lines, f"> ❗ **error:** {_inline(spec.error)}", ""]
     if isinstance(spec, SheetResult):
@@ -40,7 +43,8 @@ def _network(spec: SpecResult) -> list[str]:
     rows = [[t.name, "×".join(map(str, t.shape)) or "scalar", t.owner,
              f"{max((p.worst_ratio for p in t.pairs), default=0.0):.2g}", _verdict(t.verdict)]
             for t in spec.tensors]
-    lines = _table(["tensor", "shape", "layer", "err/tol", "verdict"], rows) if rows else []
+    owner = "layer" if spec.subject == "network" else "of"
+    lines = _table(["tensor", "shape", owner, "err/tol", "verdict"], rows) if rows else []
     reasons = [f"- ❌ **{_inline(t.name)}**: {_inline(tensor_message(t))}"
                for t in spec.tensors if t.verdict != "pass"]
     if spec.forward is not None and not spec.forward.passed:

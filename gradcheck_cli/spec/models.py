@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from gradcheck_cli.choices import Mode, Scheme
 from gradcheck_cli.ops import LAYERS, LOSSES, Op
 from gradcheck_cli.policy import MAX_WIDTH
 from gradcheck_cli.spec.sheet_models import Expression, Label, LimitsSpec, Name
@@ -94,8 +95,8 @@ class DataSpec(Model):
 class CheckSpec(Model):
     """How the finite differences are taken; tolerances default to the error estimate."""
 
-    scheme: Literal["auto", "central", "forward", "richardson", "complex"] = "auto"
-    mode: Literal["auto", "full", "directional"] = "auto"
+    scheme: Scheme = "auto"
+    mode: Mode = "auto"
     # finite: an infinite tolerance would pass every gradient, an infinite step measures nothing
     step: PositiveFloat | None = Field(default=None, allow_inf_nan=False)
     atol: NonNegativeFloat | None = Field(default=None, allow_inf_nan=False)

@@ -76,10 +76,11 @@ def _layer(reference: str) -> tuple[str, str]:
 
 
 def steps_curve(target: str, grad: str | None, inputs: Path | None, entry: str | None,
-                wrt: tuple[str, ...] = ()) -> Curve:
+                wrt: tuple[str, ...] = (), scheme: str | None = None) -> Curve:
     """What ``gradcheck steps FILE.py:loss [--grad …] --inputs …`` plots: import, load, trace.
-    The inputs and ``wrt`` (default: the inputs file's) are read as ``gradcheck func`` reads
-    them; without --grad the loss returns (loss, gradient).
+    The inputs, their seed and ``wrt`` (default: the inputs file's) are read as ``gradcheck func``
+    reads them, and the scheme is ``gradcheck func``'s (default Richardson); without --grad the
+    loss returns (loss, gradient).
 
     Raises:
         GradcheckError: a missing --inputs, or what loading the inputs and the code raises.
@@ -90,7 +91,8 @@ def steps_curve(target: str, grad: str | None, inputs: Path | None, entry: str |
         raise GradcheckError("for a function, give --inputs INPUTS (and --grad FILE.py:grad, unless "
                              "the loss returns (loss, gradient))")
     loader = Loader()
-    values, file_wrt, _ = inputs_file.load(inputs)
+    values, file_wrt, seed = inputs_file.load(inputs)
     fun = loader.function(target, "TARGET")
     gradient = loader.function(grad, "--grad") if grad else None
-    return steps.for_function(fun, gradient, values, entry, wrt=wrt or file_wrt)
+    options = {"scheme": scheme} if scheme is not None else {}
+    return steps.for_function(fun, gradient, values, entry, wrt=wrt or file_wrt, seed=seed, **options)

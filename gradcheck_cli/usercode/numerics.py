@@ -9,24 +9,30 @@ Rounding noise. σ_c, the noise of J_c, is measured (Moré & Wild's ECnoise) alo
 root mean square: one short run can see almost no noise (its samples may even be exactly
 polynomial), several rarely all do. It is never taken below the probes' pooled relative noise
 (a Jacobian row's own estimate rests on one output entry) nor below the rounding of the
-returned values themselves (``OUTPUT_ROUNDING``).
+returned values themselves (``OUTPUT_ROUNDING``). Where the noise seen is high, or the difference
+tables are not ones of noise, f may vary on a scale near the spacing (a near-singular matrix's
+inverse): the spacing is narrowed while that lowers the noise seen (``_narrowed``).
 
 Steps. With ν the largest σ_c/Σ|c_j f_j| (the noise relative to the terms J_c sums), the first
 step is s = ν^(1/4)·max(|θ_i|, τ) for Richardson (ν^(1/3) for ``central``), τ = 1 for a tensor
-of order one and its own scale for a tensor of tiny entries (see ``unit``), rounded to a power of
+of order one and its own scale for a tensor of tiny entries (see ``fd.steps``), rounded to a power of
 two: the levels are then in exact ratio 1 : 2 : 4 and, for inputs held in the precision computed
 in, θ ± s is exact (the moves actually taken are used either way). ``fd.richardson`` differences
 each entry at s, 2s and 4s, shrinks s where f is not smooth at that scale, and bounds the error.
 
 Precision: inputs arrive in float64. If f returns a lower-precision float, or its measured noise
-is far above float64's (it computes in float32 inside), the check is *precision-limited*: points
-are rounded to that precision, noise is measured at its scale, and the verdict says so.
+is far above float64's and rounding its inputs to float32 leaves it unchanged (it computes in
+float32 inside), the check is *precision-limited*: points are rounded to that precision, noise is
+measured at its scale, and the verdict says so.
+
+Domain: a stencil point where f returns nan or inf or raises, while f is defined at the point,
+shrinks that entry's step (``fd.richardson``); the report names the entries and the failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,7 +40,8 @@ import numpy as np
 from gradcheck_cli import policy, streams
 from gradcheck_cli.arrays import Array
 from gradcheck_cli.fd import richardson as stencil
-from gradcheck_cli.fd.noise import estimate, rms
+from gradcheck_cli.fd import steps
+from gradcheck_cli.fd.noise import estimates, rms, settled
 from gradcheck_cli.usercode.calls import UserCodeError
 from gradcheck_cli.usercode.options import Options
 
@@ -64,6 +71,11 @@ class Numeric:
     precision: Precision
     value: Mapping[str, Array]
     error: Mapping[str, Array]
+    #: per input, what the report should say of steps shrunk at the edge of f's domain, or ""
+    edges: Mapping[str, str] = field(default_factory=dict)
+    #: the spacing f's rounding noise was measured at, relative to ``fd.steps.unit`` of the
+    #: inputs: where f varies on a finer scale than the precision's spacing, a narrower one
+    spacing: float = policy.USER_NOISE_SPACING["float64"]
 
 
 def differentiate(
@@ -78,13 +90,47 @@ def differentiate(
     """
     if options.scheme == "complex":
         return _complex_step(evaluate, values, base, wrt, probes, options, who)
-    precision, samples = _precision(evaluate, values, wrt, probes, base, options.seed)
+    m = measure(evaluate, values, base, wrt, probes, options.seed)
+    values, output, precision = m.values, m.output, m.precision
+    found = {n: _entries(evaluate, values, n, probes @ output, probes, m.sigma, m.noise, precision, options)
+             for n in wrt}
+    return Numeric(values, output, precision, {n: v for n, (v, _, _) in found.items()},
+                   {n: e for n, (_, e, _) in found.items()}, {n: note for n, (_, _, note) in found.items()},
+                   m.spacing)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the steps and error bounds of a finite-difference pass rest on, measured at the point."""
+
+    #: the point, rounded to the precision f computes in when that is below float64
+    values: Mapping[str, Any]
+    #: f there, flat, in float64
+    output: Array
+    precision: Precision
+    #: the rounding noise of J_c for every probe c: (probes,)
+    sigma: Array
+    #: ν, the noise relative to the size of J, that the first step is sized from (``fd.steps``)
+    noise: float
+    #: the spacing the noise was measured at, relative to ``fd.steps.unit`` (``_narrowed``)
+    spacing: float = policy.USER_NOISE_SPACING["float64"]
+
+
+def measure(
+    evaluate: Evaluate, values: Mapping[str, Any], base: Array, wrt: Sequence[str], probes: Array, seed: int
+) -> Measured:
+    """The precision f computes in and its rounding noise at ``values`` (where f is ``base``).
+
+    Raises:
+        UserCodeError: f raised or returned something unusable at some point.
+    """
+    precision, samples, spacing = _precision(evaluate, values, wrt, probes, base, seed)
     if precision.limited:
         values = {**values, **{n: _rounded(values[n], precision.dtype) for n in wrt}}
         base = evaluate(values, f"at the inputs rounded to {precision.dtype}")
         samples = None
     if samples is None:
-        samples = _samples(evaluate, values, wrt, precision.dtype, options.seed, base)
+        samples = _samples(evaluate, values, wrt, precision.dtype, seed, base)
     output = _f64(base).reshape(-1)
     sigma = _sigma(samples, probes, output, precision.eps)
     scales = np.array([_scale(c, output) for c in probes])
@@ -92,20 +138,18 @@ def differentiate(
     # ν for the step: the noisiest probe's; ε where f is 0 (nothing to be relative to); at most
     # 1, so that a step is never more than max(|θ|, τ) (the stencil shrinks it if f needs it).
     noise = min(float(relative.max()), 1.0) if relative.any() else precision.eps
-    found = {n: _entries(evaluate, values, n, probes @ output, probes, sigma, noise, precision, options)
-             for n in wrt}
-    return Numeric(values, output, precision, {n: v for n, (v, _) in found.items()},
-                   {n: e for n, (_, e) in found.items()})
+    return Measured(values, output, precision, sigma, noise, spacing)
 
 
 def _precision(
     evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], probes: Array, base: Array, seed: int
-) -> tuple[Precision, Array | None]:
-    """Lower than float64 if f returns less, or if its noise is that of float32 (the float64
-    noise samples are returned for reuse when it is not)."""
+) -> tuple[Precision, Array | None, float]:
+    """Lower than float64 if f returns less, or if its noise is that of float32 and it sees its
+    inputs only to float32's precision; the float64 noise samples for reuse when it is not, and
+    the spacing they were taken at."""
     dtype = _real_dtype(base)
     if dtype != "float64":
-        return Precision(dtype, True, f"it returns {base.dtype}"), None
+        return Precision(dtype, True, f"it returns {base.dtype}"), None, policy.USER_NOISE_SPACING[dtype]
     samples = _samples(evaluate, values, wrt, "float64", seed, base)
     scale = max(_scale(probes[0], _f64(base).reshape(-1)), policy.TINY)
     sigma = _noise(samples @ probes[0])
@@ -114,38 +158,96 @@ def _precision(
     if sigma <= policy.PRECISION_LIMITED_NOISE * scale and np.ptp(samples @ probes[0]) == 0 and in_float32:
         # Identical samples: constant, or rounding every input to float32 hides our moves.
         sigma = _noise(_samples(evaluate, values, wrt, "float32", seed) @ probes[0])
-    if sigma > policy.PRECISION_LIMITED_NOISE * scale:
+    if sigma > policy.PRECISION_LIMITED_NOISE * scale and in_float32 and _sees_float32(
+            evaluate, values, wrt, probes[0], base):
         why = f"it computes below float64: its rounding noise is {sigma / scale:.0e} of |J|"
-        return Precision("float32", True, why), None
-    return Precision("float64"), samples
+        return Precision("float32", True, why), None, policy.USER_NOISE_SPACING["float32"]
+    spacing = policy.USER_NOISE_SPACING["float64"]
+    if sigma > policy.PRECISION_LIMITED_NOISE * scale or not _settled(samples @ probes[0]):
+        samples, spacing = _narrowed(evaluate, values, wrt, seed, base, samples, probes[0])
+    return Precision("float64"), samples, spacing
+
+
+def _narrowed(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], seed: int, base: Array,
+              samples: Array, c: Array) -> tuple[Array, float]:
+    """Float64 noise samples at the spacing, narrowed ``USER_NOISE_NARROWING``-fold at a time,
+    that sees the least noise — until two in a row agree within ``USER_NOISE_STEADY``, both with
+    difference tables of noise (``_settled``): a rounding noise does not depend on the spacing,
+    so what changed with it was the smooth part of f, varying on a scale near the spacing (a
+    near-singular matrix's inverse, on that of its smallest singular value: the noise seen rises
+    as the spacing nears it, then falls)."""
+    spacing = policy.USER_NOISE_SPACING["float64"]
+    levels = [(_noise(samples @ c), samples, spacing)]
+    for narrowing in range(1, policy.USER_NOISE_RESPACINGS + 1):
+        narrower = _samples(evaluate, values, wrt, "float64", seed, base,
+                            narrower=policy.USER_NOISE_NARROWING ** narrowing)
+        seen = _noise(narrower @ c)
+        if seen == 0:  # identical samples: narrower than the inputs' ulps
+            break
+        levels.append((seen, narrower, spacing / policy.USER_NOISE_NARROWING ** narrowing))
+        before = levels[-2]
+        if (before[0] <= policy.USER_NOISE_STEADY * seen and seen <= policy.USER_NOISE_STEADY * before[0]
+                and _settled(before[1] @ c) and _settled(narrower @ c)):
+            break
+    _, samples, spacing = min(levels, key=lambda level: level[0] if level[0] > 0 else np.inf)
+    return samples, spacing
+
+
+def _settled(runs: Array) -> bool:
+    """Whether most runs' difference tables are ones of noise (``fd.noise.settled``)."""
+    return 2 * sum(settled(run) for run in runs) >= len(runs)
+
+
+def _sees_float32(evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], c: Array,
+                  base: Array) -> bool:
+    """Whether f sees its inputs only to float32's precision: rounding them to float32 leaves J
+    exactly as it was (code that casts its inputs, as float32 NumPy, JAX and torch code does).
+    Float64 code whose noise is high for another reason — ill-conditioned (inv of a matrix of
+    condition 1e6), cancelling ((1 − cos x)/x² at x ~ 1e-3), offset (x ~ 1e8) — does not."""
+    rounded = evaluate({**values, **{n: _rounded(values[n], "float32") for n in wrt}},
+                       "at the inputs rounded to float32")
+    return bool(c @ _f64(rounded).reshape(-1) == c @ _f64(base).reshape(-1))
 
 
 def _samples(
     evaluate: Evaluate, values: Mapping[str, Any], wrt: Sequence[str], dtype: str, seed: int,
-    start: Array | None = None,
+    start: Array | None = None, narrower: float = 1.0,
 ) -> Array:
     """f at ``USER_NOISE_POINTS`` equally spaced points along each of ``USER_NOISE_DIRECTIONS``
-    random directions, all from ``values`` (where f is ``start``, if known): (directions,
-    points, m)."""
+    random directions, all from ``values`` (where f is ``start``, if known), at ``narrower``
+    times less than the precision's spacing: (directions, points, m). A direction that leaves
+    f's domain (the point is at its edge) is walked the other way, or left out.
+
+    Raises:
+        UserCodeError: f fails along every direction, both ways.
+    """
     rng = streams.rng(seed, streams.USER_NOISE)
-    spacing = policy.USER_NOISE_SPACING[dtype]
     first = start if start is not None else evaluate(
         {**values, **{n: _rounded(values[n], dtype) for n in wrt}}, "measuring its rounding noise")
-    runs = []
+    runs, failures = [], []
     for _ in range(policy.USER_NOISE_DIRECTIONS):
         # Gaussian, not ±1, entries: the few sign patterns of a small input would repeat
-        moves = {n: rng.standard_normal(np.shape(values[n])) * spacing * unit(values[n]) for n in wrt}
-        rows = [_f64(first).reshape(-1)]
-        for t in range(1, policy.USER_NOISE_POINTS):
-            point = {**values, **{n: _rounded(values[n] + t * moves[n], dtype) for n in wrt}}
-            rows.append(_f64(evaluate(point, "measuring its rounding noise")).reshape(-1))
-        runs.append(np.stack(rows))
+        moves = {n: rng.standard_normal(np.shape(values[n])) * steps.spacing(values[n], dtype) / narrower
+                 for n in wrt}
+        for way in (1.0, -1.0):
+            try:
+                rows = [_f64(first).reshape(-1)] + [
+                    _f64(evaluate({**values, **{n: _rounded(values[n] + way * t * moves[n], dtype)
+                                                for n in wrt}}, "measuring its rounding noise")).reshape(-1)
+                    for t in range(1, policy.USER_NOISE_POINTS)]
+            except UserCodeError as failure:
+                failures.append(failure)
+                continue
+            runs.append(np.stack(rows))
+            break
+    if not runs:
+        raise failures[0]
     return np.stack(runs)
 
 
 def _noise(runs: Array) -> float:
     """The root mean square of the ECnoise estimates of several runs: (directions, points)."""
-    return rms(np.array([estimate(run) for run in runs]))
+    return rms(estimates(np.asarray(runs).T))
 
 
 def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
@@ -163,37 +265,65 @@ def _sigma(samples: Array, probes: Array, output: Array, eps: float) -> Array:
 def _entries(
     evaluate: Evaluate, values: Mapping[str, Any], name: str, base: Array, probes: Array, sigma: Array,
     noise: float, precision: Precision, options: Options,
-) -> tuple[Array, Array]:
-    """Every entry of input ``name``: values and error bounds, each (probes, entries)."""
+) -> tuple[Array, Array, str]:
+    """Every entry of input ``name``: values and error bounds, each (probes, entries), and what
+    the report should say of steps shrunk at the edge of f's domain ("" where none was).
+
+    Raises:
+        UserCodeError: f is undefined on some side of an entry at every step down to the last.
+    """
     flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
     richardson = options.scheme == "richardson"
-    power = policy.RICHARDSON_STEP_POWER if richardson else policy.CENTRAL_STEP_POWER
-    relative = options.step if options.step is not None else noise ** power
-    steps = relative * unit(flat)
-    if options.step is None:
-        steps = 2.0 ** np.round(np.log2(steps))
+    first = steps.from_noise(flat, noise, options.scheme, options.step)
+    # a step the user chose is not widened
+    resolution = policy.USER_RESOLUTION[precision.dtype] if options.step is None else np.inf
     value = np.empty((flat.size, probes.shape[0]))
     error = np.empty_like(value)
+    edges: list[tuple[int, float, UserCodeError]] = []
     for i in range(flat.size):
-        probe = _mover(evaluate, values, name, i, probes, precision.dtype)
-        value[i], error[i] = stencil.derivative(probe, float(flat[i]), base, float(steps[i]), sigma,
-                                                richardson)
-    return value.T.copy(), error.T.copy()
+        failures: list[UserCodeError] = []
+        probe = tolerant(mover(evaluate, values, name, i, probes, precision.dtype), failures)
+        found = stencil.derivative(probe, float(flat[i]), base, float(first[i]), sigma, richardson,
+                                   resolution)
+        if found is None:
+            last = failures[-1]
+            raise UserCodeError(last.message, details=last.details, hint=(
+                f"it is not defined on both sides of {_entry(name, np.shape(values[name]), i)} even at a "
+                f"step of {abs(float(first[i])) / stencil.SHRINK ** policy.USER_STEP_SHRINKS_MAX:.1g}: "
+                "check it at a point inside its domain"))
+        value[i], error[i] = found.value, found.error
+        if found.edge:
+            edges.append((i, found.step, failures[0]))
+    return value.T.copy(), error.T.copy(), _edge_note(name, np.shape(values[name]), edges)
 
 
-def unit(value: Any) -> Array:
-    """What a step is relative to, per entry: max(|θ_i|, τ) with τ = min(1, 10·RMS of the tensor)
-    (1 for an all-zero tensor). Entries of a tensor of order one — weights of 0.1 to 1 included —
-    step relative to max(1, |θ_i|), as the round-off of f's O(1) values asks; a tensor whose
-    entries are all far below 1 (1e-6, 1e-100) is stepped near its own scale, not at 1, which
-    would step over the scale f varies on (sin(10⁶x) at x ~ 1e-6)."""
-    flat = np.abs(np.asarray(value, dtype=np.float64))
-    typical = min(1.0, policy.STEP_SCALE_DECADE * rms(flat.reshape(-1))) or 1.0
-    unit: Array = np.maximum(flat, typical)
-    return unit
+def tolerant(probe: stencil.Probe, failures: list[UserCodeError]) -> stencil.Partial:
+    """``probe``, None where f fails (nan, inf or an exception: outside its domain, since f is
+    defined at the point itself), the failure appended to ``failures``."""
+
+    def tolerant(offset: float) -> tuple[float, Array] | None:
+        try:
+            return probe(offset)
+        except UserCodeError as failure:
+            failures.append(failure)
+            return None
+
+    return tolerant
 
 
-def _mover(
+def _edge_note(name: str, shape: tuple[int, ...], edges: list[tuple[int, float, UserCodeError]]) -> str:
+    """Which entries' steps shrank because a wider stencil left f's domain, to what, and the
+    first failure that made one shrink."""
+    if not edges:
+        return ""
+    where = (_entry(name, shape, edges[0][0]) if len(edges) == 1
+             else f"{len(edges)} entries of {name}")
+    least = min(step for _, step, _ in edges)
+    return (f"the step was shrunk (to {least:.1e}{' at the least' if len(edges) > 1 else ''}) for {where}, "
+            f"where a wider stencil left the function's domain: {edges[0][2].message}")
+
+
+def mover(
     evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, dtype: str
 ) -> stencil.Probe:
     """J_c of every probe with entry ``i`` of ``name`` moved by an offset (rounded to ``dtype``)."""
@@ -220,20 +350,30 @@ def _complex_step(
     value: dict[str, Array] = {}
     for name in wrt:
         flat = np.asarray(values[name], dtype=np.float64).reshape(-1)
-        h = (options.step or policy.COMPLEX_STEP) * unit(flat)
-        columns = np.empty((flat.size, probes.shape[0]))
-        for i in range(flat.size):
-            moved = flat.astype(np.complex128)
-            moved[i] += 1j * h[i]
-            out = evaluate({**values, name: moved.reshape(np.shape(values[name]))},
-                           f"at {_entry(name, np.shape(values[name]), i)} + ih")
-            if not np.iscomplexobj(out):
-                raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
-                                    "not complex-safe", hint="use the default scheme `richardson`")
-            columns[i] = probes @ out.imag.reshape(-1) / h[i]
-        value[name] = columns.T.copy()
+        h = steps.from_noise(flat, 0.0, "complex", options.step)
+        columns = [complex_step(evaluate, values, name, i, probes, float(step), who)
+                   for i, step in enumerate(h)]
+        value[name] = np.array(columns).reshape(flat.size, probes.shape[0]).T.copy()
     error = {n: policy.ANALYTIC_ULPS * precision.eps * np.abs(v) for n, v in value.items()}
     return Numeric(values, np.real(base).astype(np.float64).reshape(-1), precision, value, error)
+
+
+def complex_step(
+    evaluate: Evaluate, values: Mapping[str, Any], name: str, i: int, probes: Array, h: float, who: str
+) -> Array:
+    """Im ⟨c, f(θ + ih·e_i)⟩/h for every probe c, entry ``i`` of input ``name`` moved by ih.
+
+    Raises:
+        UserCodeError: f (named ``who``) returned a real output: it is not complex-safe.
+    """
+    shape = np.shape(values[name])
+    moved = np.asarray(values[name], dtype=np.complex128).reshape(-1).copy()
+    moved[i] += 1j * h
+    out = evaluate({**values, name: moved.reshape(shape)}, f"at {_entry(name, shape, i)} + ih")
+    if not np.iscomplexobj(out):
+        raise UserCodeError(f"`{who}` returned a real {out.dtype} output for a complex input: it is "
+                            "not complex-safe", hint="use the default scheme `richardson`")
+    return np.asarray(probes @ np.asarray(out).imag.reshape(-1) / h)
 
 
 def _entry(name: str, shape: tuple[int, ...], flat: int) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any
 
 from gradcheck_cli import policy
+from gradcheck_cli.choices import USER_SCHEMES, UserScheme
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 
-UserScheme = Literal["richardson", "central", "complex"]
-SCHEMES: tuple[UserScheme, ...] = ("richardson", "central", "complex")
+#: User code's schemes, the default first (``choices``).
+SCHEMES = USER_SCHEMES
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The outcome of checking user gradient code, and its rendering through the usual reporters."""
+"""The outcome of checking user gradient code: a node of the one result tree, with the Python
+API's conveniences."""
 
 from __future__ import annotations
 
@@ -6,41 +7,44 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gradcheck_cli.errors import GradcheckError, did_you_mean
-from gradcheck_cli.results import NotebookDisplay, Report, SpecResult
-from gradcheck_cli.usercode.verdict import InputResult
+from gradcheck_cli.results import SpecResult, TensorResult
 
 
 @dataclass(frozen=True)
-class Result(NotebookDisplay):
-    """The verdict on a user's gradient code (displayed as a report in Jupyter and IPython).
+class Result(SpecResult):
+    """The verdict on a user's gradient code: the report tree's ``SpecResult`` of subject
+    ``function``, ``vjp`` or ``layer`` (displayed as a report in Jupyter and IPython).
 
     Attributes:
         name: what was checked, e.g. ``affine_forward / affine_backward``.
-        inputs: the verdict per input differentiated, by name.
+        tensors: the verdict per input differentiated, also by name in ``inputs``.
         precision: the float type the user's code computes in (``float64``, ``float32``, …).
         precision_limited: the code computes below float64, so it was judged with that
             precision's error budget; ``precision_note`` says why we think so.
-        spec: the same verdict as the report tree every reporter renders.
     """
 
-    name: str
-    inputs: Mapping[str, InputResult]
-    precision: str
-    precision_limited: bool
-    precision_note: str
-    spec: SpecResult
+    precision: str = "float64"
+    precision_limited: bool = False
+    precision_note: str = ""
+
+    @property
+    def inputs(self) -> Mapping[str, TensorResult]:
+        """The verdict per input, by name."""
+        return {t.name: t for t in self.tensors}
+
+    @property
+    def spec(self) -> SpecResult:
+        """This result as the report tree holds it (itself; kept for callers of older versions)."""
+        return self
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.inputs.values())
-
-    def as_report(self) -> Report:
-        return Report((self.spec,))
+        return all(t.passed for t in self.tensors)
 
     @property
     def failed(self) -> tuple[str, ...]:
         """Names of the inputs whose gradient is wrong."""
-        return tuple(name for name, r in self.inputs.items() if not r.passed)
+        return tuple(t.name for t in self.tensors if not t.passed)
 
     def report(self, format: str = "console", *, color: bool = False, width: int | None = None) -> str:
         """The report as text, by any reporter of ``gradcheck check --format``.
@@ -54,7 +58,7 @@ class Result(NotebookDisplay):
         if format not in REPORTERS:
             hint = did_you_mean(format, REPORTERS) or f"known: {', '.join(REPORTERS)}"
             raise GradcheckError(f"unknown report format `{format}`", hint=hint)
-        return REPORTERS[format](Report((self.spec,)), RenderOptions(color=color, width=width))
+        return REPORTERS[format](self.as_report(), RenderOptions(color=color, width=width))
 
     def assert_ok(self) -> None:
         """Raise ``AssertionError`` with the plain-text report unless every gradient is right."""
@@ -64,7 +68,7 @@ class Result(NotebookDisplay):
     def __str__(self) -> str:
         verdict = "passed" if self.passed else f"FAILED for {', '.join(self.failed)}"
         note = f"; precision-limited ({self.precision})" if self.precision_limited else ""
-        weak = [name for name, r in self.inputs.items() if r.caution]
+        weak = [t.name for t in self.tensors if t.caution]
         if weak:
             note += f"; poorly resolved for {', '.join(weak)} (see .inputs[name].caution)"
         return f"{self.name}: {verdict}{note}"

@@ -3,6 +3,7 @@ inside it and says which limit ran out, and neither swallows the other's alarm."
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -45,6 +46,27 @@ def test_bounded_work_that_overruns_raises_a_user_error_naming_the_limit() -> No
 def test_bounded_work_that_finishes_returns_its_value_and_leaves_no_timer_behind() -> None:
     assert budget.bounded(1.0, lambda: spin(0.01), "x") == "finished"
     assert spin(0.3) == "finished"  # a stray alarm would raise here
+
+
+def test_an_alarm_ringing_as_a_budget_ends_is_dropped_and_leaves_no_timer_or_handler(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window between taking a level off the stack and re-arming the timer: an alarm there
+    (a loaded machine makes it wide) once escaped as a bare OutOfTime and left the repeating
+    timer and its handler behind, to interrupt whatever ran next."""
+    arm, calls = budget._arm, []
+
+    def ringing() -> None:
+        calls.append(None)
+        if len(calls) == 2:  # the second arming: the level is coming off the stack
+            signal.raise_signal(signal.SIGALRM)
+        arm()
+
+    monkeypatch.setattr(budget, "_arm", ringing)
+    assert budget.within(1.0, lambda: "done") == "done"
+    assert len(calls) == 2
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert spin(0.2) == "finished"
 
 
 def test_a_derivative_too_large_to_read_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:

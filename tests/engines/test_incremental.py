@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -94,3 +95,23 @@ def test_the_input_and_unknown_names_fall_back_to_the_plain_stencil() -> None:
     assert incremental.applies(problem, "x") is None
     assert incremental.applies(problem, "W0") == (0, "W")
     assert incremental.applies(problem, "b1") == (2, "b")
+
+
+def test_the_penalty_change_comes_from_the_penalty_forward(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the penalty's forward is, the structure-aware differences follow it: with R(W)
+    = (λ/4) Σ W⁴ in place of the L2 form, ∂R/∂W = λW³ is what the penalty adds to them."""
+    from gradcheck_cli.ops.penalty import L2Penalty
+
+    layers, loss = NETWORKS["tanh-mlp"]
+    plain, penalised = (make_problem(layers, loss, batch=5, l2=l2) for l2 in (0.0, 0.3))
+    quartic = lambda self, W: 0.25 * self.strength * (W**4).sum(axis=(-2, -1))  # noqa: E731
+    monkeypatch.setattr(L2Penalty, "forward", quartic)
+    for scheme in ("complex", "central"):
+        settings = dataclasses.replace(penalised.settings, scheme=scheme)
+        with_penalty = numeric.gradients(dataclasses.replace(penalised, settings=settings))
+        without = numeric.gradients(dataclasses.replace(plain, settings=settings))
+        for name in ("W0", "W1", "W2"):
+            assert incremental.applies(penalised, name) is not None
+            added = with_penalty.grads[name] - without.grads[name]
+            expected = 0.3 * penalised.values[name] ** 3
+            assert np.allclose(added, expected, rtol=0, atol=1e-8), (scheme, name)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
+from gradcheck_cli.fd import stencils
 from gradcheck_cli.fd.stencils import central, forward, sides
 
 
@@ -48,3 +51,21 @@ def test_a_one_sided_difference_of_a_parabola_is_off_by_h_which_its_gap_to_2h_es
     side = sides(f, 0.0, h, 0.0)
     assert side.right == pytest.approx(h) and side.left == pytest.approx(-h)
     assert side.right_error == pytest.approx(h) and side.left_error == pytest.approx(h)
+
+
+@pytest.mark.parametrize(("scheme", "exact"), [
+    # exp at θ ± h, θ ± 2h (θ + ih): each scheme's value in closed form, times e^θ
+    ("complex", lambda h: np.sin(h) / h),
+    ("forward", lambda h: np.expm1(h) / h),
+    ("central", lambda h: np.sinh(h) / h),
+    ("richardson", lambda h: (4 * np.sinh(h) / h - np.sinh(2 * h) / (2 * h)) / 3),
+])
+def test_each_scheme_reads_its_own_difference_from_the_stencil(scheme: str, exact: Any) -> None:
+    theta, h = 0.3, 1e-2
+    offsets = {"complex": [1j], "forward": [1.0, 2.0]}.get(scheme, [1.0, -1.0, 2.0, -2.0])
+    f = np.exp(theta + np.array(offsets) * h)
+    value = stencils.difference(scheme, f, np.exp(theta), h)
+    assert value == pytest.approx(np.exp(theta) * exact(h), rel=1e-13)
+    # and the truncation order each is known for: h² central, h⁴ Richardson, h forward
+    order = {"complex": 2, "forward": 1, "central": 2, "richardson": 4}[scheme]
+    assert abs(value / np.exp(theta) - 1) < 2 * h**order

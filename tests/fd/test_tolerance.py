@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from gradcheck_cli import policy
-from gradcheck_cli.fd.tolerance import allowed, described, widened
+from gradcheck_cli.fd.stencils import Sides
+from gradcheck_cli.fd.tolerance import allowed, between, described
 
 ULP = policy.ANALYTIC_ULPS * policy.EPS
 
@@ -43,6 +44,12 @@ def test_the_description_names_the_terms_that_applied():
         f"{policy.ANALYTIC_ULPS:g} float32 ulps of the largest entry + atol/rtol")
 
 
-def test_one_sided_bounds_at_a_kink_widen_by_their_estimate_times_the_safety_factor():
-    low, high = widened(np.array([-1.0]), np.array([0.0]), np.array([0.25]))
-    assert (low[0], high[0]) == (-1.0 - policy.ESTIMATE_SAFETY * 0.25, policy.ESTIMATE_SAFETY * 0.25)
+def test_one_sided_bounds_at_a_kink_widen_each_side_by_its_own_estimate_times_the_safety_factor():
+    # right slope 0 (error 0.25), left slope −1 (error 0.5), as relu's at 0 up to their errors
+    side = Sides(right=np.array([0.0]), left=np.array([-1.0]), right_error=np.array([0.25]),
+                 left_error=np.array([0.5]))
+    low, high = between(side)
+    assert (low[0], high[0]) == (-1.0 - policy.ESTIMATE_SAFETY * 0.5, policy.ESTIMATE_SAFETY * 0.25)
+    # whichever side is larger: the interval is the same with the sides swapped
+    swapped = Sides(side.left, side.right, side.left_error, side.right_error)
+    assert tuple(between(swapped)) == (low, high)

@@ -87,3 +87,41 @@ def test_a_network_spec_keeps_its_kind_and_fields(tmp_path: Any) -> None:
     entry = document["specs"][0]
     assert entry["kind"] == "network" and "subject" not in entry
     assert {"batch", "loss", "reduction", "layers", "forward"} <= set(entry)
+
+
+@pytest.mark.parametrize("subject", sorted(CHECKS))
+def test_user_codes_tensors_carry_their_probe_and_no_kink_count(subject: str) -> None:
+    tensor = json.loads(CHECKS[subject]().report("json"))["specs"][0]["tensors"][0]
+    assert "kinks" not in tensor
+    # a loss has one probe (c = 1), unnamed; a VJP or a layer names the cotangent its worst
+    # entries come from
+    assert (tensor["probe"] == "") == (subject == "function")
+
+
+@pytest.mark.parametrize("subject", sorted(CHECKS))
+def test_markdown_says_what_was_checked_and_heads_the_owner_column_as_user_code_has_it(subject: str) -> None:
+    text = CHECKS[subject]().report("markdown")
+    assert f"· {subject}: " in text and "float64" in text
+    assert "| tensor | shape | of | err/tol | verdict |" in text and "| layer |" not in text
+
+
+def test_a_network_tensor_has_no_probe_in_json(tmp_path: Any) -> None:
+    from gradcheck_cli.api import check_spec
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("data: {batch: 3, inputs: 2}\nnetwork:\n  - linear: {out: 2}\nloss: squared_error\n")
+    document = REPORTERS["json"](Report((check_spec(spec),)), RenderOptions())
+    tensors = json.loads(document)["specs"][0]["tensors"]
+    assert tensors and all("probe" not in t and "kinks" in t for t in tensors)
+
+
+@pytest.mark.parametrize("subject", sorted(CHECKS))
+def test_user_codes_result_is_a_node_of_the_one_result_tree(subject: str) -> None:
+    from gradcheck_cli.results import SpecResult, TensorResult
+
+    result = CHECKS[subject]()
+    assert isinstance(result, SpecResult) and result.subject == subject and result.verdict == "pass"
+    # the verdict per input is the tree's own TensorResult, not a copy of another type
+    assert result.inputs["x"] is result.tensors[0] and isinstance(result.inputs["x"], TensorResult)
+    assert result.inputs["x"].passed and result.inputs["x"].failing == 0
+    assert result.spec is result  # older callers rendered result.spec

@@ -11,8 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from gradcheck_cli import policy
+from gradcheck_cli import steps as steps_module
 from gradcheck_cli.api import load_problem
 from gradcheck_cli.cli import app
+from gradcheck_cli.engines.directions import Directions
+from gradcheck_cli.fd import steps as fd_steps
 from gradcheck_cli.problem import Problem
 from gradcheck_cli.steps import for_problem
 
@@ -112,6 +115,28 @@ def test_markdown_gives_a_table_with_the_chosen_step_marked_and_junit_is_refused
     result = runner.invoke(app, ["steps", spec, "--format", "markdown"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "e-" in line]
-    assert len(rows) > 10 and sum("gradcheck's step" in row for row in rows) == 1
+    assert len(rows) > 10 and sum("◀ gradcheck's complex step" in row for row in rows) == 1
     refused = runner.invoke(app, ["steps", spec, "--format", "junit"])
     assert refused.exit_code == 2 and "no verdict" in refused.output
+
+
+def test_a_spec_takes_its_scheme_from_itself_not_from_the_command_line() -> None:
+    result = CliRunner().invoke(app, ["steps", str(SPECS / "mlp-cross-entropy.yaml"), "--scheme", "central"])
+    assert result.exit_code == 2 and "check: {scheme: …}" in result.output
+
+
+@pytest.mark.parametrize("scheme", ["auto", "central"])
+def test_a_directional_spec_marks_the_one_step_its_directions_take(tmp_path: Path, scheme: str) -> None:
+    # large weights: one step relative to their RMS (~35) is not W0[1, 1]'s own max(1, |10|)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("data: {batch: 4, inputs: 3}\nnetwork:\n  - linear: {W: [[30, -40, 50], [20, 10, -60]]}\n"
+                    f"  - tanh\nloss: squared_error\ncheck: {{mode: directional, scheme: {scheme}}}\n")
+    problem = load_problem(spec)
+    curve = for_problem(problem, "W0[1, 1]")
+    taken = Directions(problem, 1)  # the directional check's own stencil
+    assert curve.mode == "directional" and curve.chosen == pytest.approx(taken.h, rel=1e-15)
+    assert curve.scheme == ("complex" if scheme == "auto" else "central")
+    assert curve.levels == pytest.approx(sorted({abs(complex(s)) for s in taken.steps}), rel=1e-15)
+    own = float(fd_steps.per_entry(problem.values["W0"].reshape(-1), curve.scheme)[4])
+    assert curve.chosen > 2 * own
+    assert f"gradcheck's directional {curve.scheme} step" in steps_module.plot(curve)

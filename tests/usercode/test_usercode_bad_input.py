@@ -32,10 +32,9 @@ def test_a_gradient_that_raises_shows_the_users_traceback_and_names_the_function
     assert isinstance(error.__cause__, ValueError)
 
 
-def test_a_loss_that_raises_at_a_perturbed_point_names_the_entry() -> None:
-    # x[1, 2] = 5/7. The moves that measure the noise reach ~USER_NOISE_POINTS spacings; the
-    # first stencil step is at least (ε/7)^(1/4)/√2 ≈ 5e-5, which the edge is well within.
-    edge = 5 / 7 + 1000 * policy.USER_NOISE_POINTS * policy.USER_NOISE_SPACING["float64"]
+def test_a_loss_that_raises_on_one_side_of_the_point_at_every_step_names_the_entry() -> None:
+    # x[1, 2] = 5/7 is the edge itself: no step, however small, stays inside on its right
+    edge = float(SCORES["x"][1, 2])
 
     def fragile(x: Array, y: Array) -> float:
         if x[1, 2] > edge:
@@ -43,8 +42,9 @@ def test_a_loss_that_raises_at_a_perturbed_point_names_the_entry() -> None:
         return s.softmax_value(x, y)
 
     moved = r"`fragile` raised RuntimeError: x moved \(at x\[1, 2\] \+ [0-9.e-]+\)"
-    with pytest.raises(UserCodeError, match=moved):
+    with pytest.raises(UserCodeError, match=moved) as caught:
         check_function(fragile, s.softmax_grad, SCORES)
+    assert caught.value.hint is not None and "not defined on both sides of x[1, 2]" in caught.value.hint
 
 
 @pytest.mark.parametrize(("grad", "words"), [
