@@ -1,0 +1,86 @@
+"""The conditions of the claim diagnosis that only a near miss tells apart: a claim of the other
+layout's shape whose values are not that layout's; a wrong claim about a symmetric variable that is
+no other convention; positive definite counting as symmetric; the words of the messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from gradcheck_cli import policy
+from gradcheck_cli.claims.judge import judge
+from gradcheck_cli.claims.oneliner import question
+from gradcheck_cli.results import Diagnosis
+
+
+@pytest.fixture(autouse=True)
+def _short_residual_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(policy, "RESIDUAL_BUDGET", 1.0)
+
+
+def diagnosis(f: str, wrt: str, variables: Sequence[str], claim: str, *, assume: Sequence[str] = (),
+              lets: Sequence[str] = ()) -> Diagnosis:
+    result = judge(question(f, wrt=wrt, variables=variables, lets=lets, assume=assume, layout="gradient",
+                            claim=claim))
+    assert result.verdict == "incorrect" and result.diagnosis is not None
+    return result.diagnosis
+
+
+LEAST_SQUARES = ("0.5 * norm(y - A @ x)**2", "x", ["A=4x3", "x=3", "y=4"])
+BILINEAR = ("a.T @ A @ b", "A", ["a=3", "b=3", "A=3x3"])
+
+
+def test_a_claim_of_the_other_layout_s_shape_but_wrong_values_is_a_shape_mistake():
+    # the Jacobian layout's row is −(y − Ax)ᵀA; this one has the wrong sign as well
+    d = diagnosis(*LEAST_SQUARES, "(y - A @ x).T @ A")
+    assert d.kind == "shape"
+    assert d.message == "wrong shape: the gradient layout needs 3×1, the claim is 1×3"
+
+
+def test_a_scalar_claim_is_called_a_scalar():
+    d = diagnosis("a.T @ x", "x", ["a=3", "x=3"], "a.T @ x")
+    assert d.message == "wrong shape: the gradient layout needs 3×1, the claim is a scalar"
+
+
+def test_a_wrong_claim_about_a_symmetric_matrix_that_is_no_other_convention_is_not_called_one():
+    d = diagnosis(*BILINEAR, "outer(a, b) * outer(a, a)", assume=["A:symmetric"])
+    assert d.kind == "other"
+
+
+def test_a_positive_definite_matrix_counts_as_symmetric_for_its_conventions():
+    d = diagnosis(*BILINEAR, "outer(a, b) + outer(b, a) - diag(diag(outer(a, b)))",
+                  assume=["A:positive_definite"])
+    assert (d.kind, d.details) == ("symmetric-convention", {"convention": "free-entries"})
+
+
+def test_a_wrong_elementwise_derivative_without_lets_names_no_binding():
+    d = diagnosis("sum(sigmoid(z))", "z", ["z=3"], "sigmoid(z)")
+    assert d.kind == "activation-derivative" and "let" not in d.details
+    assert d.message.endswith("should be `sigmoid(z) * (1 - sigmoid(z))`")
+
+
+def test_a_wrong_elementwise_derivative_inside_a_let_names_the_let_and_its_bindings():
+    d = diagnosis("sum(relu(z))", "x", ["W=2x3", "x=3"], "W.T @ d", lets=["z=W @ x", "d=relu(z)"])
+    assert d.details == {"found": "relu(z)", "expected": "step(z)", "let": "d"}
+    assert d.message.endswith("`relu(z)` (in `d`) should be `step(z)` (z = W @ x)")
+
+
+def test_an_extra_constant_sympy_isolates_is_named_as_an_extra_term():
+    d = diagnosis("x.T @ x", "x", ["x=3"], "2 * x + 1")
+    assert d.kind == "extra-term" and set(d.details) == {"term"}
+    assert d.message == f"a term is extra: the claim adds {d.details['term']}"
+
+
+def test_an_offset_the_same_in_every_entry_is_a_missing_term_said_so():
+    # the derivative is 2x + 2; the claim 2x + 1 is off by one in every entry at every point
+    d = diagnosis("x.T @ x + 2 * sum(x)", "x", ["x=3"], "2 * (x + 0.5)")
+    assert (d.kind, d.details) == ("missing-term", {"same_in_every": "entry"})
+    assert d.message.startswith("at every point the claim is off by the same amount in every entry")
+
+
+def test_a_term_left_out_of_entries_written_one_by_one_is_a_missing_term():
+    # the derivative's entries are 2xᵢ + 1; written entry by entry, the claim drops the 1s
+    d = diagnosis("x.T @ x + sum(x)", "x", ["x=3"], "vec(2 * x[0], 2 * x[1], 2 * x[2])")
+    assert (d.kind, d.details) == ("missing-term", {"term": "[[1], [1], [1]]"})
+    assert d.message == "a term is missing: the claim lacks [[1], [1], [1]]"
