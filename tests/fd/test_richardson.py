@@ -16,7 +16,7 @@ import pytest
 from relative import approx
 
 from gradcheck_cli import policy
-from gradcheck_cli.fd.richardson import OFFSETS, derivative, weights
+from gradcheck_cli.fd.richardson import OFFSETS, Derivative, _settled, derivative, weights
 
 S = 0.5
 MOVES = np.array(OFFSETS) * S
@@ -115,3 +115,87 @@ def test_a_kink_on_theta_stops_the_shrinking_within_its_budget_and_the_tolerance
     assert len(OFFSETS) + 4 * least <= probe.calls <= len(OFFSETS) + 4 * most
     # the slope left of the kink is −1; the bound is at least 3/4 of the kink's error
     assert abs(found.value[0] + 1.0) <= policy.ESTIMATE_SAFETY * found.error[0]
+
+
+def richardson_norm(s: float) -> float:
+    """‖weights of the extrapolated value‖ at step s: ±64/90s, ∓20/180s, ±1/360s (module doc)."""
+    return float(np.sqrt(2.0) * np.linalg.norm([64 / 90, 20 / 180, 1 / 360]) / s)
+
+
+def test_the_derivative_reports_its_round_off_part_of_the_bound():
+    sigma = 1e-10
+    found = derivative(Counted(lambda x: 3.0 * x), 0.0, np.array([0.0]), 0.25, np.array([sigma]),
+                       richardson=True)
+    assert found is not None
+    assert np.asarray(found.roundoff)[0] == approx(policy.USER_NOISE_SIGMAS * sigma * richardson_norm(0.25),
+                                                   rel=1e-12)
+
+
+def test_a_first_level_resolving_too_coarsely_for_its_round_off_widens_the_step_fourfold_at_a_time():
+    # 3x is exact at every stencil point (s a power of two): no truncation, no kink, and the bound
+    # is all round-off, 2σ‖w‖ ∝ 1/s, which is above resolution·|3|: each wider level (four more
+    # evaluations) has a quarter of the bound, up to USER_STEP_WIDENINGS times
+    s, sigma = 2.0**-12, 1e-6
+    probe = Counted(lambda x: 3.0 * x)
+    found = derivative(probe, 0.0, np.array([0.0]), s, np.array([sigma]), richardson=True,
+                       resolution=1e-9)
+    widenings = policy.USER_STEP_WIDENINGS
+    wide = s * 4.0**widenings
+    assert found is not None and found.step == wide and not found.edge
+    assert probe.calls == len(OFFSETS) + 4 * widenings
+    assert found.value[0] == approx(3.0, rel=1e-12)
+    bound = policy.USER_NOISE_SIGMAS * sigma * richardson_norm(wide)
+    assert np.asarray(found.roundoff)[0] == approx(bound, rel=1e-12)
+    # the truncation and kink terms are rounding-level: the bound is the round-off
+    assert found.error[0] == approx(bound, rel=1e-9)
+
+
+def test_without_a_resolution_the_first_level_that_suits_f_is_kept():
+    s = 2.0**-12
+    probe = Counted(lambda x: 3.0 * x)
+    found = derivative(probe, 0.0, np.array([0.0]), s, np.array([1e-6]), richardson=True)
+    assert found is not None and found.step == s and probe.calls == len(OFFSETS)
+
+
+def test_widening_stops_where_the_value_is_resolved_well_enough():
+    # the bound is 2σ‖w‖ with ‖w‖ ≈ 1.018/s: at s = 2⁻¹², σ = 1e-6 it is ≈ 8.3e-3, and ESTIMATE_SAFETY
+    # (4) times it, 3.3e-2, is below 0.1·|3|: resolved, nothing widens. Asked for 1e-3·|3| = 3e-3,
+    # 4·8.3e-3 and (at 4s) 4·2.1e-3 are above it, (at 16s) 4·5.2e-4 below: two widenings
+    s = 2.0**-12
+    kept = derivative(Counted(lambda x: 3.0 * x), 0.0, np.array([0.0]), s, np.array([1e-6]),
+                      richardson=True, resolution=0.1)
+    assert kept is not None and kept.step == s
+    widened = derivative(Counted(lambda x: 3.0 * x), 0.0, np.array([0.0]), s, np.array([1e-6]),
+                         richardson=True, resolution=1e-3)
+    assert widened is not None and widened.step == s * 16
+
+
+def level(value: float, error: float, excess: float) -> tuple[Derivative, float]:
+    return Derivative(np.array([value]), np.array([error]), 0.25, False), excess
+
+
+def test_levels_settle_when_the_excess_falls_at_most_settling_fold_and_the_values_agree():
+    # excess 16 → 1 is a ratio of exactly 1/USER_STEP_SETTLING: the bound is inclusive
+    assert policy.USER_STEP_SETTLING == 16.0
+    assert _settled([level(1.0, 0.1, 16.0), level(1.1, 0.1, 1.0)])
+    assert _settled([level(1.0, 0.1, 2.0), level(1.0, 0.1, 2.0)])
+    # falling faster than 16-fold: a smaller step still helps
+    assert not _settled([level(1.0, 0.1, 16.0), level(1.0, 0.1, 0.5)])
+    # 1.0 and 1.3 are 0.3 apart, beyond the bounds' sum 0.2: a jump from level to level
+    assert not _settled([level(1.0, 0.1, 2.0), level(1.3, 0.1, 2.0)])
+    # one level has no predecessor to be compared with
+    assert not _settled([level(1.0, 0.1, 2.0)])
+
+
+def test_after_a_rise_of_the_excess_two_calm_levels_in_a_row_are_needed():
+    rise, calm = level(1.0, 0.1, 1.0), level(1.0, 0.1, 4.0)
+    assert not _settled([rise, calm, level(1.0, 0.1, 2.0)])
+    assert _settled([rise, calm, level(1.0, 0.1, 2.0), level(1.0, 0.1, 1.0)])
+
+
+def test_a_level_after_one_with_no_excess_is_not_settled():
+    # an excess of 0 (f exactly linear at the step) before: the ratio is infinite, a rise
+    assert not _settled([level(1.0, 0.1, 0.0), level(1.0, 0.1, 0.5)])
+    assert not _settled([level(1.0, 0.1, 0.0), level(1.0, 0.1, 0.5), level(1.0, 0.1, 0.25)])
+    assert _settled([level(1.0, 0.1, 0.0), level(1.0, 0.1, 0.5), level(1.0, 0.1, 0.25),
+                     level(1.0, 0.1, 0.125)])
