@@ -95,7 +95,25 @@ def test_a_pass_resolved_more_coarsely_than_the_precision_s_resolution_carries_a
     tight = run(compared([[1.0, 2.0]], [[1.0, 2.0]], 0.5 * share * 2.0 / SAFETY), shape=(2,))
     assert loose.verdict == "pass" and loose.caution is not None
     assert f"could resolve errors above {10 * share:.0e} of its largest entry in ∂/∂w only" in loose.caution
+    # a pass that cannot tell small errors from none says so
+    assert loose.caution.endswith("smaller errors would pass too")
     assert tight.verdict == "pass" and tight.caution is None
+
+
+def test_the_measured_rounding_noise_of_the_user_s_gradient_scales_with_its_size_under_each_probe():
+    # noise 1e-4 per entry measured under probe 0, whose gradient's largest entry is 2; probe 1's
+    # is 4, so its noise is taken to be 2e-4, and its tolerance grants SAFETY × USER_NOISE_SIGMAS
+    # × 2e-4 beside the estimate and the ulps
+    spread = np.array([1e-4, 1e-4])
+    sigmas = policy.USER_NOISE_SIGMAS
+    t1 = tol(4.0, 1e-12 + sigmas * 2e-4)
+    for share, verdict in ((0.9, "pass"), (1.1, "fail")):
+        arrays = Compared(np.array([[2.0, 1.0], [4.0, 1.0 + share * t1]]), np.array([[2.0, 1.0], [4.0, 1.0]]),
+                          np.full((2, 2), 1e-12), EPS, "float64", spread=spread)
+        tensor = run(arrays, shape=(2,), probes=("row 0 of the Jacobian", "row 1 of the Jacobian"))
+        assert (tensor.verdict == "pass") == (verdict == "pass")
+        assert tensor.pairs[0].worst_ratio == approx(share, rel=1e-9)
+        assert "your gradient's measured rounding noise" in tensor.pairs[0].tolerance_source
 
 
 def test_a_pass_of_a_zero_gradient_with_a_nonzero_tolerance_says_so():
