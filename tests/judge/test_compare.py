@@ -14,9 +14,11 @@ from relative import approx
 from gradcheck_cli import policy
 from gradcheck_cli.compare import compare
 from gradcheck_cli.engines import Gradients
+from gradcheck_cli.engines.directional import KinkEntries, Located, Outcome, SourceCheck
 from gradcheck_cli.ops.layers import Linear
 from gradcheck_cli.ops.losses import SquaredError
 from gradcheck_cli.problem import Problem, Settings
+from gradcheck_cli.results import QuestionResult
 
 ULP = policy.ANALYTIC_ULPS * policy.EPS
 SAFETY = policy.ESTIMATE_SAFETY
@@ -122,6 +124,9 @@ def test_a_transposed_gradient_from_one_source_is_a_transpose_failure_blaming_it
     assert by_pair["symbolic", "numeric"].passed
     assert by_pair["symbolic", "backprop"].failing == G.size
     assert by_pair["backprop", "numeric"].worst_ratio == np.inf
+    # no error of a misshapen gradient is finite, nor its relative error
+    off = by_pair["backprop", "numeric"]
+    assert off.max_abs == np.inf and off.max_rel == np.inf
 
 
 def test_a_transposed_gradient_whose_transpose_is_wrong_too_is_a_shape_failure():
@@ -189,3 +194,33 @@ def test_at_a_kink_a_value_outside_the_one_sided_differences_fails():
     assert tensor.verdict == "fail" and tensor.kinks == 1
     by_pair = {(p.first, p.second): p for p in tensor.pairs}
     assert by_pair["symbolic", "numeric"].failing == 1 and by_pair["backprop", "numeric"].failing == 1
+
+
+def test_a_loss_whose_math_and_forward_differ_is_named_when_the_layers_agree():
+    # symbolic's J is 1, backprop's 2, every layer's output the same: the loss's own math is off
+    two = found(backprop=G + 1.0)
+    two["backprop"] = dataclasses.replace(two["backprop"], loss=2.0)
+    (tensor,) = compare(problem(), two).tensors
+    assert tensor.verdict == "fail" and tensor.odd_one_out == "backprop"
+    said = "the SymPy math of the loss `squared_error` differs from its NumPy forward"
+    assert said in (tensor.explanation or "")
+
+
+def test_a_directional_run_fails_a_tensor_where_bisection_localised_a_wrong_entry():
+    # the two analytic sources agree entry by entry; along random directions backprop failed and
+    # bisection ended on W0[1, 2]: the tensor fails, naming backprop and the entry
+    analytic = {"symbolic": source("symbolic", G), "backprop": source("backprop", G)}
+    outcome = Outcome(
+        (SourceCheck("symbolic", 0.5, None), SourceCheck("backprop", 40.0, Located("W0", (1, 2), 6.0, 7.0))),
+        directions=8, crossing=0, kinks=KinkEntries({}, {}, {}))
+    claim = QuestionResult("q1", "correct", "J", "W0", "numerator", None, None, None, "symbolic")
+    result = compare(problem(), analytic, outcome, claims=(claim,))
+    assert result.mode == "directional" and result.claims == (claim,)
+    assert [c.source for c in result.directional] == ["symbolic", "backprop"]
+    (tensor,) = result.tensors
+    assert (tensor.verdict, tensor.odd_one_out) == ("fail", "backprop")
+    assert "entry [1, 2] of ∂J/∂W0: backprop 6, numeric 7" in (tensor.explanation or "")
+
+
+def test_a_run_without_directions_is_a_full_check():
+    assert compare(problem(), found()).mode == "full"
