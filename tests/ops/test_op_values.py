@@ -25,6 +25,7 @@ from gradcheck_cli.ops.losses import (
     SoftmaxCrossEntropy,
     SquaredError,
 )
+from gradcheck_cli.policy import SYMPY_INVERSE_WIDTH
 
 Z = np.array([-2.0, 0.0, 3.0])
 
@@ -103,6 +104,15 @@ def test_cross_entropy_on_probabilities_and_on_logits():
     np.testing.assert_allclose(SoftmaxCrossEntropy().backward(cache), [[0.25, -0.25]])
 
 
+def test_softmax_cross_entropy_shifts_each_row_by_its_own_largest_logit():
+    # rows of logits 1000 apart: shifted by one maximum over all, the smaller row's exp underflows
+    # to 0 (a log of 0); each row on its own is uniform over two classes, −log ½ = log 2
+    yhat = np.array([[0.0, 0.0], [1000.0, 1000.0]])
+    value, _ = SoftmaxCrossEntropy().forward(yhat, np.array([[1.0, 0.0], [0.0, 1.0]]))
+    # (1000 + log 2) − 1000 keeps log 2 to the rounding of 1000 (1.1e-13)
+    np.testing.assert_allclose(value, [math.log(2.0), math.log(2.0)], rtol=0, atol=1e-12)
+
+
 def test_binary_cross_entropy_at_binary_targets():
     bce = BinaryCrossEntropy()
     value, cache = bce.forward(np.array([[0.25, 0.25]]), np.array([[1.0, 0.0]]))
@@ -140,6 +150,16 @@ def test_the_gaussian_nll_weighs_the_error_by_the_inverse_covariance():
     value, _ = GaussianNLL(covariance=4.0, constant=False).forward(np.array([[0.0, 0.0]]),
                                                                    np.array([[2.0, 2.0]]))
     assert value[0] == approx(1.0)
+
+
+@pytest.mark.parametrize("k", [3, SYMPY_INVERSE_WIDTH + 1])
+def test_the_gaussian_nll_s_constants_of_a_full_covariance_at_either_side_of_the_sympy_width(k: int):
+    # Σ = I + 11ᵀ: by Sherman–Morrison Σ⁻¹ = I − 11ᵀ/(1 + k), and det Σ = 1 + k (eigenvalues 1 + k
+    # and 1, k − 1 times); wider than SYMPY_INVERSE_WIDTH they come from an eigendecomposition
+    sigma = np.eye(k) + np.ones((k, k))
+    constants = GaussianNLL(covariance=sigma.tolist()).constants(k)
+    np.testing.assert_allclose(constants["P"], np.eye(k) - np.ones((k, k)) / (1 + k), rtol=0, atol=1e-13)
+    assert constants["c"][0] == approx(0.5 * (k * math.log(2 * math.pi) + math.log(1 + k)), rel=1e-12)
 
 
 def test_the_gaussian_nll_names_the_form_of_its_covariance():
