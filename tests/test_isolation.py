@@ -121,10 +121,10 @@ def test_a_task_over_its_cpu_seconds_is_stopped_by_the_os(
     pool: Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(policy, "WORKER_CPU_SECONDS", 1)  # the wall-clock limit stays 30 s away
-    start = time.monotonic()
     (spun,) = pool.run([Task(spin, (), 25.0)])
+    # SIGXCPU comes from the OS's CPU limit alone: the parent's wall-clock stop is a SIGKILL,
+    # reported as "did not finish within" (no wall-time bound here: a loaded machine stretches it)
     assert isinstance(spun, Died) and "used more CPU time than allowed (SIGXCPU" in spun.reason
-    assert time.monotonic() - start < 20
 
 
 def test_a_worker_that_died_between_tasks_costs_only_the_next_task(pool: Pool) -> None:
