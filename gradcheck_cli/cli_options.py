@@ -16,10 +16,9 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperArgument
 
-from gradcheck_cli.choices import MODES, USER_SCHEMES
+from gradcheck_cli.choices import LAYOUTS, MODES, USER_SCHEMES
 from gradcheck_cli.report import REPORTERS
 from gradcheck_cli.schema import KINDS
-from gradcheck_cli.spec.choices import LAYOUTS
 
 Layout = Enum("Layout", {name: name for name in LAYOUTS}, type=str)  # type: ignore[misc]
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]

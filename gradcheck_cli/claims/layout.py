@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gradcheck_cli.spec.choices import Layout
+from gradcheck_cli.choices import Layout
 
 if TYPE_CHECKING:
     import sympy as sp

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from gradcheck_cli.choices import PROPERTIES, Layout
 from gradcheck_cli.claims.points import check as check_assumptions
 from gradcheck_cli.claims.question import Question
 from gradcheck_cli.errors import GradcheckError, did_you_mean
 from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr, declared_shape
-from gradcheck_cli.spec.choices import PROPERTIES, Layout
 from gradcheck_cli.spec.sheet_models import MAX_DIMENSION
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")

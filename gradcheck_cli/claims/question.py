@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from gradcheck_cli.choices import Layout
 from gradcheck_cli.claims.layout import derivative, other
 from gradcheck_cli.expr import Expr, ExprError, Shape, to_sympy, variable_symbols
-from gradcheck_cli.spec.choices import Layout
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from gradcheck_cli.choices import Kind, Layout, Property
 from gradcheck_cli.errors import plain_text
-from gradcheck_cli.spec.choices import Kind, Layout, Property
 
 
 def _name(text: str) -> str:

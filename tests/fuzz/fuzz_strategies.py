@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from gradcheck_cli.choices import LAYOUTS
 from gradcheck_cli.expr import FUNCTIONS
 from gradcheck_cli.ops import LAYERS, LOSSES
-from gradcheck_cli.spec.choices import LAYOUTS
 from gradcheck_cli.spec.models import CheckSpec, DataSpec, NetworkBase, RegularizationSpec
 from gradcheck_cli.spec.sheet_models import QuestionSpec, SheetSpec
 
