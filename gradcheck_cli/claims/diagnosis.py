@@ -115,7 +115,7 @@ def shape(case: Case) -> Diagnosis | None:
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
     for test in (_sign, _transpose, _factor, _activation, _entrywise_inverse, terms.structural, _symmetric,
-                 _convention, _missing_derivative, terms.rewritten, _terms, _offset, _partial):
+                 _convention, _inner_sign, _missing_derivative, terms.rewritten, _terms, _offset, _partial):
         found = test(case)
         if found is not None:
             return found
@@ -260,6 +260,17 @@ def _entrywise_inverse(case: Case) -> Diagnosis | None:
     written, meant = found
     return Diagnosis("other", f"`{written}` is the entrywise reciprocal (as in NumPy), not the matrix "
                      f"inverse: with `{meant}` the claim is right", {"found": written, "expected": meant})
+
+
+def _inner_sign(case: Case) -> Diagnosis | None:
+    """One sign slipped inside the claim (``sigmoid(y * z)`` for ``sigmoid(-y * z)``): found by
+    flipping each sign in turn, shown only when the flip makes the claim right (proved)."""
+    found = repairs.inner_sign(case)
+    if found is None:
+        return None
+    written, meant = found
+    return Diagnosis("sign", f"a sign is wrong inside the claim: `{written}` should be `{meant}`",
+                     {"found": written, "expected": meant, "scope": "inside"})
 
 
 def _missing_derivative(case: Case) -> Diagnosis | None:

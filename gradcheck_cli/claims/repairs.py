@@ -142,6 +142,91 @@ def missing_derivative(case: Case) -> tuple[str, str, str] | None:
     return None
 
 
+#: Nodes whose text can take a leading minus without brackets: ``-x``, ``-f(a)``, ``-a * b``.
+TIGHT = (ast.Name, ast.Call, ast.Attribute, ast.Subscript, ast.Constant)
+TIGHT_OPS = (ast.Mult, ast.MatMult, ast.Div, ast.Pow)
+
+
+def inner_sign(case: Case) -> tuple[str, str] | None:
+    """(a piece of the claim as written, the same piece with one sign inside it flipped) when
+    that flip — and only a flip strictly inside the claim, the whole claim's sign being another
+    diagnosis — makes the claim right (proved): ``sigmoid(y * z)`` for ``sigmoid(-y * z)``."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    for context, fixed, start, end in sign_flips(claimed.text):
+        text = f"{claimed.text[:start]}{fixed}{claimed.text[end:]}"
+        repaired = compile_or_none(text, case)
+        if repaired is not None and matrixform.verified(case, repaired):
+            return context, fixed
+    return None
+
+
+def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
+    """(context as written, context with one sign flipped, its start, its end) for each proper
+    piece of ``text``, outermost first: a ``-u`` loses its minus, the right side of ``a + b`` or
+    ``a - b`` changes operator, anything else gains a minus; the context is the piece's parent."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[str, str, int, int]] = []
+    queue: list[ast.expr] = [tree.body]
+    while queue and len(found) < policy.REPAIR_CANDIDATES:
+        parent = queue.pop(0)
+        children = [c for c in ast.iter_child_nodes(parent) if isinstance(c, ast.expr)]
+        queue.extend(children)
+        span = _span(text, parent)
+        if span is None:
+            continue
+        p0, p1 = span
+        for child in children:
+            child_span = _span(text, child)
+            if child_span is None or isinstance(child, ast.Constant) or _same_as_parent(parent, child):
+                continue
+            c0, c1 = child_span
+            if isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Add, ast.Sub)) \
+                    and child is parent.right:  # a - b ↔ a + b
+                sign = text[p0:c0].rindex("+" if isinstance(parent.op, ast.Add) else "-")
+                other = "-" if isinstance(parent.op, ast.Add) else "+"
+                found.append((text[p0:p1], text[p0:p0 + sign] + other + text[p0 + sign + 1:p1], p0, p1))
+            elif not isinstance(parent, ast.UnaryOp):  # (a minus before a minus: the parent's flip)
+                negated = _negated(text, parent, child)
+                if negated is not None:
+                    found.append((text[p0:p1], text[p0:c0] + negated + text[c1:p1], p0, p1))
+    return found[: policy.REPAIR_CANDIDATES]
+
+
+def _negated(text: str, parent: ast.expr, child: ast.expr) -> str | None:
+    """``child``'s text with its sign flipped, bracketed as its place in ``parent`` needs."""
+    span = _span(text, child)
+    if span is None:
+        return None
+    piece = text[span[0]:span[1]]
+    if isinstance(child, ast.UnaryOp) and isinstance(child.op, ast.USub):
+        inner = _span(text, child.operand)
+        return text[inner[0]:inner[1]] if inner is not None else None
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow):
+        return f"(-{piece})"  # -x**2 is -(x**2)
+    if isinstance(child, TIGHT) or (isinstance(child, ast.BinOp) and isinstance(child.op, TIGHT_OPS)):
+        return f"-{piece}"
+    return f"-({piece})"
+
+
+def _same_as_parent(parent: ast.expr, child: ast.expr) -> bool:
+    """Negating ``child`` is negating ``parent`` (already a candidate): the ``X`` of ``X.T`` or
+    ``X[0]``; a call's own name is no value at all."""
+    return (isinstance(parent, (ast.Attribute, ast.Subscript)) and child is parent.value) \
+        or (isinstance(parent, ast.Call) and child is parent.func)
+
+
+def _span(text: str, node: ast.expr) -> tuple[int, int] | None:
+    """Where ``node`` is in ``text``, in characters (the AST counts UTF-8 bytes)."""
+    if node.end_col_offset is None or getattr(node, "lineno", 1) != 1 or getattr(node, "end_lineno", 1) != 1:
+        return None
+    raw = text.encode()
+    return len(raw[: node.col_offset].decode()), len(raw[: node.end_col_offset].decode())
+
+
 def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:
     """("the residual", "missing-term" | "extra-term") when claim − truth is made of terms of the
     truth (left out) or of the claim (added); None otherwise."""
@@ -161,7 +246,20 @@ def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:
         return None
     which = kinds.pop()
     term = -residual if which == "missing-term" else residual
-    return str(term[0, 0] if term.shape == (1, 1) else term.tolist()), which
+    return entries_text(term), which
+
+
+def entries_text(m: sp.Matrix) -> str:
+    """A matrix of SymPy entries as a person reads it: one entry, the entry every entry equals, a
+    vector's entries in one list, or a matrix's rows."""
+    entries = list(m)
+    if m.shape == (1, 1):
+        return str(entries[0])
+    if all(e == entries[0] for e in entries):
+        return f"{entries[0]} in every entry"
+    if 1 in m.shape:
+        return "[" + ", ".join(str(e) for e in entries) + "]"
+    return "[" + "; ".join(", ".join(str(e) for e in m.row(i)) for i in range(m.rows)) + "]"
 
 
 #: f′ of the elementwise functions, written around the call's own text ``{c}`` and argument ``{a}``.

@@ -38,8 +38,9 @@ class Term:
 
 
 def written_terms(expr: Expr, negative: bool = False) -> Iterator[tuple[Expr, bool]]:
-    """The claim's top-level terms, with the sign each is written with."""
-    if isinstance(expr, Binary) and expr.op in "+-" and expr.shape == expr.left.shape == expr.right.shape:
+    """The claim's top-level terms, with the sign each is written with (a term may be smaller than
+    the claim and broadcast into it: the ``1`` of ``A @ x + 1``)."""
+    if isinstance(expr, Binary) and expr.op in "+-":
         yield from written_terms(expr.left, negative)
         yield from written_terms(expr.right, negative != (expr.op == "-"))
     elif isinstance(expr, Negate):
@@ -99,7 +100,7 @@ def compare(bad: Term, rest: Poly, show: Printer, whole: bool) -> Diagnosis | No
         return Diagnosis("extra-term", f"the term {written} is extra: the derivative has no such term",
                          scope)
     ratio = multiple(bad.form, rest)
-    should = f"it should be `{show.text(rest)}`"
+    should = f"it should be `{show.text(narrowed(rest, bad.form.shape))}`"
     if ratio == -1:
         what = "the claim has the wrong sign" if whole else f"the term {written} has the wrong sign"
         return Diagnosis("sign", f"{what}: {should}", {**scope, "factor": -1.0})
@@ -118,6 +119,14 @@ def compare(bad: Term, rest: Poly, show: Printer, whole: bool) -> Diagnosis | No
     if whole or contained_any(bad.form, rest):
         return None
     return Diagnosis("other", f"the term {written} is wrong: {should}", scope)
+
+
+def narrowed(rest: Poly, shape: al.Shape) -> Poly:
+    """``rest`` at the smaller ``shape`` of the term it replaces, when it is made of scalars that
+    broadcast (``1`` rather than ``ones(3)`` for the ``2`` of ``A @ x + 2``)."""
+    if shape != rest.shape and all(not m.chain for m in rest.terms):
+        return Poly(shape, rest.terms)
+    return rest
 
 
 def transposed_leaf(form: Poly, target: Poly) -> str | None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims.judge import judge
 from gradcheck_cli.claims.oneliner import question
+from gradcheck_cli.claims.repairs import entries_text, sign_flips
 from gradcheck_cli.results import Diagnosis
 
 
@@ -66,10 +68,18 @@ def test_a_wrong_elementwise_derivative_inside_a_let_names_the_let_and_its_bindi
     assert d.message.endswith("`relu(z)` (in `d`) should be `step(z)` (z = W @ x)")
 
 
-def test_an_extra_constant_sympy_isolates_is_named_as_an_extra_term():
+def test_an_extra_constant_broadcast_into_the_claim_is_named_as_the_term_written():
+    # 2x + 1: the `1` is a scalar broadcast into a vector, still one of the terms the user wrote
     d = diagnosis("x.T @ x", "x", ["x=3"], "2 * x + 1")
-    assert d.kind == "extra-term" and set(d.details) == {"term"}
-    assert d.message == f"a term is extra: the claim adds {d.details['term']}"
+    assert (d.kind, d.details) == ("extra-term", {"scope": "term", "term": "1"})
+    assert d.message == "the term `1` is extra: the derivative has no such term"
+
+
+def test_a_wrong_broadcast_constant_is_shown_with_the_constant_it_should_be_not_a_vector():
+    # the derivative is 2x + 1; the written `3` is three times the `1` it should be
+    d = diagnosis("x.T @ x + sum(x)", "x", ["x=3"], "2 * x + 3")
+    assert (d.kind, d.details["factor"]) == ("factor", 3.0)
+    assert d.message == "the term `3` has the wrong factor: it should be `1`"
 
 
 def test_an_offset_the_same_in_every_entry_is_a_missing_term_said_so():
@@ -82,5 +92,53 @@ def test_an_offset_the_same_in_every_entry_is_a_missing_term_said_so():
 def test_a_term_left_out_of_entries_written_one_by_one_is_a_missing_term():
     # the derivative's entries are 2xᵢ + 1; written entry by entry, the claim drops the 1s
     d = diagnosis("x.T @ x + sum(x)", "x", ["x=3"], "vec(2 * x[0], 2 * x[1], 2 * x[2])")
-    assert (d.kind, d.details) == ("missing-term", {"term": "[[1], [1], [1]]"})
-    assert d.message == "a term is missing: the claim lacks [[1], [1], [1]]"
+    assert (d.kind, d.details) == ("missing-term", {"term": "1 in every entry"})
+    assert d.message == "a term is missing: the claim lacks 1 in every entry"
+
+
+def test_a_term_left_out_of_one_entry_lists_the_vector_entries_flat():
+    # the derivative's entries are 2x₀, 2x₁ + 3, 2x₂: only the middle entry lacks its 3
+    d = diagnosis("x.T @ x + 3 * x[1]", "x", ["x=3"], "vec(2 * x[0], 2 * x[1], 2 * x[2])")
+    assert (d.kind, d.details) == ("missing-term", {"term": "[0, 3, 0]"})
+
+
+def test_entries_are_written_as_one_value_a_flat_vector_or_rows():
+    a, b = sp.symbols("a b")
+    assert entries_text(sp.Matrix([[a]])) == "a"
+    assert entries_text(sp.Matrix([[a, a], [a, a]])) == "a in every entry"
+    assert entries_text(sp.Matrix([a, b, 1])) == "[a, b, 1]"
+    assert entries_text(sp.Matrix([[a, b], [1, 2]])) == "[a, b; 1, 2]"
+
+
+def test_a_sign_slipped_inside_a_call_is_shown_where_it_is_with_the_flip_that_fixes_it():
+    # log(1 + exp(-t))′ = −σ(−t): the claim wrote σ(t); the fix is a minus inside, not outside
+    d = diagnosis("sum(log(1 + exp(-y * (X @ w))))", "w", ["X=5x3", "w=3", "y=5"],
+                  "-X.T @ (y * sigmoid(y * (X @ w)))")
+    assert (d.kind, d.details) == ("sign", {"found": "sigmoid(y * (X @ w))",
+                                            "expected": "sigmoid(-y * (X @ w))", "scope": "inside"})
+
+
+def test_a_sign_slipped_between_two_terms_inside_a_product_flips_the_operator():
+    d = diagnosis(*LEAST_SQUARES, "A.T @ (A @ x + y)")
+    assert (d.kind, d.details["found"], d.details["expected"]) == ("sign", "A @ x + y", "A @ x - y")
+    assert d.message == "a sign is wrong inside the claim: `A @ x + y` should be `A @ x - y`"
+
+
+def test_a_minus_written_inside_is_taken_away_when_that_is_the_fix():
+    d = diagnosis("sum(exp(x**2))", "x", ["x=3"], "2 * x * exp(-x**2)")
+    assert (d.kind, d.details["expected"]) == ("sign", "exp(x**2)")
+
+
+def test_a_claim_no_single_sign_flip_repairs_is_not_called_a_sign_slip():
+    # two slips (a sign and a missing 2): no flip of one sign makes it right
+    d = diagnosis("sum(exp(-x**2))", "x", ["x=3"], "-x * exp(x**2)")
+    assert d.kind != "sign"
+
+
+def test_each_sign_flip_negates_exactly_one_piece_with_the_brackets_it_needs():
+    flips = [(context, fixed) for context, fixed, _, _ in sign_flips("a - (b + c)")]
+    assert flips == [("a - (b + c)", "-a - (b + c)"), ("a - (b + c)", "a + (b + c)"),
+                     ("b + c", "-b + c"), ("b + c", "b - c")]
+    # -x**2 would be -(x**2): the base of a power takes brackets; `X` of `X.T` is `X.T` itself
+    assert ("x**2", "(-x)**2") in [(c, f) for c, f, _, _ in sign_flips("x**2 / -y")]
+    assert [f for _, f, _, _ in sign_flips("X.T @ s(z)")] == ["-X.T @ s(z)", "X.T @ -s(z)", "s(-z)"]
