@@ -25,7 +25,9 @@ A check whose time, extrapolated from the previous size, exceeds ``--budget`` se
 it reads ``~T est.``. The extrapolation is its cost model: a per-entry check (torch full,
 gradcheck full) makes O(n) calls of the function, each timed at the new size, so its time is
 the previous time × (n′/n) × (one call at n′ / one call at n) — O(n²) in all where a call costs
-O(n). Standard output is Markdown; progress goes to standard error.
+O(n). At the first size measured there is no previous time: a per-entry check's floor (two calls
+per entry) stands in, so ``--sizes 100000`` alone estimates the full modes rather than running them.
+Standard output is Markdown; progress goes to standard error.
 """
 
 from __future__ import annotations

@@ -129,9 +129,13 @@ class Estimator:
         return self.forwards[key]
 
     def estimate(self, tool: Tool, net: nets.Net) -> float | None:
+        """The previous size's time grown by the cost model; at the first size a per-entry tool
+        has no previous time, and its floor stands in: two calls (a central difference) per
+        entry, each one forward (so ``--sizes 100000`` alone does not run per-entry checks that
+        cannot end within the budget)."""
         before = self.last.get((tool.name, net.loss))
         if before is None:
-            return None
+            return 2 * net.size * self.forward(tool.framework, net) if tool.per_entry else None
         n, seconds, forward = before
         growth = (net.size / n if tool.per_entry else 1.0) * self.forward(tool.framework, net) / forward
         return seconds * max(growth, 1.0)
