@@ -9,15 +9,18 @@ finishes in time, otherwise on the numeric evidence alone — and the report say
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sympy as sp
 
 from gradcheck_cli import policy
-from gradcheck_cli.claims import budget, diagnosis, matrixform, typecheck
+from gradcheck_cli.claims import budget, diagnosis, matrixform, repairs, typecheck
 from gradcheck_cli.claims.evidence import Point, Sampler, close
+from gradcheck_cli.claims.layout import derivative_shape
 from gradcheck_cli.claims.question import Derived, Question, derive, with_claim
 from gradcheck_cli.errors import GradcheckError
+from gradcheck_cli.expr import ExprError, compile_expr
 from gradcheck_cli.matrix import Answer
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
@@ -46,15 +49,16 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     """The verdict on ``question.claimed`` (which must be set, or ``claim_error``); ``truth``,
     when given, is the question's derivative derived before (``Truth.of``)."""
     if question.claim_error is not None:
+        fix = retyped(question, truth, seed)
         if not show_answer:
-            return typecheck.ill_typed(question)
+            return typecheck.ill_typed(question, fix=fix)
         if truth is not None:
             known = truth.answer
             shown = known.text if known else elementwise_text(truth.derived)
-            return typecheck.ill_typed(question, answer=shown)
+            return typecheck.ill_typed(question, answer=shown, fix=fix)
         matrix_form = matrixform.answer(question)
         shown = matrix_form.text if matrix_form else elementwise_text(derive_within_budget(question))
-        return typecheck.ill_typed(question, answer=shown)
+        return typecheck.ill_typed(question, answer=shown, fix=fix)
     assert question.claimed is not None, "judge needs a claim; derive() shows the truth"
     derived = with_claim(truth.derived, question) if truth else derive_within_budget(question)
     claim = derived.claim
@@ -73,6 +77,40 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     wrong = diagnosis.explain(case)
     residual = diagnosis.residual(case) or _residual(derived)
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
+
+
+def retyped(question: Question, truth: Truth | None, seed: int) -> tuple[str, str, str] | None:
+    """For a claim that does not type-check: (piece as written, the piece changed, the claim
+    changed) when one transpose added or dropped, or one chain regrouped, makes it the derivative
+    — proved, not only at the points (``repairs.retypings``); None otherwise. The truth is only
+    derived when some change type-checks with the derivative's shape."""
+    error = question.claim_error
+    if error is None or error.kind != "shape":
+        return None
+    want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
+    candidates = []
+    for piece, changed, text in repairs.retypings(error.expression):
+        try:
+            expr = compile_expr(text, question.variables, question.lets)
+        except ExprError:
+            continue
+        if tuple(expr.shape) == tuple(want):
+            candidates.append((piece, changed, text, expr))
+    if not candidates:
+        return None
+    bare = dataclasses.replace(question, claimed=None, claim_error=None)
+    try:
+        derived = truth.derived if truth else derive_within_budget(bare)
+    except GradcheckError:
+        return None
+    case = diagnosis.Case(bare, derived, Sampler(question.variables, question.assume, seed))
+    case.answer = truth.answer if truth else matrixform.answer(bare)
+    if draw_and_witness(case) is not None:
+        return None
+    for piece, changed, text, expr in candidates:
+        if matrixform.verified(case, expr):
+            return piece, changed, text
+    return None
 
 
 def draw_and_witness(case: diagnosis.Case) -> str | None:

@@ -196,6 +196,44 @@ def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
     return found[: policy.REPAIR_CANDIDATES]
 
 
+def retypings(text: str) -> list[tuple[str, str, str]]:
+    """(piece as written, the piece changed, the whole text changed) for the slips that make a
+    claim fail to type-check, outermost first: one operand transposed, or one ``.T`` dropped, and
+    a chain regrouped (``W.T @ s * (1 - s)`` read as ``W.T @ (s * (1 - s))``: ``@`` and ``*``
+    share a precedence and group from the left)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[str, str, str]] = []
+    transposed = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "T"}
+    for node in ast.walk(tree.body):
+        span = _span(text, node) if isinstance(node, ast.expr) else None
+        if span is None or isinstance(node, ast.Constant):
+            continue
+        n0, n1 = span
+        piece = text[n0:n1]
+        if node is tree.body or id(node) in transposed:
+            changed = None  # the whole claim does not type-check either way; no x.T.T
+        elif isinstance(node, ast.Attribute) and node.attr == "T":
+            inner = _span(text, node.value)
+            changed = text[inner[0]:inner[1]] if inner is not None else None
+        elif isinstance(node, TIGHT):
+            changed = f"{piece}.T"
+        else:
+            changed = f"({piece}).T"
+        if changed is not None:
+            found.append((piece, changed, text[:n0] + changed + text[n1:]))
+        if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
+            # a @ b * c, its a @ b not bracketed by the user, regrouped as a @ (b * c)
+            left, middle = _span(text, node.left), _span(text, node.left.right)
+            right = _span(text, node.right)
+            if left is not None and left[0] == n0 and middle is not None and right is not None:
+                grouped = f"{text[n0:middle[0]]}({text[middle[0]:right[1]]}){text[right[1]:n1]}"
+                found.append((piece, grouped, text[:n0] + grouped + text[n1:]))
+    return found[: policy.REPAIR_CANDIDATES]
+
+
 def _negated(text: str, parent: ast.expr, child: ast.expr) -> str | None:
     """``child``'s text with its sign flipped, bracketed as its place in ``parent`` needs."""
     span = _span(text, child)

@@ -13,19 +13,28 @@ from gradcheck_cli.claims.question import Question
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
-def ill_typed(question: Question, *, answer: str | None = None) -> QuestionResult:
+def ill_typed(question: Question, *, answer: str | None = None,
+              fix: tuple[str, str, str] | None = None) -> QuestionResult:
     """The verdict on a question whose claim did not compile for a shape mismatch
     (``question.claim_error``, which must be set): incorrect, diagnosis ``shape``, with the
-    column of the operator or call and the compiler's sentence; ``answer`` is shown if given."""
+    column of the operator or call and the compiler's sentence; ``answer`` is shown if given.
+    ``fix`` (piece written, piece changed, claim changed), proved to make the claim the
+    derivative, takes the place of the compiler's guess at a hint."""
     error = question.claim_error
     assert error is not None, "ill_typed judges a claim that did not type-check"
     want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
     need = "a scalar" if want == (1, 1) else f"{want[0]}×{want[1]}"
     message = f"the claim does not type-check (the {question.layout} layout needs {need}): {error.message}"
-    if error.hint:
-        message = f"{message.rstrip('.')}; {error.hint}"
     details: dict[str, str | float | list[int]] = {"expected_shape": list(want),
                                                    "expression": error.expression}
+    if fix is not None:
+        piece, changed, whole = fix
+        change = f"written `{whole}` it is right" if changed == whole else \
+            f"with `{changed}` for `{piece}` it is right: `{whole}`"
+        message = f"{message.rstrip('.')}; {change}"
+        details.update(found=piece, expected=changed, repaired=whole)
+    elif error.hint:
+        message = f"{message.rstrip('.')}; {error.hint}"
     if error.column is not None:
         details["column"] = error.column
     if error.line is not None:

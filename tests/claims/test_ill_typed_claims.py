@@ -82,7 +82,7 @@ def test_the_json_of_an_ill_typed_claim_carries_kind_shape_and_the_column(gradch
 
 
 def test_the_expected_shape_follows_the_layout(gradcheck: Invoke) -> None:
-    """The jacobian layout of a scalar by a 3-vector is 1×3 (the layouts table), SymPy not asked."""
+    """The jacobian layout of a scalar by a 3-vector is 1×3 (the layouts table)."""
     result = expr(gradcheck, *QUESTION, "--claim", ILL_TYPED, "--layout", "jacobian", "--format", "json")
     assert json.loads(result.stdout)["expected_shape"] == [1, 3]
 
@@ -172,3 +172,57 @@ def test_show_answer_gives_an_answer_that_is_judged_correct_when_pasted_back(gra
 def test_without_show_answer_an_ill_typed_claim_gives_no_answer(gradcheck: Invoke) -> None:
     result = expr(gradcheck, *QUESTION, "--claim", ILL_TYPED, "--format", "json")
     assert json.loads(result.stdout)["answer"] is None
+
+
+def details_of(gradcheck: Invoke, *args: str) -> dict[str, Any]:
+    result = expr(gradcheck, *args, "--format", "json")
+    assert result.exit_code == 1, result.output
+    diagnosis = json.loads(result.stdout)["diagnosis"]
+    assert diagnosis["kind"] == "shape"
+    return {"message": diagnosis["message"], **diagnosis["details"]}
+
+
+def test_a_chain_that_groups_from_the_left_is_shown_regrouped_when_that_is_the_derivative(
+    gradcheck: Invoke,
+) -> None:
+    # ∂ sum(σ(Wx)) / ∂x = Wᵀ(σ ⊙ (1 − σ)); `@` and `*` group from the left, so the claim as
+    # written is (Wᵀσ) ⊙ (1 − σ): 4×1 times 3×1
+    claim = "W.T @ sigmoid(W @ x) * (1 - sigmoid(W @ x))"
+    meant = "W.T @ (sigmoid(W @ x) * (1 - sigmoid(W @ x)))"
+    found = details_of(gradcheck, "sum(sigmoid(W @ x))", "--wrt", "x", "--var", "W=3x4", "--var", "x=4",
+                       "--claim", claim)
+    assert (found["found"], found["expected"], found["repaired"]) == (claim, meant, meant)
+    assert found["message"].endswith(f"; written `{meant}` it is right")
+
+
+def test_a_missing_transpose_of_one_operand_is_named_with_the_repaired_claim(gradcheck: Invoke) -> None:
+    # ∂ ½‖Wx − y‖² / ∂W = (Wx − y) xᵀ: the claim multiplies by x, a 4×1, not by xᵀ
+    found = details_of(gradcheck, "0.5 * norm(W @ x - y)**2", "--wrt", "W", "--var", "W=3x4", "--var", "x=4",
+                       "--var", "y=3", "--claim", "(W @ x - y) @ x")
+    assert (found["found"], found["expected"], found["repaired"]) == ("x", "x.T", "(W @ x - y) @ x.T")
+    assert found["message"].endswith("; with `x.T` for `x` it is right: `(W @ x - y) @ x.T`")
+
+
+def test_in_the_jacobian_layout_the_change_that_is_right_there_is_shown(gradcheck: Invoke) -> None:
+    # the jacobian of ‖Ax − b‖² is the row 2(Ax − b)ᵀA = (2AᵀAx)ᵀ − 2bᵀA
+    found = details_of(gradcheck, *QUESTION, "--claim", ILL_TYPED, "--layout", "jacobian")
+    assert found["repaired"] == "(2 * A.T @ A @ x).T - 2 * b.T @ A"
+
+
+def test_an_ill_typed_claim_no_single_change_makes_right_keeps_the_compilers_hint(gradcheck: Invoke) -> None:
+    # the row term transposed would still carry a 3 for the 2: no change of one piece is the derivative
+    found = details_of(gradcheck, *QUESTION, "--claim", "2 * A.T @ A @ x - 3 * b.T @ A")
+    assert "repaired" not in found and "it is right" not in found["message"]
+    assert found["message"].endswith("is one side missing a transpose `.T`?")
+
+
+def test_the_changes_tried_are_one_transpose_one_dropped_t_or_one_regrouping() -> None:
+    from gradcheck_cli.claims.repairs import retypings
+
+    tried = [whole for _, _, whole in retypings("A.T @ b * c")]
+    assert sorted(tried) == sorted(["A.T @ (b * c)", "(A.T @ b).T * c", "A @ b * c", "A.T @ b.T * c",
+                                    "A.T @ b * c.T"])
+    assert tried[0] == "A.T @ (b * c)"  # outermost first
+    # a chain the user bracketed is not regrouped across the brackets (that gave `(W @ x - (y) @ x)`)
+    tried = [whole for _, _, whole in retypings("(W @ x - y) @ x")]
+    assert "(W @ (x - y)) @ x" in tried and not any("(y)" in whole for whole in tried)
