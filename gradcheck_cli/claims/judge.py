@@ -224,7 +224,7 @@ def _residual(derived: Derived) -> str | None:
     simplified = budget.within(policy.RESIDUAL_BUDGET, lambda: (claim - derived.truth).applyfunc(tidy))
     if simplified is None:
         return None
-    return str(simplified[0, 0] if simplified.shape == (1, 1) else simplified.tolist())
+    return repairs.entries_text(simplified)
 
 
 def _result(

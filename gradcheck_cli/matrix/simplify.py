@@ -205,8 +205,39 @@ def lowest(monos: list[Mono], shape: tuple[int, int]) -> Poly:
 
 
 def simplify(p: Poly) -> Poly:
-    """Cancel entrywise fractions, inside function arguments too; logistic fractions folded."""
-    return fold_logistic(cancel(rebuild(p, al.atom)))
+    """Cancel entrywise fractions, inside function arguments too; logistic fractions and signs
+    folded."""
+    return fold_sign(fold_logistic(cancel(rebuild(p, al.atom))))
+
+
+def fold_sign(p: Poly) -> Poly:
+    """|u|ⁿ ⊙ sign(u) = |u|ⁿ⁻¹ ⊙ u and uⁿ ⊙ sign(u) = uⁿ⁻¹ ⊙ |u| (n ≥ 1) in every entrywise
+    product: the derivative of x ⊙ |x| is |x| + x ⊙ sign(x), which a person writes 2|x|."""
+    monos = [Mono(m.coef, _sign_folded(m.scalars), tuple(_sign_folded(f) for f in m.chain)) for m in p.terms]
+    return al.poly(p.shape, monos) if monos != list(p.terms) else p
+
+
+def _sign_folded(factor: al.Factor) -> al.Factor:
+    powers = list(factor)
+    for j, (sign, e) in enumerate(powers):
+        if e != 1 or not isinstance(sign, Fn) or sign.name != "sign":
+            continue
+        (u,) = sign.args
+        value = single_atom(u) or Group(sign.shape, u)
+        magnitude: Atom = Fn(sign.shape, "abs", (u,))
+        for k, (at, exp) in enumerate(powers):
+            swap: al.Factor
+            if k == j or exp < 1 or exp.denominator != 1:
+                continue
+            if at.key() == magnitude.key():  # |u|ⁿ sign(u) = |u|ⁿ⁻¹ u
+                swap = ((magnitude, exp - 1), (value, Fraction(1)))
+            elif at.key() == value.key():  # uⁿ sign(u) = uⁿ⁻¹ |u|
+                swap = ((value, exp - 1), (magnitude, Fraction(1)))
+            else:
+                continue
+            rest = tuple(pair for i, pair in enumerate(powers) if i not in (j, k))
+            return _sign_folded(al.merge(rest, swap))
+    return factor
 
 
 def fold_logistic(p: Poly) -> Poly:

@@ -31,6 +31,10 @@ IDENTITIES = [
     ("-sum(y * log(sigmoid(X @ w)) + (1 - y) * log(1 - sigmoid(X @ w)))", "w", ["X=5x3", "w=3", "y=5"],
      "gradient", [], "X.T @ (sigmoid(X @ w) - y)"),
     ("sum(tanh(W @ x))", "x", ["x=3", "W=2x3"], "gradient", [], "W.T @ (1 - tanh(W @ x)**2)"),
+    # x ⊙ sign(x) = |x| and |u|² = u²: the answers as a person writes them, not |x| + x ⊙ sign(x)
+    ("sum(x * abs(x))", "x", ["x=3"], "gradient", [], "2 * abs(x)"),
+    ("sum(abs(x)**3)", "x", ["x=3"], "gradient", [], "3 * x * abs(x)"),
+    ("sum(abs(W @ x)**2)", "x", ["x=3", "W=2x3"], "gradient", [], "2 * W.T @ W @ x"),
 ]
 
 
