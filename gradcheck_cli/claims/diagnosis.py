@@ -115,7 +115,8 @@ def shape(case: Case) -> Diagnosis | None:
 def explain(case: Case) -> Diagnosis:
     """The first hypothesis that explains the claim at every point, or ``other``."""
     for test in (_sign, _transpose, _factor, _activation, _entrywise_inverse, terms.structural, _symmetric,
-                 _convention, _inner_sign, _missing_derivative, terms.rewritten, _terms, _offset, _partial):
+                 _convention, _inner_sign, _regrouped, _missing_derivative, terms.rewritten, _terms, _offset,
+                 _partial):
         found = test(case)
         if found is not None:
             return found
@@ -271,6 +272,22 @@ def _inner_sign(case: Case) -> Diagnosis | None:
     written, meant = found
     return Diagnosis("sign", f"a sign is wrong inside the claim: `{written}` should be `{meant}`",
                      {"found": written, "expected": meant, "scope": "inside"})
+
+
+def _regrouped(case: Case) -> Diagnosis | None:
+    """One operand transposed (``W2`` for ``W2.T``, square, so the claim type-checks) or one chain
+    grouped from the left that was meant the other way: shown only when the change makes the
+    claim right (proved)."""
+    change = repairs.regrouped(case)
+    if change is None:
+        return None
+    details: dict[str, str | float | list[int]] = {"found": change.piece, "expected": change.changed,
+                                                   "repaired": change.whole}
+    if change.kind == "grouping":
+        return Diagnosis("other", f"the claim groups `{change.piece}` from the left (`@`, `*` and `/` "
+                         f"share a precedence): written `{change.whole}` it is right", details)
+    return Diagnosis("transpose", f"`{change.piece}` should be `{change.changed}`: with it the claim is "
+                     f"right, `{change.whole}`", details)
 
 
 def _missing_derivative(case: Case) -> Diagnosis | None:

@@ -79,9 +79,9 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
 
 
-def retyped(question: Question, truth: Truth | None, seed: int) -> tuple[str, str, str] | None:
-    """For a claim that does not type-check: (piece as written, the piece changed, the claim
-    changed) when one transpose added or dropped, or one chain regrouped, makes it the derivative
+def retyped(question: Question, truth: Truth | None, seed: int) -> repairs.Change | None:
+    """For a claim that does not type-check: the change — one transpose added or dropped, or one
+    chain regrouped — that makes it the derivative
     — proved, not only at the points (``repairs.retypings``); None otherwise. The truth is only
     derived when some change type-checks with the derivative's shape."""
     error = question.claim_error
@@ -89,13 +89,13 @@ def retyped(question: Question, truth: Truth | None, seed: int) -> tuple[str, st
         return None
     want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
     candidates = []
-    for piece, changed, text in repairs.retypings(error.expression):
+    for change in repairs.retypings(error.expression):
         try:
-            expr = compile_expr(text, question.variables, question.lets)
+            expr = compile_expr(change.whole, question.variables, question.lets)
         except ExprError:
             continue
         if tuple(expr.shape) == tuple(want):
-            candidates.append((piece, changed, text, expr))
+            candidates.append((change, expr))
     if not candidates:
         return None
     bare = dataclasses.replace(question, claimed=None, claim_error=None)
@@ -107,9 +107,9 @@ def retyped(question: Question, truth: Truth | None, seed: int) -> tuple[str, st
     case.answer = truth.answer if truth else matrixform.answer(bare)
     if draw_and_witness(case) is not None:
         return None
-    for piece, changed, text, expr in candidates:
+    for change, expr in candidates:
         if matrixform.verified(case, expr):
-            return piece, changed, text
+            return change
     return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -196,16 +196,27 @@ def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
     return found[: policy.REPAIR_CANDIDATES]
 
 
-def retypings(text: str) -> list[tuple[str, str, str]]:
-    """(piece as written, the piece changed, the whole text changed) for the slips that make a
-    claim fail to type-check, outermost first: one operand transposed, or one ``.T`` dropped, and
-    a chain regrouped (``W.T @ s * (1 - s)`` read as ``W.T @ (s * (1 - s))``: ``@`` and ``*``
-    share a precedence and group from the left)."""
+class Change(NamedTuple):
+    """One change of a claim's text: ``transpose`` (a piece transposed, or its ``.T`` dropped) or
+    ``grouping`` (a chain bracketed the other way); the piece as written, the piece changed and
+    the whole claim changed."""
+
+    kind: Literal["transpose", "grouping"]
+    piece: str
+    changed: str
+    whole: str
+
+
+def retypings(text: str) -> list[Change]:
+    """The slips that make a claim fail to type-check, or type-check and be wrong, outermost
+    first: one operand transposed, or one ``.T`` dropped, and a chain regrouped (``W.T @ s * (1 -
+    s)`` read as ``W.T @ (s * (1 - s))``: ``@`` and ``*`` share a precedence and group from the
+    left)."""
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    found: list[tuple[str, str, str]] = []
+    found: list[Change] = []
     transposed = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "T"}
     for node in ast.walk(tree.body):
         span = _span(text, node) if isinstance(node, ast.expr) else None
@@ -214,7 +225,7 @@ def retypings(text: str) -> list[tuple[str, str, str]]:
         n0, n1 = span
         piece = text[n0:n1]
         if node is tree.body or id(node) in transposed:
-            changed = None  # the whole claim does not type-check either way; no x.T.T
+            changed = None  # the whole claim transposed is another diagnosis; no x.T.T
         elif isinstance(node, ast.Attribute) and node.attr == "T":
             inner = _span(text, node.value)
             changed = text[inner[0]:inner[1]] if inner is not None else None
@@ -223,15 +234,28 @@ def retypings(text: str) -> list[tuple[str, str, str]]:
         else:
             changed = f"({piece}).T"
         if changed is not None:
-            found.append((piece, changed, text[:n0] + changed + text[n1:]))
+            found.append(Change("transpose", piece, changed, text[:n0] + changed + text[n1:]))
         if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
             # a @ b * c, its a @ b not bracketed by the user, regrouped as a @ (b * c)
             left, middle = _span(text, node.left), _span(text, node.left.right)
             right = _span(text, node.right)
             if left is not None and left[0] == n0 and middle is not None and right is not None:
                 grouped = f"{text[n0:middle[0]]}({text[middle[0]:right[1]]}){text[right[1]:n1]}"
-                found.append((piece, grouped, text[:n0] + grouped + text[n1:]))
+                found.append(Change("grouping", piece, grouped, text[:n0] + grouped + text[n1:]))
     return found[: policy.REPAIR_CANDIDATES]
+
+
+def regrouped(case: Case) -> Change | None:
+    """The one transpose or regrouping of a claim that type-checks which makes it the
+    derivative (proved), or None."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    for change in retypings(claimed.text):
+        repaired = compile_or_none(change.whole, case)
+        if repaired is not None and tuple(repaired.shape) == tuple(claimed.shape) \
+                and matrixform.verified(case, repaired):
+            return change
+    return None
 
 
 def _negated(text: str, parent: ast.expr, child: ast.expr) -> str | None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from gradcheck_cli.claims.layout import derivative_shape
 from gradcheck_cli.claims.question import Question
+from gradcheck_cli.claims.repairs import Change
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
 
 def ill_typed(question: Question, *, answer: str | None = None,
-              fix: tuple[str, str, str] | None = None) -> QuestionResult:
+              fix: Change | None = None) -> QuestionResult:
     """The verdict on a question whose claim did not compile for a shape mismatch
     (``question.claim_error``, which must be set): incorrect, diagnosis ``shape``, with the
     column of the operator or call and the compiler's sentence; ``answer`` is shown if given.
-    ``fix`` (piece written, piece changed, claim changed), proved to make the claim the
-    derivative, takes the place of the compiler's guess at a hint."""
+    ``fix``, a change proved to make the claim the derivative, takes the place of the compiler's
+    guess at a hint."""
     error = question.claim_error
     assert error is not None, "ill_typed judges a claim that did not type-check"
     want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
@@ -28,7 +29,7 @@ def ill_typed(question: Question, *, answer: str | None = None,
     details: dict[str, str | float | list[int]] = {"expected_shape": list(want),
                                                    "expression": error.expression}
     if fix is not None:
-        piece, changed, whole = fix
+        _, piece, changed, whole = fix
         change = f"written `{whole}` it is right" if changed == whole else \
             f"with `{changed}` for `{piece}` it is right: `{whole}`"
         message = f"{message.rstrip('.')}; {change}"

@@ -142,3 +142,24 @@ def test_each_sign_flip_negates_exactly_one_piece_with_the_brackets_it_needs():
     # -x**2 would be -(x**2): the base of a power takes brackets; `X` of `X.T` is `X.T` itself
     assert ("x**2", "(-x)**2") in [(c, f) for c, f, _, _ in sign_flips("x**2 / -y")]
     assert [f for _, f, _, _ in sign_flips("X.T @ s(z)")] == ["-X.T @ s(z)", "X.T @ -s(z)", "s(-z)"]
+
+
+def test_a_square_weight_left_untransposed_in_the_delta_is_named_with_the_repaired_claim():
+    # δ₁ = (W₂ᵀ e) ⊙ (1 − h²); with W₂ square the claim's W₂ e type-checks and is wrong
+    d = diagnosis("0.5 * norm(W2 @ tanh(W1 @ x) - y)**2", "W1", ["W1=3x3", "W2=3x3", "x=3", "y=3"],
+                  "outer((W2 @ e) * (1 - h**2), x)", lets=["h=tanh(W1 @ x)", "e=W2 @ h - y"])
+    assert (d.kind, d.details) == ("transpose", {"found": "W2", "expected": "W2.T",
+                                                 "repaired": "outer((W2.T @ e) * (1 - h**2), x)"})
+
+
+def test_a_chain_grouped_from_the_left_that_type_checks_is_shown_regrouped():
+    # Wᵀ(σ ⊙ (1 − σ)) written without brackets is (Wᵀσ) ⊙ (1 − σ); W square, so it type-checks
+    d = diagnosis("sum(sigmoid(W @ x))", "x", ["W=3x3", "x=3"], "W.T @ sigmoid(W @ x) * (1 - sigmoid(W @ x))")
+    assert d.details["repaired"] == "W.T @ (sigmoid(W @ x) * (1 - sigmoid(W @ x)))"
+    assert "groups" in d.message and d.message.endswith("it is right")
+
+
+def test_one_factor_of_a_trace_left_untransposed_is_named():
+    # ∂ tr(AXB) / ∂X = AᵀBᵀ (the Matrix Cookbook, (101))
+    d = diagnosis("trace(A @ X @ B)", "X", ["A=3x3", "X=3x3", "B=3x3"], "A.T @ B")
+    assert (d.kind, d.details["found"], d.details["expected"]) == ("transpose", "B", "B.T")

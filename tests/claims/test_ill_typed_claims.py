@@ -219,10 +219,10 @@ def test_an_ill_typed_claim_no_single_change_makes_right_keeps_the_compilers_hin
 def test_the_changes_tried_are_one_transpose_one_dropped_t_or_one_regrouping() -> None:
     from gradcheck_cli.claims.repairs import retypings
 
-    tried = [whole for _, _, whole in retypings("A.T @ b * c")]
+    tried = [change.whole for change in retypings("A.T @ b * c")]
     assert sorted(tried) == sorted(["A.T @ (b * c)", "(A.T @ b).T * c", "A @ b * c", "A.T @ b.T * c",
                                     "A.T @ b * c.T"])
     assert tried[0] == "A.T @ (b * c)"  # outermost first
     # a chain the user bracketed is not regrouped across the brackets (that gave `(W @ x - (y) @ x)`)
-    tried = [whole for _, _, whole in retypings("(W @ x - y) @ x")]
+    tried = [change.whole for change in retypings("(W @ x - y) @ x")]
     assert "(W @ (x - y)) @ x" in tried and not any("(y)" in whole for whole in tried)
