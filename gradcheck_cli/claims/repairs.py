@@ -220,6 +220,8 @@ def retypings(text: str) -> list[Change]:
     transposed = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "T"}
     for node in ast.walk(tree.body):
         span = _span(text, node) if isinstance(node, ast.expr) else None
+        if len(found) >= policy.REPAIR_CANDIDATES:
+            break
         if span is None or isinstance(node, ast.Constant):
             continue
         n0, n1 = span
