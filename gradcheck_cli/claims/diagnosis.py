@@ -105,11 +105,16 @@ def shape(case: Case) -> Diagnosis | None:
                 f"{_fmt(want)} — transpose it",
                 {"expected_shape": list(want), "claimed_shape": list(got), "layout": other(layout)},
             )
-    return Diagnosis(
-        "shape",
-        f"wrong shape: the {layout} layout needs {_fmt(want)}, the claim is {_fmt(got)}",
-        {"expected_shape": list(want), "claimed_shape": list(got)},
-    )
+    message = f"wrong shape: the {layout} layout needs {_fmt(want)}, the claim is {_fmt(got)}"
+    details: dict[str, str | float | list[int]] = {"expected_shape": list(want), "claimed_shape": list(got)}
+    if not case.points:
+        case.points = case.sampler.points(lambda p: bool(np.all(np.isfinite(case.truth_at(p))))) or []
+    reduced = repairs.reduction(case) if case.points else None
+    if reduced is not None:
+        how, text = reduced
+        message += f"; {how}, `{text}`, it is right"
+        details["repaired"] = text
+    return Diagnosis("shape", message, details)
 
 
 def explain(case: Case) -> Diagnosis:

@@ -291,6 +291,27 @@ def _span(text: str, node: ast.expr) -> tuple[int, int] | None:
     return len(raw[: node.col_offset].decode()), len(raw[: node.end_col_offset].decode())
 
 
+def reduction(case: Case) -> tuple[str, str] | None:
+    """(how, the claim reduced) when a claim of the wrong shape, summed to the derivative's
+    shape, is the derivative (proved): the sum over the batch a broadcast parameter's gradient
+    needs (``sum(δ, axis=1)`` for a bias added to every column)."""
+    claimed = case.question.claimed
+    assert claimed is not None
+    (rows, cols), want = claimed.shape, tuple(case.derived.truth.shape)
+    if want == (1, 1):
+        how, form = "summed over all its entries", "sum({c})"
+    elif want == (rows, 1):
+        how, form = "summed along each row (over its columns)", "sum({c}, axis=1)"
+    elif want == (1, cols):
+        how, form = "summed down each column (over its rows)", "sum({c}, axis=0)"
+    else:
+        return None
+    repaired = compile_or_none(form.format(c=claimed.text), case)
+    if repaired is not None and tuple(repaired.shape) == want and matrixform.verified(case, repaired):
+        return how, repaired.text
+    return None
+
+
 def term_kind(claim: sp.Matrix, truth: sp.Matrix) -> tuple[str, str] | None:
     """("the residual", "missing-term" | "extra-term") when claim − truth is made of terms of the
     truth (left out) or of the claim (added); None otherwise."""

@@ -163,3 +163,26 @@ def test_one_factor_of_a_trace_left_untransposed_is_named():
     # ∂ tr(AXB) / ∂X = AᵀBᵀ (the Matrix Cookbook, (101))
     d = diagnosis("trace(A @ X @ B)", "X", ["A=3x3", "X=3x3", "B=3x3"], "A.T @ B")
     assert (d.kind, d.details["found"], d.details["expected"]) == ("transpose", "B", "B.T")
+
+
+BATCH = ("0.5 * norm(W @ X + b - Y)**2", "b", ["W=3x4", "X=4x5", "b=3", "Y=3x5"])
+
+
+def test_a_bias_gradient_that_forgot_to_sum_the_batch_is_shown_summed():
+    # b is added to each of the 5 columns: ∂f/∂b = Σ_columns (WX + b − Y), a 3×1
+    d = diagnosis(*BATCH, "W @ X + b - Y")
+    assert (d.kind, d.details["repaired"]) == ("shape", "sum(W @ X + b - Y, axis=1)")
+    assert d.message.endswith("; summed along each row (over its columns), `sum(W @ X + b - Y, axis=1)`, "
+                              "it is right")
+
+
+def test_a_row_parameter_broadcast_down_the_rows_sums_down_the_columns():
+    d = diagnosis("0.5 * norm(X - mu)**2", "mu", ["X=4x3", "mu=1x3"], "mu - X")
+    assert d.details["repaired"] == "sum(mu - X, axis=0)"
+
+
+def test_a_wrong_shape_no_sum_repairs_gets_no_repair():
+    # twice the batch's residual: summed it is still 2 × the derivative
+    d = diagnosis(*BATCH, "2 * (W @ X + b - Y)")
+    assert d.kind == "shape" and "repaired" not in d.details
+    assert d.message == "wrong shape: the gradient layout needs 3×1, the claim is 3×5"
