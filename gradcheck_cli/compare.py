@@ -122,7 +122,8 @@ def _tensor(
     odd, kind, explanation = None, None, None
     if not agree:
         odd = judge.odd_one_out(pairs)
-        kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name))
+        kind, explanation = _explain(name, found, odd, wrong, culprit, problem.values.get(name),
+                                     problem.batch)
     if localised is not None:
         odd, explanation = localised
     overruled = recheck.note(found, name)
@@ -197,6 +198,7 @@ def _explain(
     wrong: Array,
     culprit: tuple[str, str] | None,
     value: Array | None,
+    batch: int,
 ) -> tuple[str | None, str]:
     """The kind of error the odd one out makes (None when no source is odd or the kind is not
     recognised) and the sentence that explains the failure."""
@@ -205,7 +207,7 @@ def _explain(
     others = [s for s in found if s != odd]
     reference = np.mean([found[s].grads[name] for s in others], axis=0)
     related = {name: value} if value is not None else None
-    found_kind = classify(found[odd].grads[name], reference, wrong, related)
+    found_kind = classify(found[odd].grads[name], reference, wrong, related, sizes={"the batch size": batch})
     text = f"{odd} is the odd one out: {' and '.join(others)} agree on ∂J/∂{name}"
     if found_kind:
         text += f"; {odd}'s value: {found_kind[1]}"

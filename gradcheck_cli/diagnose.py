@@ -22,7 +22,7 @@ def shape_of_error(
 
 def classify(
     candidate: Array, reference: Array, wrong: Array, related: Mapping[str, Array] | None = None,
-    ratio: Array | None = None,
+    ratio: Array | None = None, sizes: Mapping[str, int] | None = None,
 ) -> tuple[str, str] | None:
     """The kind of error (``sign``, ``factor``, ``transpose``, ``missing-term``, ``partial``,
     ``other``) and one phrase that says how ``candidate`` differs from ``reference``.
@@ -35,6 +35,9 @@ def classify(
             value of the variable itself, whose multiple is what an L2 penalty adds.
         ratio: each entry's error over its tolerance, when known: a row or column pattern is
             then claimed only where it holds beyond the error bars (``_where``).
+        sizes: the dimensions of the inputs by how the user names them (``X.shape[0]``): a
+            factor equal to one of them, or to its reciprocal, is named by it — a mean's 1/N
+            left out, or taken twice.
 
     Returns:
         e.g. ("sign", "it has the wrong sign"), ("factor", "it is 2 times the correct value"),
@@ -48,7 +51,7 @@ def classify(
     ref_norm = float(np.linalg.norm(reference))
     if float(np.linalg.norm(candidate)) <= policy.DIAGNOSIS_RESIDUAL * ref_norm:
         return "other", "it is zero where it should not be"
-    scaled = _scaled(candidate, reference)
+    scaled = _scaled(candidate, reference, sizes or {})
     if scaled:
         return ("sign" if scaled == "it has the wrong sign" else "factor"), scaled
     if _transposed(candidate, reference):
@@ -122,7 +125,7 @@ def _close(candidate: Array, model: Array, reference: Array) -> bool:
     return gap <= policy.DIAGNOSIS_RESIDUAL * max(float(np.linalg.norm(reference)), policy.TINY)
 
 
-def _scaled(candidate: Array, reference: Array) -> str | None:
+def _scaled(candidate: Array, reference: Array, sizes: Mapping[str, int]) -> str | None:
     denom = float(np.vdot(reference, reference))
     if denom == 0.0:
         return None
@@ -132,11 +135,17 @@ def _scaled(candidate: Array, reference: Array) -> str | None:
     if abs(c + 1.0) < policy.DIAGNOSIS_RESIDUAL:
         return "it has the wrong sign"
     if c < 0:
-        return f"it has the wrong sign and is {_factor(-c)} the correct value"
-    return f"it is {_factor(c)} the correct value"
+        return f"it has the wrong sign and is {_factor(-c, sizes)} the correct value"
+    return f"it is {_factor(c, sizes)} the correct value"
 
 
-def _factor(c: float) -> str:
+def _factor(c: float, sizes: Mapping[str, int]) -> str:
+    """``c`` in words: "2 times", "1/3 of", "8 (X.shape[0]) times" when it is a dimension."""
+    for label, n in sizes.items():
+        if n > 2 and abs(c - n) <= policy.DIAGNOSIS_RESIDUAL * n:
+            return f"{n} ({label}) times"
+        if n > 2 and abs(c * n - 1) <= policy.DIAGNOSIS_RESIDUAL:
+            return f"1/{n} (1/{label}) of"
     frac = Fraction(c).limit_denominator(1000)
     if abs(float(frac) - c) > policy.DIAGNOSIS_RESIDUAL * c:
         return f"{c:.6g} times"

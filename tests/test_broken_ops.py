@@ -57,6 +57,16 @@ class TransposingLinear(Linear):
         return gx, {**grads, "W": grads["W"].T}
 
 
+class UnaveragedLinear(Linear):
+    """z = Wx + b, with a backward whose ∂J/∂W sums the batch where the mean loss averages it."""
+
+    kind = "unaveraged_linear"
+
+    def backward(self, cache: Cache, g: Array) -> tuple[Array, dict[str, Array]]:
+        gx, grads = super().backward(cache, g)
+        return gx, {**grads, "W": grads["W"] * g.shape[0]}
+
+
 class Run:
     """A CLI run; ``text`` is its output with the console's line wrapping undone."""
 
@@ -161,3 +171,11 @@ def test_a_penalty_backward_off_by_a_multiple_of_the_weights_is_named_as_such() 
         assert "backprop is the odd one out" in explanation
         assert f"off by 0.3·{name}" in explanation, explanation
     assert {t.verdict for n, t in tensors.items() if n.startswith("b")} == {"pass"}
+
+
+def test_a_weight_gradient_off_by_the_batch_size_is_named_by_it(tmp_path: Path) -> None:
+    # the spec's batch is 4 (run() writes it): the 1/m of the mean loss left out of ∂J/∂W
+    with registered(UnaveragedLinear):
+        result = run(tmp_path, "network:\n  - unaveraged_linear: {out: 2}\nloss: squared_error\n")
+    assert result.exit_code == 1
+    assert "backprop's value: it is 4 (the batch size) times the correct value" in result.text

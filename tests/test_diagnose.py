@@ -86,3 +86,19 @@ def test_an_error_that_repeats_along_an_axis_is_a_term_missing_there(offset, uni
 )
 def test_an_error_that_does_not_repeat_is_not_called_an_offset(diff):  # type: ignore[no-untyped-def]
     assert constant_along(diff) is None
+
+
+@pytest.mark.parametrize(
+    ("candidate", "phrase"),
+    [
+        (8 * REF, "it is 8 (X.shape[0]) times the correct value"),  # a mean's 1/N left out
+        (REF / 8, "it is 1/8 (1/X.shape[0]) of the correct value"),  # taken twice
+        (-8 * REF, "it has the wrong sign and is 8 (X.shape[0]) times the correct value"),
+        (2 * REF, "it is 2 times the correct value"),  # sizes of 2 or less name nothing
+        (5 * REF, "it is 5 times the correct value"),  # no input has 5
+    ],
+)
+def test_a_factor_equal_to_an_input_dimension_is_named_by_it(candidate, phrase):  # type: ignore[no-untyped-def]
+    sizes = {"W.shape[0]": 2, "X.shape[0]": 8, "X.shape[1]": 3}
+    found = classify(candidate, REF, ALL, sizes=sizes)
+    assert found is not None and found[1] == phrase

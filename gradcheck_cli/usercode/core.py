@@ -222,11 +222,19 @@ def _judged(form: Form, name: str, values: Mapping[str, Any], arrays: Compared, 
     # a loss's gradient may be off by a multiple of the input itself (an L2 term)
     related = {name: np.asarray(values[name], dtype=np.float64)} if form.scalar else None
     random = 0 if form.scalar else options.probes
-    judged = judge(name, shape, arrays, labels, random, options, form.who, owner, related)
+    sizes = dimensions(values)
+    judged = judge(name, shape, arrays, labels, random, options, form.who, owner, related, sizes)
     if not judged.passed and name in spread():
         judged = judge(name, shape, replace(arrays, spread=spread()[name]), labels, random, options, form.who,
-                       owner, related)
+                       owner, related, sizes)
     return judged
+
+
+def dimensions(values: Mapping[str, Any]) -> dict[str, int]:
+    """Each input's dimensions, named as the user's code names them (``X.shape[0]``): a gradient
+    off by one of them is a mean's 1/N left out or taken twice."""
+    return {f"{name}.shape[{axis}]": int(size) for name, value in values.items()
+            if isinstance(value, np.ndarray) for axis, size in enumerate(value.shape)}
 
 
 def _gradients_once(

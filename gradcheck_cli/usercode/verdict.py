@@ -54,7 +54,7 @@ class Compared:
 
 def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[str], random: int,
           options: Options, who: str, owner: str,
-          related: Mapping[str, Array] | None = None) -> TensorResult:
+          related: Mapping[str, Array] | None = None, sizes: Mapping[str, int] | None = None) -> TensorResult:
     """The verdict on ∂/∂``name``.
 
     The first ``random`` probes are random cotangents; the rest (if any) are rows of the
@@ -72,7 +72,7 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
     failing = judged.pair.failing
     kind, explanation = None, None
     if failing:
-        kind, phrase = _diagnose(values["user"], values["numeric"], ratio, related)
+        kind, phrase = _diagnose(values["user"], values["numeric"], ratio, related, sizes)
         if kind in ("partial", "other") and worst_entries:
             top = worst_entries[0]
             phrase += f" (worst: {name}{list(top.index)}, {top.rel_error:.1e} relative)"
@@ -128,14 +128,14 @@ def _caution(name: str, arrays: Compared, tol: Array, random: int) -> str | None
     return "; ".join(notes) or None
 
 
-def _diagnose(user: Array, numeric: Array, ratio: Array,
-              related: Mapping[str, Array] | None) -> tuple[str, str]:
+def _diagnose(user: Array, numeric: Array, ratio: Array, related: Mapping[str, Array] | None,
+              sizes: Mapping[str, int] | None = None) -> tuple[str, str]:
     """``classify``'s kind and phrase (``ratio``: each entry's error over its tolerance; a
     row or column pattern must hold beyond the error bars); but a difference too small for its
     tests to resolve (sign, factor, transpose all "fit" it) is described by where it is."""
     wrong = ratio > 1
     if float(np.linalg.norm(user - numeric)) > policy.DIAGNOSIS_RESIDUAL * float(np.linalg.norm(numeric)):
-        found = classify(user, numeric, wrong, related, ratio)
+        found = classify(user, numeric, wrong, related, ratio, sizes)
         if found:
             return found
     count = int(wrong.sum())

@@ -90,7 +90,7 @@ BUGS = {
         "every entry differs", {"x", "w"}),
     "missing 1/N in the loss": (
         lambda: check_function(s.softmax_value, s.softmax_grad_missing_mean, SCORES), "x", "factor",
-        "6 times the correct value", set()),
+        "6 (x.shape[0]) times the correct value", set()),
     "transposed weight gradient": (
         lambda: layer(s.affine_forward, s.affine_backward_transposed_dw, SQUARE), "w", "transpose",
         "transposed", {"x", "b"}),
