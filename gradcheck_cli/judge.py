@@ -29,6 +29,9 @@ from gradcheck_cli.results import DirectionalCheck, Entry, Pair
 if TYPE_CHECKING:  # its evidence is only read here: the directional engine loads where it runs
     from gradcheck_cli.engines.directional import Outcome
 
+#: The source of finite differences, whose one-sided differences make a kink's band.
+NUMERIC = "numeric"
+
 #: Added to what the tolerance is said to come from where entries were judged at a kink.
 AT_A_KINK = "; at a kink: between the one-sided differences"
 
@@ -46,14 +49,20 @@ class Band:
     def of(cls, found: Mapping[str, Gradients], name: str) -> Band | None:
         """The entries of ``name`` the numeric engine's stencils found at a kink (None when it did
         not run or found none)."""
-        numeric = found.get("numeric")
+        numeric = found.get(NUMERIC)
         if numeric is None or name not in numeric.kinks or not numeric.kinks[name].any():
             return None
         return cls(numeric.kinks[name], *numeric.one_sided[name])
 
-    def judge(self, a: Array, b: Array, ratio: Array, wrong: Array) -> tuple[Array, Array]:
+    def judge(self, a: Array, b: Array, ratio: Array, wrong: Array, *,
+              analytic: bool = False) -> tuple[Array, Array]:
+        """Entries at a kink pass when both values lie in the band. Two analytic sources
+        (``analytic``) also pass where they agree within tolerance: a band from the numeric
+        source's one-sided differences is evidence against a value only when compared with it,
+        and two independent derivations agreeing make the numeric source the odd one out."""
         inside = (a >= self.low) & (a <= self.high) & (b >= self.low) & (b <= self.high)
-        return np.where(self.at & inside, 0.0, ratio), np.where(self.at, ~inside, wrong)
+        at_fault = ~inside & wrong if analytic else ~inside
+        return np.where(self.at & inside, 0.0, ratio), np.where(self.at, at_fault, wrong)
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def compare(first: str, second: str, a: Array, b: Array, tol: Array, source: str
     ratio = err / np.maximum(tol, policy.TINY)
     wrong = err > tol
     if band is not None:
-        ratio, wrong = band.judge(a, b, ratio, wrong)
+        ratio, wrong = band.judge(a, b, ratio, wrong, analytic=NUMERIC not in (first, second))
         source += AT_A_KINK
     failing = int(wrong.reshape(-1, entries or wrong.size).any(axis=0).sum()) if wrong.size else 0
     pair = Pair(first, second, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),

@@ -78,3 +78,16 @@ def test_the_error_grid_is_row_by_row_and_only_for_small_tensors() -> None:
     assert judge.error_grid(ratio) == ((0.0, 1.0, 2.0), (3.0, 4.0, 5.0))
     assert judge.error_grid(np.array(7.0)) == ((7.0,),)
     assert judge.error_grid(np.zeros(policy.GRID_MAX_ENTRIES + 1)) == ()
+
+
+def test_two_analytic_sources_that_agree_at_a_kink_agree_even_outside_the_band() -> None:
+    # the band comes from the numeric source's one-sided differences: symbolic and backprop both
+    # saying 2 where the band is [0, 1] agree with each other (their pair passes, ratio 0), and the
+    # pairs with the numeric source are where the disagreement shows
+    band = judge.Band(at=np.array([True, True]), low=np.zeros(2), high=np.ones(2))
+    a, b = np.array([2.0, 1.5]), np.array([2.0, 0.5])
+    analytic = judge.compare("symbolic", "backprop", a, b, np.full(2, 1e-6), "t", band=band)
+    assert analytic.wrong.tolist() == [False, True] and analytic.pair.failing == 1
+    assert analytic.ratio[0] == 0.0
+    with_numeric = judge.compare("backprop", "numeric", a, np.array([0.5, 0.5]), np.full(2, 1e-6), "t", band=band)
+    assert with_numeric.wrong.tolist() == [True, True]
