@@ -163,10 +163,11 @@ CLAIM_RTOL = 1e-8
 #: claim (the matrix form proves the usual identities in milliseconds; this is the fallback).
 ELEMENTWISE_PROOF_BUDGET = 2.0
 
-#: A repair that edits the claim's text (one sign flipped inside it) tries at most this many
-#: places, outermost first: each costs one evaluation at the points (a proof only when those
-#: agree), and a homework answer has far fewer pieces than this.
-REPAIR_CANDIDATES = 24
+#: A repair that edits the claim's text (one sign flipped inside it, one operand transposed)
+#: tries at most this many changes, outermost first: each costs a compilation and, when its
+#: shape fits, one evaluation at the points (a proof only when those agree); a homework answer
+#: has far fewer pieces than this.
+REPAIR_CANDIDATES = 48
 
 #: Seconds the matrix-calculus engine may spend on one derivative or one canonical form.
 MATRIX_BUDGET = 5.0

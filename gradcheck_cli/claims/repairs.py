@@ -197,9 +197,10 @@ def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
 
 
 class Change(NamedTuple):
-    """One change of a claim's text: ``transpose`` (a piece transposed, or its ``.T`` dropped) or
-    ``grouping`` (a chain bracketed the other way); the piece as written, the piece changed and
-    the whole claim changed."""
+    """One change of a claim's text: ``transpose`` (a piece transposed, or its ``.T`` dropped, or
+    a product's operands swapped — ``t.T @ X`` for ``X @ t``, rows for columns) or ``grouping``
+    (a chain bracketed the other way); the piece as written, the piece changed and the whole
+    claim changed."""
 
     kind: Literal["transpose", "grouping"]
     piece: str
@@ -218,7 +219,11 @@ def retypings(text: str) -> list[Change]:
         return []
     found: list[Change] = []
     transposed = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "T"}
+    names = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}  # sigmoid of sigmoid(z)
+    bare = {id(tree.body)} | {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) for a in n.args}
     for node in ast.walk(tree.body):
+        if id(node) in names:
+            continue
         span = _span(text, node) if isinstance(node, ast.expr) else None
         if len(found) >= policy.REPAIR_CANDIDATES:
             break
@@ -237,6 +242,16 @@ def retypings(text: str) -> list[Change]:
             changed = f"({piece}).T"
         if changed is not None:
             found.append(Change("transpose", piece, changed, text[:n0] + changed + text[n1:]))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            # a @ b written for b @ aᵀ (or bᵀ @ a, bᵀ @ aᵀ): a row convention for a column one
+            a, b = _transposed(text, node.left), _transposed(text, node.right)
+            if a is not None and b is not None:
+                (a_text, a_turned), (b_text, b_turned) = a, b
+                for first, second in ((b_text, a_turned), (b_turned, a_text), (b_turned, a_turned)):
+                    swapped = f"{first} @ {second}"
+                    if id(node) not in bare:  # an operand needs its brackets; a call's argument not
+                        swapped = f"({swapped})"
+                    found.append(Change("transpose", piece, swapped, text[:n0] + swapped + text[n1:]))
         if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
             # a @ b * c, its a @ b not bracketed by the user, regrouped as a @ (b * c)
             left, middle = _span(text, node.left), _span(text, node.left.right)
@@ -258,6 +273,20 @@ def regrouped(case: Case) -> Change | None:
                 and matrixform.verified(case, repaired):
             return change
     return None
+
+
+def _transposed(text: str, node: ast.expr) -> tuple[str, str] | None:
+    """(``node``'s text, its transpose written simply: ``x.T`` for ``x``, ``x`` for ``x.T``)."""
+    span = _span(text, node)
+    if span is None:
+        return None
+    piece = text[span[0]:span[1]]
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        inner = _span(text, node.value)
+        return (piece, text[inner[0]:inner[1]]) if inner is not None else None
+    if isinstance(node, TIGHT):
+        return piece, f"{piece}.T"
+    return f"({piece})", f"({piece}).T"
 
 
 def _negated(text: str, parent: ast.expr, child: ast.expr) -> str | None:

@@ -216,13 +216,24 @@ def test_an_ill_typed_claim_no_single_change_makes_right_keeps_the_compilers_hin
     assert found["message"].endswith("is one side missing a transpose `.T`?")
 
 
-def test_the_changes_tried_are_one_transpose_one_dropped_t_or_one_regrouping() -> None:
+def test_the_changes_tried_are_one_transpose_one_dropped_t_a_swap_or_one_regrouping() -> None:
     from gradcheck_cli.claims.repairs import retypings
 
     tried = [change.whole for change in retypings("A.T @ b * c")]
     assert sorted(tried) == sorted(["A.T @ (b * c)", "(A.T @ b).T * c", "A @ b * c", "A.T @ b.T * c",
-                                    "A.T @ b * c.T"])
+                                    "A.T @ b * c.T",
+                                    # Aᵀb's operands swapped, each turned or not: rows for columns
+                                    "(b @ A) * c", "(b.T @ A.T) * c", "(b.T @ A) * c"])
     assert tried[0] == "A.T @ (b * c)"  # outermost first
     # a chain the user bracketed is not regrouped across the brackets (that gave `(W @ x - (y) @ x)`)
     tried = [change.whole for change in retypings("(W @ x - y) @ x")]
     assert "(W @ (x - y)) @ x" in tried and not any("(y)" in whole for whole in tried)
+
+
+def test_a_product_written_in_the_row_convention_is_shown_in_the_column_one(gradcheck: Invoke) -> None:
+    # the notes' σ(θᵀx) per example is σ(Xθ) for the stacked examples; θᵀX does not type-check
+    f = "sum(y * log(sigmoid(X @ t)) + (1 - y) * log(1 - sigmoid(X @ t)))"
+    found = details_of(gradcheck, f, "--wrt", "t", "--var", "X=5x3", "--var", "t=3", "--var", "y=5",
+                       "--claim", "X.T @ (y - sigmoid(t.T @ X))")
+    assert (found["found"], found["expected"]) == ("t.T @ X", "X @ t")
+    assert found["repaired"] == "X.T @ (y - sigmoid(X @ t))"
