@@ -13,7 +13,7 @@ import sympy as sp
 
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, matrixform
-from gradcheck_cli.claims.rewrite import activation_repair
+from gradcheck_cli.claims.rewrite import activation_repair, span
 from gradcheck_cli.expr import Expr, ExprError, compile_expr
 from gradcheck_cli.expr.nodes import Power
 from gradcheck_cli.ops.base import Array
@@ -175,12 +175,12 @@ def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
         parent = queue.pop(0)
         children = [c for c in ast.iter_child_nodes(parent) if isinstance(c, ast.expr)]
         queue.extend(children)
-        span = _span(text, parent)
-        if span is None:
+        around = span(text, parent)
+        if around is None:
             continue
-        p0, p1 = span
+        p0, p1 = around
         for child in children:
-            child_span = _span(text, child)
+            child_span = span(text, child)
             if child_span is None or isinstance(child, ast.Constant) or _same_as_parent(parent, child):
                 continue
             c0, c1 = child_span
@@ -224,17 +224,17 @@ def retypings(text: str) -> list[Change]:
     for node in ast.walk(tree.body):
         if id(node) in names:
             continue
-        span = _span(text, node) if isinstance(node, ast.expr) else None
+        where = span(text, node) if isinstance(node, ast.expr) else None
         if len(found) >= policy.REPAIR_CANDIDATES:
             break
-        if span is None or isinstance(node, ast.Constant):
+        if where is None or isinstance(node, ast.Constant):
             continue
-        n0, n1 = span
+        n0, n1 = where
         piece = text[n0:n1]
         if node is tree.body or id(node) in transposed:
             changed = None  # the whole claim transposed is another diagnosis; no x.T.T
         elif isinstance(node, ast.Attribute) and node.attr == "T":
-            inner = _span(text, node.value)
+            inner = span(text, node.value)
             changed = text[inner[0]:inner[1]] if inner is not None else None
         elif isinstance(node, TIGHT):
             changed = f"{piece}.T"
@@ -254,8 +254,8 @@ def retypings(text: str) -> list[Change]:
                     found.append(Change("transpose", piece, swapped, text[:n0] + swapped + text[n1:]))
         if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
             # a @ b * c, its a @ b not bracketed by the user, regrouped as a @ (b * c)
-            left, middle = _span(text, node.left), _span(text, node.left.right)
-            right = _span(text, node.right)
+            left, middle = span(text, node.left), span(text, node.left.right)
+            right = span(text, node.right)
             if left is not None and left[0] == n0 and middle is not None and right is not None:
                 grouped = f"{text[n0:middle[0]]}({text[middle[0]:right[1]]}){text[right[1]:n1]}"
                 found.append(Change("grouping", piece, grouped, text[:n0] + grouped + text[n1:]))
@@ -277,12 +277,12 @@ def regrouped(case: Case) -> Change | None:
 
 def _transposed(text: str, node: ast.expr) -> tuple[str, str] | None:
     """(``node``'s text, its transpose written simply: ``x.T`` for ``x``, ``x`` for ``x.T``)."""
-    span = _span(text, node)
-    if span is None:
+    where = span(text, node)
+    if where is None:
         return None
-    piece = text[span[0]:span[1]]
+    piece = text[where[0]:where[1]]
     if isinstance(node, ast.Attribute) and node.attr == "T":
-        inner = _span(text, node.value)
+        inner = span(text, node.value)
         return (piece, text[inner[0]:inner[1]]) if inner is not None else None
     if isinstance(node, TIGHT):
         return piece, f"{piece}.T"
@@ -291,12 +291,12 @@ def _transposed(text: str, node: ast.expr) -> tuple[str, str] | None:
 
 def _negated(text: str, parent: ast.expr, child: ast.expr) -> str | None:
     """``child``'s text with its sign flipped, bracketed as its place in ``parent`` needs."""
-    span = _span(text, child)
-    if span is None:
+    where = span(text, child)
+    if where is None:
         return None
-    piece = text[span[0]:span[1]]
+    piece = text[where[0]:where[1]]
     if isinstance(child, ast.UnaryOp) and isinstance(child.op, ast.USub):
-        inner = _span(text, child.operand)
+        inner = span(text, child.operand)
         return text[inner[0]:inner[1]] if inner is not None else None
     if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow):
         return f"(-{piece})"  # -x**2 is -(x**2)
@@ -310,14 +310,6 @@ def _same_as_parent(parent: ast.expr, child: ast.expr) -> bool:
     ``X[0]``; a call's own name is no value at all."""
     return (isinstance(parent, (ast.Attribute, ast.Subscript)) and child is parent.value) \
         or (isinstance(parent, ast.Call) and child is parent.func)
-
-
-def _span(text: str, node: ast.expr) -> tuple[int, int] | None:
-    """Where ``node`` is in ``text``, in characters (the AST counts UTF-8 bytes)."""
-    if node.end_col_offset is None or getattr(node, "lineno", 1) != 1 or getattr(node, "end_lineno", 1) != 1:
-        return None
-    raw = text.encode()
-    return len(raw[: node.col_offset].decode()), len(raw[: node.end_col_offset].decode())
 
 
 def reduction(case: Case) -> tuple[str, str] | None:
@@ -416,11 +408,9 @@ def operands(text: str) -> list[tuple[str, int, int]]:
         elif isinstance(node, ast.Call):  # outer(δ, x): δ may have lost its factor
             sides = list(node.args)
         for side in sides:
-            segment = ast.get_source_segment(text, side)
-            if segment is not None and side.end_col_offset is not None:
-                start = len(text.encode()[: side.col_offset].decode())
-                end = len(text.encode()[: side.end_col_offset].decode())
-                found.append((segment, start, end))
+            where = span(text, side)
+            if where is not None:
+                found.append((text[where[0]:where[1]], *where))
     return found[:12]
 
 

@@ -138,10 +138,17 @@ def _same_calls(tree: ast.AST, call: ast.Call | ast.Name) -> list[ast.expr]:
     return [n for n in ast.walk(tree) if isinstance(n, type(call)) and ast.unparse(n) == text]
 
 
+def span(text: str, node: ast.expr) -> tuple[int, int] | None:
+    """Where ``node`` is in a one-line ``text``, in characters (the AST counts UTF-8 bytes);
+    None for a node on another line."""
+    if node.end_col_offset is None or getattr(node, "lineno", 1) != 1 or getattr(node, "end_lineno", 1) != 1:
+        return None
+    raw = text.encode()
+    return len(raw[: node.col_offset].decode()), len(raw[: node.end_col_offset].decode())
+
+
 def _span(text: str, node: ast.expr) -> tuple[int, int]:
-    """Character offsets of ``node`` in a one-line ``text``."""
-    assert node.end_col_offset is not None
-    start = len(text.encode()[: node.col_offset].decode())
-    end = len(text.encode()[: node.end_col_offset].decode())
-    return start, end
+    found = span(text, node)
+    assert found is not None, "repairs() reads one-line texts only"
+    return found
 
