@@ -61,6 +61,9 @@ class TensorResult:
     kinks: int = 0
     #: a caution on a pass: what the check could not resolve at this point, or None
     caution: str | None = None
+    #: user code, full mode: the smallest error the check resolves, relative to the gradient's
+    #: largest entry (its widest tolerance over that entry; the caution's figure); else None
+    resolution: float | None = None
     #: on a failure, the kind of error (``sign``, ``factor``, ``transpose``, ``shape``,
     #: ``missing-term``, ``partial``, ``other``), when one was recognised
     diagnosis: str | None = None

@@ -78,10 +78,11 @@ def judge(name: str, shape: tuple[int, ...], arrays: Compared, probes: Sequence[
             phrase += f" (worst: {name}{list(top.index)}, {top.rel_error:.1e} relative)"
         explanation = f"`{who}` is wrong for `{name}`{f' ({probes[p]})' if probes[p] else ''}: {phrase}"
     caution = (arrays.edge or None) if failing else _caution(name, arrays, tol, max(random, 1))
+    resolution, widest = _resolution(arrays, tol, max(random, 1))
     return TensorResult(name, shape, owner, "fail" if failing else "pass", (judged.pair,),
                         odd_one_out="user" if failing else None, explanation=explanation, worst=worst_entries,
                         grid=error_grid(ratio) if failing else (), caution=caution, diagnosis=kind,
-                        probe=probes[p])
+                        probe=probes[p], resolution=resolution if _scale(arrays)[widest[0]] > 0 else None)
 
 
 def misshapen(name: str, shape: tuple[int, ...], given: tuple[int, ...], who: str, owner: str,

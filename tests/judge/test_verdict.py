@@ -6,6 +6,7 @@ ulps (of the user's precision) of the probe's largest entry + ESTIMATE_SAFETY ×
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from relative import approx
 
 from gradcheck_cli import policy
@@ -98,6 +99,9 @@ def test_a_pass_resolved_more_coarsely_than_the_precision_s_resolution_carries_a
     # a pass that cannot tell small errors from none says so
     assert loose.caution.endswith("smaller errors would pass too")
     assert tight.verdict == "pass" and tight.caution is None
+    # the same figure, as a number for a test suite to assert on, with or without a caution
+    assert loose.resolution == pytest.approx(10 * share, rel=0.01)
+    assert tight.resolution == pytest.approx(0.5 * share, rel=0.01)
 
 
 def test_the_measured_rounding_noise_of_the_user_s_gradient_scales_with_its_size_under_each_probe():
