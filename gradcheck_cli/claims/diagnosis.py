@@ -110,10 +110,14 @@ def shape(case: Case) -> Diagnosis | None:
     if not case.points:
         case.points = case.sampler.points(lambda p: bool(np.all(np.isfinite(case.truth_at(p))))) or []
     reduced = repairs.reduction(case) if case.points else None
+    change = repairs.regrouped(case) if case.points and reduced is None else None
     if reduced is not None:
         how, text = reduced
         message += f"; {how}, `{text}`, it is right"
         details["repaired"] = text
+    elif change is not None:
+        message += f"; {change.said()}"
+        details.update(found=change.piece, expected=change.changed, repaired=change.whole)
     return Diagnosis("shape", message, details)
 
 
@@ -288,6 +292,10 @@ def _regrouped(case: Case) -> Diagnosis | None:
         return None
     details: dict[str, str | float | list[int]] = {"found": change.piece, "expected": change.changed,
                                                    "repaired": change.whole}
+    if change.kind == "operator":
+        return Diagnosis("other", f"`{change.piece}` should be `{change.changed}` (`*` is the entrywise "
+                         f"product, `@` the matrix product): with it the claim is right, `{change.whole}`",
+                         details)
     if change.kind == "grouping":
         return Diagnosis("other", f"the claim groups `{change.piece}` from the left (`@`, `*` and `/` "
                          f"share a precedence): written `{change.whole}` it is right", details)

@@ -198,14 +198,21 @@ def sign_flips(text: str) -> list[tuple[str, str, int, int]]:
 
 class Change(NamedTuple):
     """One change of a claim's text: ``transpose`` (a piece transposed, or its ``.T`` dropped, or
-    a product's operands swapped — ``t.T @ X`` for ``X @ t``, rows for columns) or ``grouping``
-    (a chain bracketed the other way); the piece as written, the piece changed and the whole
-    claim changed."""
+    a product's operands swapped — ``t.T @ X`` for ``X @ t``, rows for columns), ``grouping`` (a
+    chain bracketed the other way) or ``operator`` (``*`` for ``@`` or the other way: NumPy's
+    entrywise and matrix products); the piece as written, the piece changed and the whole claim
+    changed."""
 
-    kind: Literal["transpose", "grouping"]
+    kind: Literal["transpose", "grouping", "operator"]
     piece: str
     changed: str
     whole: str
+
+    def said(self) -> str:
+        """"written `…` it is right", or "with `…` for `…` it is right: `…`" for a piece."""
+        if self.changed == self.whole:
+            return f"written `{self.whole}` it is right"
+        return f"with `{self.changed}` for `{self.piece}` it is right: `{self.whole}`"
 
 
 def retypings(text: str) -> list[Change]:
@@ -252,6 +259,12 @@ def retypings(text: str) -> list[Change]:
                     if id(node) not in bare:  # an operand needs its brackets; a call's argument not
                         swapped = f"({swapped})"
                     found.append(Change("transpose", piece, swapped, text[:n0] + swapped + text[n1:]))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
+            left, right = span(text, node.left), span(text, node.right)
+            written, meant = ("*", "@") if isinstance(node.op, ast.Mult) else ("@", "*")
+            if left is not None and right is not None and text[left[1]:right[0]].count(written) == 1:
+                other = text[n0:left[1]] + text[left[1]:right[0]].replace(written, meant) + text[right[0]:n1]
+                found.append(Change("operator", piece, other, text[:n0] + other + text[n1:]))
         if isinstance(node, ast.BinOp) and isinstance(node.left, ast.BinOp):
             # a @ b * c, its a @ b not bracketed by the user, regrouped as a @ (b * c)
             left, middle = span(text, node.left), span(text, node.left.right)
@@ -263,14 +276,14 @@ def retypings(text: str) -> list[Change]:
 
 
 def regrouped(case: Case) -> Change | None:
-    """The one transpose or regrouping of a claim that type-checks which makes it the
-    derivative (proved), or None."""
+    """The one change of ``retypings`` that makes a claim that type-checks the derivative
+    (proved), or None — of the derivative's shape, whatever the claim's."""
     claimed = case.question.claimed
     assert claimed is not None
+    want = tuple(case.derived.truth.shape)
     for change in retypings(claimed.text):
         repaired = compile_or_none(change.whole, case)
-        if repaired is not None and tuple(repaired.shape) == tuple(claimed.shape) \
-                and matrixform.verified(case, repaired):
+        if repaired is not None and tuple(repaired.shape) == want and matrixform.verified(case, repaired):
             return change
     return None
 

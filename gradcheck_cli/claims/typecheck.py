@@ -29,11 +29,8 @@ def ill_typed(question: Question, *, answer: str | None = None,
     details: dict[str, str | float | list[int]] = {"expected_shape": list(want),
                                                    "expression": error.expression}
     if fix is not None:
-        _, piece, changed, whole = fix
-        change = f"written `{whole}` it is right" if changed == whole else \
-            f"with `{changed}` for `{piece}` it is right: `{whole}`"
-        message = f"{message.rstrip('.')}; {change}"
-        details.update(found=piece, expected=changed, repaired=whole)
+        message = f"{message.rstrip('.')}; {fix.said()}"
+        details.update(found=fix.piece, expected=fix.changed, repaired=fix.whole)
     elif error.hint:
         message = f"{message.rstrip('.')}; {error.hint}"
     if error.column is not None:

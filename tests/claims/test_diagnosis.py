@@ -186,3 +186,18 @@ def test_a_wrong_shape_no_sum_repairs_gets_no_repair():
     d = diagnosis(*BATCH, "2 * (W @ X + b - Y)")
     assert d.kind == "shape" and "repaired" not in d.details
     assert d.message == "wrong shape: the gradient layout needs 3×1, the claim is 3×5"
+
+
+def test_a_matrix_product_written_as_an_entrywise_one_is_shown_with_the_right_operator():
+    # (A + Aᵀ) * x broadcasts a 3×1 across a 3×3: the wrong shape, and `@` makes it right
+    d = diagnosis("x.T @ A @ x", "x", ["A=3x3", "x=3"], "(A + A.T) * x")
+    assert (d.kind, d.details["repaired"]) == ("shape", "(A + A.T) @ x")
+    assert d.message.endswith("; written `(A + A.T) @ x` it is right")
+
+
+def test_an_entrywise_product_of_square_matrices_for_their_matrix_product_is_named():
+    # ∂ tr(Xᵀ A B) / ∂X = A B; A * B type-checks (3×3 ⊙ 3×3) and is wrong
+    d = diagnosis("trace(X.T @ A @ B)", "X", ["A=3x3", "B=3x3", "X=3x3"], "A * B")
+    assert (d.kind, d.details["expected"]) == ("other", "A @ B")
+    assert d.message.startswith("`A * B` should be `A @ B` (`*` is the entrywise product, `@` the matrix "
+                                "product)")

@@ -216,15 +216,17 @@ def test_an_ill_typed_claim_no_single_change_makes_right_keeps_the_compilers_hin
     assert found["message"].endswith("is one side missing a transpose `.T`?")
 
 
-def test_the_changes_tried_are_one_transpose_one_dropped_t_a_swap_or_one_regrouping() -> None:
+def test_the_changes_tried_are_a_transpose_a_dropped_t_a_swap_a_regrouping_or_the_other_product() -> None:
     from gradcheck_cli.claims.repairs import retypings
 
     tried = [change.whole for change in retypings("A.T @ b * c")]
     assert sorted(tried) == sorted(["A.T @ (b * c)", "(A.T @ b).T * c", "A @ b * c", "A.T @ b.T * c",
                                     "A.T @ b * c.T",
                                     # Aᵀb's operands swapped, each turned or not: rows for columns
-                                    "(b @ A) * c", "(b.T @ A.T) * c", "(b.T @ A) * c"])
-    assert tried[0] == "A.T @ (b * c)"  # outermost first
+                                    "(b @ A) * c", "(b.T @ A.T) * c", "(b.T @ A) * c",
+                                    # `*` for `@` and the other way: NumPy's two products
+                                    "A.T @ b @ c", "A.T * b * c"])
+    assert set(tried[:2]) == {"A.T @ b @ c", "A.T @ (b * c)"}  # outermost first
     # a chain the user bracketed is not regrouped across the brackets (that gave `(W @ x - (y) @ x)`)
     tried = [change.whole for change in retypings("(W @ x - y) @ x")]
     assert "(W @ (x - y)) @ x" in tried and not any("(y)" in whole for whole in tried)
@@ -237,3 +239,13 @@ def test_a_product_written_in_the_row_convention_is_shown_in_the_column_one(grad
                        "--claim", "X.T @ (y - sigmoid(t.T @ X))")
     assert (found["found"], found["expected"]) == ("t.T @ X", "X @ t")
     assert found["repaired"] == "X.T @ (y - sigmoid(X @ t))"
+
+
+def test_an_entrywise_product_written_for_a_matrix_product_is_shown_with_the_right_operator(
+    gradcheck: Invoke,
+) -> None:
+    # δ₁ = (W₂ᵀe) ⊙ (1 − h²): written with `@`, a 3×1 @ 3×1 does not type-check
+    found = details_of(gradcheck, "0.5 * norm(W2 @ tanh(W1 @ x) - y)**2", "--wrt", "W1", "--var", "W1=3x4",
+                       "--var", "W2=2x3", "--var", "x=4", "--var", "y=2", "--let", "h=tanh(W1 @ x)",
+                       "--let", "e=W2 @ h - y", "--claim", "outer((W2.T @ e) @ (1 - h**2), x)")
+    assert (found["found"], found["expected"]) == ("(W2.T @ e) @ (1 - h**2)", "(W2.T @ e) * (1 - h**2)")

@@ -89,5 +89,6 @@ def test_two_analytic_sources_that_agree_at_a_kink_agree_even_outside_the_band()
     analytic = judge.compare("symbolic", "backprop", a, b, np.full(2, 1e-6), "t", band=band)
     assert analytic.wrong.tolist() == [False, True] and analytic.pair.failing == 1
     assert analytic.ratio[0] == 0.0
-    with_numeric = judge.compare("backprop", "numeric", a, np.array([0.5, 0.5]), np.full(2, 1e-6), "t", band=band)
+    numeric = np.array([0.5, 0.5])
+    with_numeric = judge.compare("backprop", "numeric", a, numeric, np.full(2, 1e-6), "t", band=band)
     assert with_numeric.wrong.tolist() == [True, True]
