@@ -169,6 +169,10 @@ ELEMENTWISE_PROOF_BUDGET = 2.0
 #: has far fewer pieces than this.
 REPAIR_CANDIDATES = 48
 
+#: Seconds the search for a proved repair of a wrong claim may take in all (a claim that does not
+#: type-check, or has the wrong shape): beyond it the verdict stands without the repair.
+REPAIR_BUDGET = 10.0
+
 #: Seconds the matrix-calculus engine may spend on one derivative or one canonical form.
 MATRIX_BUDGET = 5.0
 

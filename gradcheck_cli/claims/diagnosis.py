@@ -105,20 +105,29 @@ def shape(case: Case) -> Diagnosis | None:
                 f"{_fmt(want)} — transpose it",
                 {"expected_shape": list(want), "claimed_shape": list(got), "layout": other(layout)},
             )
-    message = f"wrong shape: the {layout} layout needs {_fmt(want)}, the claim is {_fmt(got)}"
-    details: dict[str, str | float | list[int]] = {"expected_shape": list(want), "claimed_shape": list(got)}
-    if not case.points:
-        case.points = case.sampler.points(lambda p: bool(np.all(np.isfinite(case.truth_at(p))))) or []
-    reduced = repairs.reduction(case) if case.points else None
-    change = repairs.regrouped(case) if case.points and reduced is None else None
+    return Diagnosis(
+        "shape",
+        f"wrong shape: the {layout} layout needs {_fmt(want)}, the claim is {_fmt(got)}",
+        {"expected_shape": list(want), "claimed_shape": list(got)},
+    )
+
+
+def reshaped(case: Case, found: Diagnosis) -> Diagnosis | None:
+    """``found`` (a ``shape`` diagnosis) with the change that makes the claim right, proved at
+    the case's points: summed to the derivative's shape (a bias's gradient without the sum over
+    the batch), or one change of ``repairs.retypings`` (``*`` for ``@``, a transpose); None
+    when neither does."""
+    reduced = repairs.reduction(case)
     if reduced is not None:
         how, text = reduced
-        message += f"; {how}, `{text}`, it is right"
-        details["repaired"] = text
-    elif change is not None:
-        message += f"; {change.said()}"
-        details.update(found=change.piece, expected=change.changed, repaired=change.whole)
-    return Diagnosis("shape", message, details)
+        return Diagnosis("shape", f"{found.message}; {how}, `{text}`, it is right",
+                         {**found.details, "repaired": text})
+    change = repairs.regrouped(case)
+    if change is not None:
+        return Diagnosis("shape", f"{found.message}; {change.said()}",
+                         {**found.details, "found": change.piece, "expected": change.changed,
+                          "repaired": change.whole})
+    return None
 
 
 def explain(case: Case) -> Diagnosis:

@@ -10,7 +10,9 @@ finishes in time, otherwise on the numeric evidence alone — and the report say
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sympy as sp
 
@@ -23,6 +25,8 @@ from gradcheck_cli.errors import GradcheckError
 from gradcheck_cli.expr import ExprError, compile_expr
 from gradcheck_cli.matrix import Answer
 from gradcheck_cli.results import Diagnosis, QuestionResult
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     """The verdict on ``question.claimed`` (which must be set, or ``claim_error``); ``truth``,
     when given, is the question's derivative derived before (``Truth.of``)."""
     if question.claim_error is not None:
-        fix = retyped(question, truth, seed)
+        fix = attempt(lambda: retyped(question, truth, seed))
         if not show_answer:
             return typecheck.ill_typed(question, fix=fix)
         if truth is not None:
@@ -67,6 +71,10 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     case.answer = truth.answer if truth else matrixform.answer(question)
     shape_problem = diagnosis.shape(case)
     if shape_problem is not None:
+        if shape_problem.kind == "shape":
+            found = shape_problem
+            shape_problem = attempt(lambda: diagnosis.reshaped(case, found) if draw_and_witness(case) is None
+                                    else None) or shape_problem
         return _result(question, derived, "incorrect", "shape check", shape_problem, show_answer, case=case)
     problem = draw_and_witness(case)
     if problem is not None:
@@ -77,6 +85,16 @@ def judge(question: Question, *, seed: int = 0, show_answer: bool = False,
     wrong = diagnosis.explain(case)
     residual = diagnosis.residual(case) or _residual(derived)
     return _result(question, derived, "incorrect", "numeric", wrong, show_answer, residual, case=case)
+
+
+def attempt(search: Callable[[], T | None]) -> T | None:
+    """A search for a repair of a wrong claim, within ``policy.REPAIR_BUDGET``: None when it runs
+    out, or when one of its steps meets its own limit (an evaluation's budget) — the verdict
+    stands without the repair. An enclosing total that runs out still propagates."""
+    try:
+        return budget.within(policy.REPAIR_BUDGET, search)
+    except GradcheckError:
+        return None
 
 
 def retyped(question: Question, truth: Truth | None, seed: int) -> repairs.Change | None:

@@ -201,3 +201,14 @@ def test_an_entrywise_product_of_square_matrices_for_their_matrix_product_is_nam
     assert (d.kind, d.details["expected"]) == ("other", "A @ B")
     assert d.message.startswith("`A * B` should be `A @ B` (`*` is the entrywise product, `@` the matrix "
                                 "product)")
+
+
+def test_a_repair_search_that_meets_a_limit_leaves_the_verdict_without_a_repair(monkeypatch):  # type: ignore[no-untyped-def]
+    from gradcheck_cli.claims import budget, repairs
+
+    def out_of_budget(case):  # type: ignore[no-untyped-def]
+        raise budget.OutOfBudget("the budget for evaluating at one random point ran out")
+
+    monkeypatch.setattr(repairs, "regrouped", out_of_budget)
+    d = diagnosis("x.T @ A @ x", "x", ["A=3x3", "x=3"], "(A + A.T) * x")
+    assert (d.kind, d.message) == ("shape", "wrong shape: the gradient layout needs 3×1, the claim is 3×3")
