@@ -121,12 +121,11 @@ def reshaped(case: Case, found: Diagnosis) -> Diagnosis | None:
     if reduced is not None:
         how, text = reduced
         return Diagnosis("shape", f"{found.message}; {how}, `{text}`, it is right",
-                         {**found.details, "repaired": text})
+                         {**found.details, "expected": text})
     change = repairs.regrouped(case)
     if change is not None:
         return Diagnosis("shape", f"{found.message}; {change.said()}",
-                         {**found.details, "found": change.piece, "expected": change.changed,
-                          "repaired": change.whole})
+                         {**found.details, "found": change.piece, "expected": change.changed})
     return None
 
 
@@ -299,17 +298,15 @@ def _regrouped(case: Case) -> Diagnosis | None:
     change = repairs.regrouped(case)
     if change is None:
         return None
-    details: dict[str, str | float | list[int]] = {"found": change.piece, "expected": change.changed,
-                                                   "repaired": change.whole}
+    details: dict[str, str | float | list[int]] = {"found": change.piece, "expected": change.changed}
     if change.kind == "operator":
         return Diagnosis("other", f"`{change.piece}` should be `{change.changed}` (`*` is the entrywise "
-                         f"product, `@` the matrix product): with it the claim is right, `{change.whole}`",
-                         details)
+                         "product, `@` the matrix product): with it the claim is right", details)
     if change.kind == "grouping":
-        return Diagnosis("other", f"the claim groups `{change.piece}` from the left (`@`, `*` and `/` "
-                         f"share a precedence): written `{change.whole}` it is right", details)
+        return Diagnosis("other", f"`{change.piece}` groups from the left (`@`, `*` and `/` share a "
+                         f"precedence): written `{change.changed}` the claim is right", details)
     return Diagnosis("transpose", f"`{change.piece}` should be `{change.changed}`: with it the claim is "
-                     f"right, `{change.whole}`", details)
+                     "right", details)
 
 
 def _missing_derivative(case: Case) -> Diagnosis | None:

@@ -209,10 +209,11 @@ class Change(NamedTuple):
     whole: str
 
     def said(self) -> str:
-        """"written `…` it is right", or "with `…` for `…` it is right: `…`" for a piece."""
+        """"written `…` it is right" for the whole claim, "with `…` for `…` it is right" for a
+        piece of it — the piece only: the claim repaired is the answer, shown only on request."""
         if self.changed == self.whole:
             return f"written `{self.whole}` it is right"
-        return f"with `{self.changed}` for `{self.piece}` it is right: `{self.whole}`"
+        return f"with `{self.changed}` for `{self.piece}` it is right"
 
 
 def retypings(text: str) -> list[Change]:

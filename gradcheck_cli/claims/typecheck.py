@@ -30,7 +30,7 @@ def ill_typed(question: Question, *, answer: str | None = None,
                                                    "expression": error.expression}
     if fix is not None:
         message = f"{message.rstrip('.')}; {fix.said()}"
-        details.update(found=fix.piece, expected=fix.changed, repaired=fix.whole)
+        details.update(found=fix.piece, expected=fix.changed)
     elif error.hint:
         message = f"{message.rstrip('.')}; {error.hint}"
     if error.column is not None:

@@ -144,19 +144,20 @@ def test_each_sign_flip_negates_exactly_one_piece_with_the_brackets_it_needs():
     assert [f for _, f, _, _ in sign_flips("X.T @ s(z)")] == ["-X.T @ s(z)", "X.T @ -s(z)", "s(-z)"]
 
 
-def test_a_square_weight_left_untransposed_in_the_delta_is_named_with_the_repaired_claim():
+def test_a_square_weight_left_untransposed_in_the_delta_is_named():
     # δ₁ = (W₂ᵀ e) ⊙ (1 − h²); with W₂ square the claim's W₂ e type-checks and is wrong
     d = diagnosis("0.5 * norm(W2 @ tanh(W1 @ x) - y)**2", "W1", ["W1=3x3", "W2=3x3", "x=3", "y=3"],
                   "outer((W2 @ e) * (1 - h**2), x)", lets=["h=tanh(W1 @ x)", "e=W2 @ h - y"])
-    assert (d.kind, d.details) == ("transpose", {"found": "W2", "expected": "W2.T",
-                                                 "repaired": "outer((W2.T @ e) * (1 - h**2), x)"})
+    assert (d.kind, d.details) == ("transpose", {"found": "W2", "expected": "W2.T"})
+    # the piece only: the repaired claim is the answer, shown only with --show-answer
+    assert d.message == "`W2` should be `W2.T`: with it the claim is right"
 
 
 def test_a_chain_grouped_from_the_left_that_type_checks_is_shown_regrouped():
     # Wᵀ(σ ⊙ (1 − σ)) written without brackets is (Wᵀσ) ⊙ (1 − σ); W square, so it type-checks
     d = diagnosis("sum(sigmoid(W @ x))", "x", ["W=3x3", "x=3"], "W.T @ sigmoid(W @ x) * (1 - sigmoid(W @ x))")
-    assert d.details["repaired"] == "W.T @ (sigmoid(W @ x) * (1 - sigmoid(W @ x)))"
-    assert "groups" in d.message and d.message.endswith("it is right")
+    assert d.details["expected"] == "W.T @ (sigmoid(W @ x) * (1 - sigmoid(W @ x)))"
+    assert "groups from the left" in d.message and d.message.endswith("the claim is right")
 
 
 def test_one_factor_of_a_trace_left_untransposed_is_named():
@@ -171,27 +172,27 @@ BATCH = ("0.5 * norm(W @ X + b - Y)**2", "b", ["W=3x4", "X=4x5", "b=3", "Y=3x5"]
 def test_a_bias_gradient_that_forgot_to_sum_the_batch_is_shown_summed():
     # b is added to each of the 5 columns: ∂f/∂b = Σ_columns (WX + b − Y), a 3×1
     d = diagnosis(*BATCH, "W @ X + b - Y")
-    assert (d.kind, d.details["repaired"]) == ("shape", "sum(W @ X + b - Y, axis=1)")
+    assert (d.kind, d.details["expected"]) == ("shape", "sum(W @ X + b - Y, axis=1)")
     assert d.message.endswith("; summed along each row (over its columns), `sum(W @ X + b - Y, axis=1)`, "
                               "it is right")
 
 
 def test_a_row_parameter_broadcast_down_the_rows_sums_down_the_columns():
     d = diagnosis("0.5 * norm(X - mu)**2", "mu", ["X=4x3", "mu=1x3"], "mu - X")
-    assert d.details["repaired"] == "sum(mu - X, axis=0)"
+    assert d.details["expected"] == "sum(mu - X, axis=0)"
 
 
 def test_a_wrong_shape_no_sum_repairs_gets_no_repair():
     # twice the batch's residual: summed it is still 2 × the derivative
     d = diagnosis(*BATCH, "2 * (W @ X + b - Y)")
-    assert d.kind == "shape" and "repaired" not in d.details
+    assert d.kind == "shape" and "expected" not in d.details
     assert d.message == "wrong shape: the gradient layout needs 3×1, the claim is 3×5"
 
 
 def test_a_matrix_product_written_as_an_entrywise_one_is_shown_with_the_right_operator():
     # (A + Aᵀ) * x broadcasts a 3×1 across a 3×3: the wrong shape, and `@` makes it right
     d = diagnosis("x.T @ A @ x", "x", ["A=3x3", "x=3"], "(A + A.T) * x")
-    assert (d.kind, d.details["repaired"]) == ("shape", "(A + A.T) @ x")
+    assert (d.kind, d.details["expected"]) == ("shape", "(A + A.T) @ x")
     assert d.message.endswith("; written `(A + A.T) @ x` it is right")
 
 
