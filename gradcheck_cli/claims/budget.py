@@ -51,16 +51,31 @@ def small(matrix: Any, limit: int) -> bool:
 
 
 def _ring(signum: int, frame: FrameType | None) -> None:
+    # Python runs a handler after the signal arrived, at a later check: one that arrived just
+    # before a level held alarms (``_hold``, ``_quiet``) runs inside that level's unwinding, where
+    # an OutOfTime would escape it. Held alarms are dropped (the timer is re-armed on the way out).
+    if signal.SIGALRM in signal.pthread_sigmask(signal.SIG_BLOCK, ()):
+        return
     raise OutOfTime
 
 
 def _arm() -> None:
-    """Set the timer for the earliest deadline of the stack (or stop it when the stack is empty)."""
+    """Set the timer for the earliest deadline of the stack (or stop it when the stack is empty).
+    A deadline already past has rung, and its ``OutOfTime`` is on its way up to its level: the
+    timer rings again after ``RETRY`` only (should something on the way have swallowed it), not
+    at once inside that level's handler."""
     if not _deadlines:
         signal.setitimer(signal.ITIMER_REAL, 0)
         return
     left = min(_deadlines) - time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), RETRY)
+    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3) if left > 0 else RETRY, RETRY)
+
+
+def _hold() -> None:
+    """Keep alarms off while a level unwinds after its alarm rang: the timer repeats, and a second
+    ring inside the level's handler would escape it as a bare ``OutOfTime``. ``_alarm``'s exit
+    (``_quiet``) drops what rang meanwhile and lets alarms through again."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
 
 
 @contextmanager
@@ -126,6 +141,7 @@ def within(seconds: float, work: Callable[[], T]) -> T | None:
         except RecursionError:
             return None
         except OutOfTime:
+            _hold()
             if _outer_rang(deadline):
                 raise
             return None
@@ -166,6 +182,7 @@ def limit(seconds: float, what: str, total: float | None = None) -> Iterator[Non
         try:
             yield
         except OutOfTime:
+            _hold()
             if _outer_rang(deadline):
                 raise
             raise OutOfBudget(f"{what} ran out ({seconds if total is None else total:g} s)") from None

@@ -76,3 +76,24 @@ def test_a_derivative_too_large_to_read_is_not_printed(monkeypatch: pytest.Monke
     with pytest.raises(GradcheckError, match="more than 100 terms and factors and is not printed"):
         budget.printed(big, str)
     assert budget.printed(big[0, 0] - big[0, 0] + x[0], str) == "x0"
+
+
+def test_a_timer_repeating_fast_never_escapes_the_levels_as_a_bare_out_of_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the timer repeats every RETRY after a deadline (for an OutOfTime something swallowed): at
+    # 0.2 ms it rings again while the levels unwind — inside a handler, a finally, re-arming — and
+    # each such ring must be dropped, never escape as OutOfTime or leave the timer running
+    monkeypatch.setattr(budget, "RETRY", 2e-4)
+    for _ in range(100):
+        with pytest.raises(budget.OutOfBudget), budget.limit(0.01, "the question's budget"):
+            budget.within(10.0, lambda: budget.within(5.0, lambda: spin(1.0)))
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+
+
+def test_an_alarm_whose_handler_runs_while_alarms_are_held_is_dropped() -> None:
+    # Python runs the handler at a later check than the signal's arrival: inside a level's
+    # unwinding (alarms held) it must not raise, outside it must
+    with budget._quiet():
+        budget._ring(signal.SIGALRM, None)
+    with pytest.raises(budget.OutOfTime):
+        budget._ring(signal.SIGALRM, None)
