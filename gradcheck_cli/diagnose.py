@@ -139,13 +139,23 @@ def _scaled(candidate: Array, reference: Array, sizes: Mapping[str, int]) -> str
     return f"it is {_factor(c, sizes)} the correct value"
 
 
+def dimension(c: float, sizes: Mapping[str, int], rtol: float) -> tuple[str, int, bool] | None:
+    """(label, size, reciprocal) of the first size above 2 that ``c`` is, or is one over, to
+    ``rtol``: a mean's 1/N left out or taken twice names N (``sizes``: label → size)."""
+    for label, n in sizes.items():
+        if n > 2 and abs(c - n) <= rtol * n:
+            return label, n, False
+        if n > 2 and abs(c * n - 1) <= rtol:
+            return label, n, True
+    return None
+
+
 def _factor(c: float, sizes: Mapping[str, int]) -> str:
     """``c`` in words: "2 times", "1/3 of", "8 (X.shape[0]) times" when it is a dimension."""
-    for label, n in sizes.items():
-        if n > 2 and abs(c - n) <= policy.DIAGNOSIS_RESIDUAL * n:
-            return f"{n} ({label}) times"
-        if n > 2 and abs(c * n - 1) <= policy.DIAGNOSIS_RESIDUAL:
-            return f"1/{n} (1/{label}) of"
+    named = dimension(c, sizes, policy.DIAGNOSIS_RESIDUAL)
+    if named is not None:
+        label, n, reciprocal = named
+        return f"1/{n} (1/{label}) of" if reciprocal else f"{n} ({label}) times"
     frac = Fraction(c).limit_denominator(1000)
     if abs(float(frac) - c) > policy.DIAGNOSIS_RESIDUAL * c:
         return f"{c:.6g} times"

@@ -22,7 +22,6 @@ from gradcheck_cli.claims.evidence import Point, Sampler, close
 from gradcheck_cli.claims.layout import derivative_shape
 from gradcheck_cli.claims.question import Derived, Question, derive, with_claim
 from gradcheck_cli.errors import GradcheckError
-from gradcheck_cli.expr import ExprError, compile_expr
 from gradcheck_cli.matrix import Answer
 from gradcheck_cli.results import Diagnosis, QuestionResult
 
@@ -98,22 +97,15 @@ def attempt(search: Callable[[], T | None]) -> T | None:
 
 
 def retyped(question: Question, truth: Truth | None, seed: int) -> repairs.Change | None:
-    """For a claim that does not type-check: the change — one transpose added or dropped, or one
-    chain regrouped — that makes it the derivative
-    — proved, not only at the points (``repairs.retypings``); None otherwise. The truth is only
-    derived when some change type-checks with the derivative's shape."""
+    """For a claim that does not type-check: the change of ``repairs.retypings`` (a transpose, a
+    product's operator, a regrouping) that makes it the derivative — proved, not only at the
+    points; None otherwise. The truth is only derived when some change type-checks with the
+    derivative's shape."""
     error = question.claim_error
     if error is None or error.kind != "shape":
         return None
     want = derivative_shape(question.f.shape, question.variables[question.wrt], question.layout)
-    candidates = []
-    for change in repairs.retypings(error.expression):
-        try:
-            expr = compile_expr(change.whole, question.variables, question.lets)
-        except ExprError:
-            continue
-        if tuple(expr.shape) == tuple(want):
-            candidates.append((change, expr))
+    candidates = repairs.fitting(error.expression, question.variables, question.lets, want)
     if not candidates:
         return None
     bare = dataclasses.replace(question, claimed=None, claim_error=None)
@@ -125,10 +117,7 @@ def retyped(question: Question, truth: Truth | None, seed: int) -> repairs.Chang
     case.answer = truth.answer if truth else matrixform.answer(bare)
     if draw_and_witness(case) is not None:
         return None
-    for change, expr in candidates:
-        if matrixform.verified(case, expr):
-            return change
-    return None
+    return next((change for change, expr in candidates if matrixform.verified(case, expr)), None)
 
 
 def draw_and_witness(case: diagnosis.Case) -> str | None:

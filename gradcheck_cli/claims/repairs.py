@@ -14,7 +14,8 @@ import sympy as sp
 from gradcheck_cli import policy
 from gradcheck_cli.claims import budget, matrixform
 from gradcheck_cli.claims.rewrite import activation_repair, span
-from gradcheck_cli.expr import Expr, ExprError, compile_expr
+from gradcheck_cli.diagnose import dimension
+from gradcheck_cli.expr import Expr, ExprError, Shape, compile_expr
 from gradcheck_cli.expr.nodes import Power
 from gradcheck_cli.ops.base import Array
 
@@ -24,12 +25,12 @@ if TYPE_CHECKING:
 
 def name_constant(c: float, variables: Mapping[str, tuple[int, int]]) -> str:
     """2, 1/2, -3, or a dimension of a variable (m, 1/m) — else the number itself."""
-    for name, (rows, cols) in variables.items():
-        for size, what in ((rows, "rows"), (cols, "columns")):
-            if size > 2 and abs(c - size) <= policy.CLAIM_RTOL * size:
-                return f"{size} (the number of {what} of {name})"
-            if size > 2 and abs(c - 1 / size) <= policy.CLAIM_RTOL / size:
-                return f"1/{size} (one over the number of {what} of {name})"
+    sizes = {f"the number of {what} of {name}": size for name, (rows, cols) in variables.items()
+             for size, what in ((rows, "rows"), (cols, "columns"))}
+    named = dimension(c, sizes, policy.CLAIM_RTOL)
+    if named is not None:
+        label, size, reciprocal = named
+        return f"1/{size} (one over {label})" if reciprocal else f"{size} ({label})"
     frac = Fraction(c).limit_denominator(64)
     if abs(float(frac) - c) <= policy.CLAIM_RTOL * abs(c):
         return str(frac)
@@ -230,25 +231,19 @@ def retypings(text: str) -> list[Change]:
     names = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}  # sigmoid of sigmoid(z)
     bare = {id(tree.body)} | {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) for a in n.args}
     for node in ast.walk(tree.body):
-        if id(node) in names:
+        if not isinstance(node, ast.expr) or id(node) in names:
             continue
-        where = span(text, node) if isinstance(node, ast.expr) else None
+        where = span(text, node)
         if len(found) >= policy.REPAIR_CANDIDATES:
             break
         if where is None or isinstance(node, ast.Constant):
             continue
         n0, n1 = where
         piece = text[n0:n1]
-        if node is tree.body or id(node) in transposed:
-            changed = None  # the whole claim transposed is another diagnosis; no x.T.T
-        elif isinstance(node, ast.Attribute) and node.attr == "T":
-            inner = span(text, node.value)
-            changed = text[inner[0]:inner[1]] if inner is not None else None
-        elif isinstance(node, TIGHT):
-            changed = f"{piece}.T"
-        else:
-            changed = f"({piece}).T"
-        if changed is not None:
+        # the whole claim transposed is another diagnosis; no x.T.T
+        turned = None if node is tree.body or id(node) in transposed else _transposed(text, node)
+        if turned is not None:
+            changed = turned[1]
             found.append(Change("transpose", piece, changed, text[:n0] + changed + text[n1:]))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             # a @ b written for b @ aᵀ (or bᵀ @ a, bᵀ @ aᵀ): a row convention for a column one
@@ -276,17 +271,27 @@ def retypings(text: str) -> list[Change]:
     return found[: policy.REPAIR_CANDIDATES]
 
 
+def fitting(text: str, variables: Mapping[str, Shape], lets: Mapping[str, Expr],
+            want: tuple[int, int]) -> list[tuple[Change, Expr]]:
+    """The changes of ``retypings`` of ``text`` that compile to the shape ``want``, compiled."""
+    found = []
+    for change in retypings(text):
+        try:
+            repaired = compile_expr(change.whole, variables, lets)
+        except ExprError:
+            continue
+        if tuple(repaired.shape) == tuple(want):
+            found.append((change, repaired))
+    return found
+
+
 def regrouped(case: Case) -> Change | None:
     """The one change of ``retypings`` that makes a claim that type-checks the derivative
     (proved), or None — of the derivative's shape, whatever the claim's."""
-    claimed = case.question.claimed
+    claimed, q = case.question.claimed, case.question
     assert claimed is not None
-    want = tuple(case.derived.truth.shape)
-    for change in retypings(claimed.text):
-        repaired = compile_or_none(change.whole, case)
-        if repaired is not None and tuple(repaired.shape) == want and matrixform.verified(case, repaired):
-            return change
-    return None
+    changes = fitting(claimed.text, q.variables, q.lets, case.derived.truth.shape)
+    return next((change for change, repaired in changes if matrixform.verified(case, repaired)), None)
 
 
 def _transposed(text: str, node: ast.expr) -> tuple[str, str] | None:

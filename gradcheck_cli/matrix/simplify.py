@@ -213,8 +213,7 @@ def simplify(p: Poly) -> Poly:
 def fold_sign(p: Poly) -> Poly:
     """|u|ⁿ ⊙ sign(u) = |u|ⁿ⁻¹ ⊙ u and uⁿ ⊙ sign(u) = uⁿ⁻¹ ⊙ |u| (n ≥ 1) in every entrywise
     product: the derivative of x ⊙ |x| is |x| + x ⊙ sign(x), which a person writes 2|x|."""
-    monos = [Mono(m.coef, _sign_folded(m.scalars), tuple(_sign_folded(f) for f in m.chain)) for m in p.terms]
-    return al.poly(p.shape, monos) if monos != list(p.terms) else p
+    return _per_factor(p, _sign_folded)
 
 
 def _sign_folded(factor: al.Factor) -> al.Factor:
@@ -243,8 +242,7 @@ def _sign_folded(factor: al.Factor) -> al.Factor:
 def fold_logistic(p: Poly) -> Poly:
     """e^u / (1 + e^u) = σ(u) and 1 / (1 + e^{−u}) = σ(u) in every entrywise product: the
     derivative of log(1 + e^u) written as the σ a person writes."""
-    monos = [Mono(m.coef, _folded(m.scalars), tuple(_folded(f) for f in m.chain)) for m in p.terms]
-    return al.poly(p.shape, monos) if monos != list(p.terms) else p
+    return _per_factor(p, _folded)
 
 
 def _folded(factor: al.Factor) -> al.Factor:
@@ -269,6 +267,13 @@ def _folded(factor: al.Factor) -> al.Factor:
                 rest = [pair for j, pair in enumerate(powers) if j != k]
                 return al.merge(tuple(rest), ((sigmoid, Fraction(1)),))
     return factor
+
+
+def _per_factor(p: Poly, fold: Callable[[al.Factor], al.Factor]) -> Poly:
+    """``p`` with ``fold`` applied to every entrywise factor of every term (``p`` itself when
+    nothing changed)."""
+    monos = [Mono(m.coef, fold(m.scalars), tuple(fold(f) for f in m.chain)) for m in p.terms]
+    return al.poly(p.shape, monos) if monos != list(p.terms) else p
 
 
 def _logistic_argument(g: Poly) -> Poly | None:
